@@ -1,0 +1,42 @@
+import { Redis } from "ioredis";
+import { identityFromClaims } from "./token-verifier.js";
+import type { Identity } from "./identity.js";
+import { identityFromSession, type SessionResolver } from "./session-resolver.js";
+
+/** Options of the Redis session resolver. */
+export interface RedisSessionResolverOptions {
+  readonly url: string;
+  /** Key prefix, as connect-redis uses it. @default "sess:" */
+  readonly prefix: string;
+  /** Time allowed for one lookup. @default 2000 */
+  readonly timeoutMs: number;
+}
+
+/** Resolves express-session (connect-redis) sessions stored as JSON under `{prefix}{id}`. */
+export class RedisSessionResolver implements SessionResolver {
+  private readonly redis: Redis;
+
+  constructor(private readonly options: RedisSessionResolverOptions) {
+    this.redis = new Redis(options.url, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: options.timeoutMs });
+    this.redis.on("error", () => {
+      // Reported per lookup as UNAVAILABLE; ioredis keeps reconnecting.
+    });
+  }
+
+  async resolve(sessionId: string): Promise<Identity | undefined> {
+    const raw = await this.redis.get(`${this.options.prefix}${sessionId}`);
+    if (raw === null) return undefined;
+    let session: unknown;
+    try {
+      session = JSON.parse(raw);
+    } catch {
+      return undefined;
+    }
+    const claims = identityFromSession(session, Date.now());
+    return claims === undefined ? undefined : identityFromClaims(claims);
+  }
+
+  async close(): Promise<void> {
+    this.redis.disconnect();
+  }
+}

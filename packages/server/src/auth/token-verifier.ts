@@ -1,0 +1,102 @@
+import { createPublicKey, type KeyObject } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createLocalJWKSet, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from "jose";
+import { DEFAULT_TIER, ID_PATTERN, isTier, TickwireError } from "@tickwire/protocol";
+import type { AuthFailureReason, Identity } from "./identity.js";
+
+/** How client tokens are verified. */
+export interface TokenVerifierOptions {
+  /** HS256 secret. */
+  readonly secret?: string | undefined;
+  /** PEM public key: RS256 for RSA keys, ES256 for EC keys. */
+  readonly publicKey?: string | undefined;
+  /** Path of a JWKS JSON file (RS256/ES256). */
+  readonly jwksFile?: string | undefined;
+  readonly audience?: string | undefined;
+  readonly issuer?: string | undefined;
+}
+
+/** An authentication failure with its reason (for metrics). */
+export class AuthError extends TickwireError {
+  constructor(readonly reason: AuthFailureReason, message: string, code: "UNAUTHORIZED" | "UNAVAILABLE" = "UNAUTHORIZED") {
+    super(code, message);
+  }
+}
+
+const USER_ID = new RegExp(ID_PATTERN);
+
+/** Verifies client JWTs with pinned algorithms and turns their claims into an Identity. */
+export class TokenVerifier {
+  private readonly key: Uint8Array | KeyObject | JWTVerifyGetKey;
+  private readonly algorithms: string[];
+  private readonly secret: Uint8Array | undefined;
+
+  constructor(private readonly options: TokenVerifierOptions) {
+    if (options.secret !== undefined) {
+      this.secret = new TextEncoder().encode(options.secret);
+      this.key = this.secret;
+      this.algorithms = ["HS256"];
+    } else if (options.publicKey !== undefined) {
+      const key = createPublicKey(options.publicKey.replace(/\\n/g, "\n"));
+      this.key = key;
+      this.algorithms = key.asymmetricKeyType === "ec" ? ["ES256"] : ["RS256"];
+    } else if (options.jwksFile !== undefined) {
+      const jwks = JSON.parse(readFileSync(options.jwksFile, "utf8")) as Parameters<typeof createLocalJWKSet>[0];
+      this.key = createLocalJWKSet(jwks);
+      this.algorithms = ["RS256", "ES256"];
+    } else {
+      throw new Error("TokenVerifier needs a secret, a public key or a JWKS file.");
+    }
+  }
+
+  /** Verifies `token` and returns who it names. @throws AuthError */
+  async verify(token: unknown): Promise<Identity> {
+    if (token === undefined || token === null || token === "") throw new AuthError("missing", "No token: connect with auth: { token }.");
+    if (typeof token !== "string" || token.length > 8192 || token.split(".").length !== 3) {
+      throw new AuthError("malformed", "The token is not a JWT.");
+    }
+    let payload: JWTPayload;
+    try {
+      const verifyOptions = { algorithms: this.algorithms, audience: this.options.audience, issuer: this.options.issuer };
+      const result =
+        typeof this.key === "function" ? await jwtVerify(token, this.key, verifyOptions) : await jwtVerify(token, this.key, verifyOptions);
+      payload = result.payload;
+    } catch (err) {
+      if (err instanceof joseErrors.JWTExpired) throw new AuthError("expired", "The token has expired.");
+      if (err instanceof joseErrors.JWTClaimValidationFailed) throw new AuthError("bad_claims", `The token was refused: ${err.message}.`);
+      if (err instanceof joseErrors.JWSSignatureVerificationFailed || err instanceof joseErrors.JOSEAlgNotAllowed || err instanceof joseErrors.JWKSNoMatchingKey) {
+        throw new AuthError("bad_signature", "The token's signature or algorithm is not accepted.");
+      }
+      throw new AuthError("malformed", "The token could not be read.");
+    }
+    return identityFromClaims(payload);
+  }
+
+  /** Signs a client token (HS256 only): for the CLI, the dev-mode demo token and tests. */
+  async sign(claims: { sub: string; tier?: string; roles?: string[]; ttlSeconds?: number }): Promise<string> {
+    if (this.secret === undefined) throw new Error("Tokens can be signed only with TICKWIRE_JWT_SECRET (HS256).");
+    const jwt = new SignJWT({ ...(claims.tier ? { tier: claims.tier } : {}), ...(claims.roles ? { roles: claims.roles } : {}) })
+      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+      .setSubject(claims.sub)
+      .setIssuedAt();
+    if (claims.ttlSeconds !== undefined && claims.ttlSeconds > 0) jwt.setExpirationTime(Math.floor(Date.now() / 1000) + claims.ttlSeconds);
+    if (this.options.audience) jwt.setAudience(this.options.audience);
+    if (this.options.issuer) jwt.setIssuer(this.options.issuer);
+    return jwt.sign(this.secret);
+  }
+}
+
+/** Turns verified claims (or a resolved session) into an Identity. @throws AuthError on bad claims */
+export function identityFromClaims(claims: { sub?: unknown; tier?: unknown; roles?: unknown; exp?: unknown }): Identity {
+  if (typeof claims.sub !== "string" || !USER_ID.test(claims.sub)) throw new AuthError("bad_claims", "The token has no valid `sub` (user id).");
+  if (claims.tier !== undefined && !isTier(claims.tier)) throw new AuthError("bad_claims", `Unknown tier "${String(claims.tier)}".`);
+  if (claims.roles !== undefined && (!Array.isArray(claims.roles) || claims.roles.some((r) => typeof r !== "string"))) {
+    throw new AuthError("bad_claims", "`roles` must be an array of strings.");
+  }
+  return {
+    userId: claims.sub,
+    tier: claims.tier ?? DEFAULT_TIER,
+    roles: (claims.roles as string[] | undefined) ?? [],
+    expiresAt: typeof claims.exp === "number" ? claims.exp * 1000 : undefined,
+  };
+}

@@ -1,0 +1,130 @@
+import type { NamespaceDefinition, Tier } from "@tickwire/protocol";
+
+/** Per-tier numbers. */
+export type PerTier<T> = Readonly<Record<Tier, T>>;
+
+/** Inbound event rate limit of one connection. */
+export interface RateLimitOptions {
+  /** Sustained events per second. @default 50 */
+  readonly eventsPerSecond: number;
+  /** Events allowed in a burst above the sustained rate. @default 100 */
+  readonly burst: number;
+}
+
+/** Everything a gateway can be configured with. Defaults live in DEFAULT_OPTIONS. */
+export interface GatewayOptions {
+  /** HTTP + Socket.IO port; 0 picks a free one. @default 8080 */
+  readonly port: number;
+  /** Bind address. @default "0.0.0.0" */
+  readonly host: string;
+  /** `production` refuses to start without a secret and API keys. @default "development" unless NODE_ENV=production */
+  readonly mode: "development" | "production";
+  /** HS256 secret for client tokens. @default random in dev mode */
+  readonly jwtSecret: string | undefined;
+  /** PEM public key (RS256/ES256) instead of a secret. @default undefined */
+  readonly jwtPublicKey: string | undefined;
+  /** Path of a JWKS JSON file instead of a secret. @default undefined */
+  readonly jwksFile: string | undefined;
+  /** Checked when set. @default undefined */
+  readonly jwtAudience: string | undefined;
+  /** Checked when set. @default undefined */
+  readonly jwtIssuer: string | undefined;
+  /** Keys accepted by the HTTP API. @default one random key in dev mode */
+  readonly apiKeys: readonly string[];
+  /** Where the embedded SQLite store lives. @default "./data" */
+  readonly dataDir: string;
+  /** PostgreSQL instead of SQLite. @default undefined */
+  readonly databaseUrl: string | undefined;
+  /** Multi-node mode through Redis. @default undefined */
+  readonly redisUrl: string | undefined;
+  /** Built-in simulated market and demo account. @default true in dev mode */
+  readonly simulator: boolean;
+  /** Allowed browser origins; `*` allows any. @default ["*"] in dev mode, [] in production */
+  readonly corsOrigins: readonly string[];
+  /** Redis stream ingest. @default undefined */
+  readonly ingestRedisUrl: string | undefined;
+  /** @default "tickwire:ingest" */
+  readonly ingestStream: string;
+  /** Upstream WebSocket feed. @default undefined */
+  readonly feedUrl: string | undefined;
+  /** Session resolver: express-session JSON in Redis under `{sessionPrefix}{id}`. @default undefined */
+  readonly sessionRedisUrl: string | undefined;
+  /** @default "sess:" */
+  readonly sessionPrefix: string;
+  /** Session resolver: HTTP endpoint called with the session id. @default undefined */
+  readonly sessionUrl: string | undefined;
+  /** @default 2000 */
+  readonly sessionTimeoutMs: number;
+  /** pino level. @default "info" */
+  readonly logLevel: string;
+  /** Folder with the built dashboard, served at `/`. @default the dashboard app's dist folder */
+  readonly dashboardDir: string | undefined;
+  /** Connections one user may hold at once. @default 5 */
+  readonly maxConnectionsPerUser: number;
+  /** Quote subscriptions per connection, per tier. @default { navigator: 10, participant: 50, builder: 200, operator: 1000 } */
+  readonly maxSubscriptions: PerTier<number>;
+  /** Inbound event rate limit per connection, per tier. @default 50/s, burst 100 for every tier */
+  readonly rateLimit: PerTier<RateLimitOptions>;
+  /** Largest client event payload answered normally; larger ones get PAYLOAD_TOO_LARGE. @default 65536 */
+  readonly maxEventBytes: number;
+  /** Largest transport frame; larger ones close the connection. @default 1048576 */
+  readonly maxFrameBytes: number;
+  /** Largest publication `data` accepted from publishers. @default 65536 */
+  readonly maxPublicationBytes: number;
+  /** Largest HTTP body. @default 8388608 */
+  readonly maxBodyBytes: number;
+  /** How long an idempotency key is remembered. @default 86400000 (24 h) */
+  readonly idempotencyTtlMs: number;
+  /** Deployment namespaces added to (or replacing rows of) the default catalogue. @default [] */
+  readonly namespaces: readonly NamespaceDefinition[];
+  /** Time allowed for a graceful shutdown. @default 10000 */
+  readonly shutdownTimeoutMs: number;
+  /** Sent in `server:shutdown`. @default 1000 */
+  readonly reconnectAfterMs: number;
+  /** Largest number of publications replayed on one recovery. @default 1000 */
+  readonly maxRecoveryPublications: number;
+}
+
+/** Defaults of every option; merged with what is given, validated and frozen at start. */
+export const DEFAULT_OPTIONS: GatewayOptions = Object.freeze({
+  port: 8080,
+  host: "0.0.0.0",
+  mode: "development",
+  jwtSecret: undefined,
+  jwtPublicKey: undefined,
+  jwksFile: undefined,
+  jwtAudience: undefined,
+  jwtIssuer: undefined,
+  apiKeys: [],
+  dataDir: "./data",
+  databaseUrl: undefined,
+  redisUrl: undefined,
+  simulator: false,
+  corsOrigins: [],
+  ingestRedisUrl: undefined,
+  ingestStream: "tickwire:ingest",
+  feedUrl: undefined,
+  sessionRedisUrl: undefined,
+  sessionPrefix: "sess:",
+  sessionUrl: undefined,
+  sessionTimeoutMs: 2000,
+  logLevel: "info",
+  dashboardDir: undefined,
+  maxConnectionsPerUser: 5,
+  maxSubscriptions: Object.freeze({ navigator: 10, participant: 50, builder: 200, operator: 1000 }),
+  rateLimit: Object.freeze({
+    navigator: Object.freeze({ eventsPerSecond: 50, burst: 100 }),
+    participant: Object.freeze({ eventsPerSecond: 50, burst: 100 }),
+    builder: Object.freeze({ eventsPerSecond: 50, burst: 100 }),
+    operator: Object.freeze({ eventsPerSecond: 50, burst: 100 }),
+  }),
+  maxEventBytes: 64 * 1024,
+  maxFrameBytes: 1024 * 1024,
+  maxPublicationBytes: 64 * 1024,
+  maxBodyBytes: 8 * 1024 * 1024,
+  idempotencyTtlMs: 24 * 3_600_000,
+  namespaces: [],
+  shutdownTimeoutMs: 10_000,
+  reconnectAfterMs: 1000,
+  maxRecoveryPublications: 1000,
+});

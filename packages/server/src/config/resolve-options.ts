@@ -1,0 +1,202 @@
+import { randomBytes } from "node:crypto";
+import { TIERS } from "@tickwire/protocol";
+import { DEFAULT_OPTIONS, type GatewayOptions } from "./options.js";
+
+/** A configuration that cannot start a gateway; the message lists every problem. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid Tickwire configuration:\n  - ${problems.join("\n  - ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Options after merging and validation, plus what dev mode generated. */
+export interface ResolvedOptions {
+  readonly options: GatewayOptions;
+  /** True when the secret was generated (dev mode). */
+  readonly generatedSecret: boolean;
+  /** True when the API key was generated (dev mode). */
+  readonly generatedApiKey: boolean;
+}
+
+type Env = Record<string, string | undefined>;
+
+function list(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  return value.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === "" ? undefined : value.trim();
+}
+
+/**
+ * Reads the TICKWIRE_* variables of protocol.md section 1 (and a few more).
+ * Values are checked in resolveOptions, so a bad number is reported, not ignored.
+ */
+export function optionsFromEnv(env: Env): Partial<Record<keyof GatewayOptions, unknown>> {
+  const out: Partial<Record<keyof GatewayOptions, unknown>> = {};
+  const set = (key: keyof GatewayOptions, value: unknown): void => {
+    if (value !== undefined) out[key] = value;
+  };
+  set("mode", env.NODE_ENV === "production" ? "production" : undefined);
+  set("port", nonEmpty(env.TICKWIRE_PORT));
+  set("host", nonEmpty(env.TICKWIRE_HOST));
+  set("jwtSecret", nonEmpty(env.TICKWIRE_JWT_SECRET));
+  set("jwtPublicKey", nonEmpty(env.TICKWIRE_JWT_PUBLIC_KEY));
+  set("jwksFile", nonEmpty(env.TICKWIRE_JWKS_FILE));
+  set("jwtAudience", nonEmpty(env.TICKWIRE_JWT_AUDIENCE));
+  set("jwtIssuer", nonEmpty(env.TICKWIRE_JWT_ISSUER));
+  set("apiKeys", list(nonEmpty(env.TICKWIRE_API_KEYS)));
+  set("dataDir", nonEmpty(env.TICKWIRE_DATA_DIR));
+  set("databaseUrl", nonEmpty(env.TICKWIRE_DATABASE_URL));
+  set("redisUrl", nonEmpty(env.TICKWIRE_REDIS_URL));
+  set("simulator", nonEmpty(env.TICKWIRE_SIMULATOR));
+  set("corsOrigins", list(nonEmpty(env.TICKWIRE_CORS_ORIGINS)));
+  set("ingestRedisUrl", nonEmpty(env.TICKWIRE_INGEST_REDIS_URL));
+  set("ingestStream", nonEmpty(env.TICKWIRE_INGEST_STREAM));
+  set("feedUrl", nonEmpty(env.TICKWIRE_FEED_URL));
+  set("sessionRedisUrl", nonEmpty(env.TICKWIRE_SESSION_REDIS_URL));
+  set("sessionPrefix", nonEmpty(env.TICKWIRE_SESSION_PREFIX));
+  set("sessionUrl", nonEmpty(env.TICKWIRE_SESSION_URL));
+  set("sessionTimeoutMs", nonEmpty(env.TICKWIRE_SESSION_TIMEOUT_MS));
+  set("logLevel", nonEmpty(env.TICKWIRE_LOG_LEVEL));
+  set("dashboardDir", nonEmpty(env.TICKWIRE_DASHBOARD_DIR));
+  set("maxConnectionsPerUser", nonEmpty(env.TICKWIRE_MAX_CONNECTIONS_PER_USER));
+  set("maxEventBytes", nonEmpty(env.TICKWIRE_MAX_EVENT_BYTES));
+  set("maxPublicationBytes", nonEmpty(env.TICKWIRE_MAX_PUBLICATION_BYTES));
+  set("idempotencyTtlMs", nonEmpty(env.TICKWIRE_IDEMPOTENCY_TTL_MS));
+  set("shutdownTimeoutMs", nonEmpty(env.TICKWIRE_SHUTDOWN_TIMEOUT_MS));
+  const rate = nonEmpty(env.TICKWIRE_RATE_LIMIT);
+  if (rate !== undefined) set("rateLimit", rate);
+  return out;
+}
+
+const INTEGER_KEYS = [
+  "port",
+  "sessionTimeoutMs",
+  "maxConnectionsPerUser",
+  "maxEventBytes",
+  "maxFrameBytes",
+  "maxPublicationBytes",
+  "maxBodyBytes",
+  "idempotencyTtlMs",
+  "shutdownTimeoutMs",
+  "reconnectAfterMs",
+  "maxRecoveryPublications",
+] as const;
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+/** Parses `navigator=10:20,operator=100:200` (rate:burst per tier) or `50:100` for all tiers. */
+function parseRateLimit(value: string, problems: string[]): GatewayOptions["rateLimit"] | undefined {
+  const result: Record<string, { eventsPerSecond: number; burst: number }> = { ...DEFAULT_OPTIONS.rateLimit };
+  const parsePair = (pair: string): { eventsPerSecond: number; burst: number } | undefined => {
+    const m = /^(\d+):(\d+)$/.exec(pair.trim());
+    if (!m) return undefined;
+    return { eventsPerSecond: Number(m[1]), burst: Number(m[2]) };
+  };
+  if (!value.includes("=")) {
+    const pair = parsePair(value);
+    if (!pair) {
+      problems.push(`TICKWIRE_RATE_LIMIT "${value}" is not "rate:burst" or "tier=rate:burst,…".`);
+      return undefined;
+    }
+    for (const tier of TIERS) result[tier] = pair;
+    return result as GatewayOptions["rateLimit"];
+  }
+  for (const part of value.split(",")) {
+    const [tier, pairText] = part.split("=");
+    const pair = pairText === undefined ? undefined : parsePair(pairText);
+    if (!tier || !(TIERS as readonly string[]).includes(tier.trim()) || !pair) {
+      problems.push(`TICKWIRE_RATE_LIMIT part "${part}" is not "tier=rate:burst".`);
+      continue;
+    }
+    result[tier.trim()] = pair;
+  }
+  return result as GatewayOptions["rateLimit"];
+}
+
+/**
+ * Merges options over the defaults, validates them and freezes the result.
+ * In dev mode a missing secret or API key is generated; in production it is an error.
+ * @throws ConfigError listing every problem.
+ */
+export function resolveOptions(input: Partial<Record<keyof GatewayOptions, unknown>> = {}): ResolvedOptions {
+  const problems: string[] = [];
+  const raw: Record<string, unknown> = { ...DEFAULT_OPTIONS };
+  for (const [key, value] of Object.entries(input)) {
+    if (!(key in DEFAULT_OPTIONS)) problems.push(`Unknown option "${key}".`);
+    else if (value !== undefined) raw[key] = value;
+  }
+
+  if (raw.mode !== "development" && raw.mode !== "production") problems.push(`mode must be "development" or "production".`);
+  const dev = raw.mode !== "production";
+
+  for (const key of INTEGER_KEYS) {
+    const n = typeof raw[key] === "string" ? Number(raw[key]) : raw[key];
+    if (typeof n !== "number" || !Number.isInteger(n) || n < 0) problems.push(`${key} must be a whole number ≥ 0 (got ${JSON.stringify(raw[key])}).`);
+    else raw[key] = n;
+  }
+  if (typeof raw.port === "number" && raw.port > 65535) problems.push("port must be at most 65535.");
+  if (typeof raw.maxConnectionsPerUser === "number" && raw.maxConnectionsPerUser < 1) problems.push("maxConnectionsPerUser must be at least 1.");
+
+  if (typeof raw.simulator === "string") {
+    const v = raw.simulator.toLowerCase();
+    if (v === "on" || v === "true" || v === "1") raw.simulator = true;
+    else if (v === "off" || v === "false" || v === "0") raw.simulator = false;
+    else problems.push(`TICKWIRE_SIMULATOR must be "on" or "off" (got "${raw.simulator}").`);
+  } else if (input.simulator === undefined) {
+    raw.simulator = dev && input.jwtSecret === undefined;
+  }
+  if (typeof raw.rateLimit === "string") raw.rateLimit = parseRateLimit(raw.rateLimit, problems);
+  if (typeof raw.logLevel !== "string" || !LOG_LEVELS.includes(raw.logLevel)) problems.push(`logLevel must be one of ${LOG_LEVELS.join(", ")}.`);
+
+  for (const key of ["databaseUrl"] as const) {
+    const v = raw[key];
+    if (v !== undefined && (typeof v !== "string" || !/^postgres(ql)?:\/\//.test(v))) problems.push(`${key} must be a postgres:// URL.`);
+  }
+  for (const key of ["redisUrl", "ingestRedisUrl", "sessionRedisUrl"] as const) {
+    const v = raw[key];
+    if (v !== undefined && (typeof v !== "string" || !/^rediss?:\/\//.test(v))) problems.push(`${key} must be a redis:// URL.`);
+  }
+  for (const key of ["feedUrl"] as const) {
+    const v = raw[key];
+    if (v !== undefined && (typeof v !== "string" || !/^wss?:\/\//.test(v))) problems.push(`${key} must be a ws:// or wss:// URL.`);
+  }
+  if (raw.sessionUrl !== undefined && (typeof raw.sessionUrl !== "string" || !/^https?:\/\//.test(raw.sessionUrl))) {
+    problems.push("sessionUrl must be an http(s):// URL.");
+  }
+
+  const verifiers = [raw.jwtSecret, raw.jwtPublicKey, raw.jwksFile].filter((v) => v !== undefined).length;
+  if (verifiers > 1) problems.push("Set only one of TICKWIRE_JWT_SECRET, TICKWIRE_JWT_PUBLIC_KEY and TICKWIRE_JWKS_FILE.");
+  if (typeof raw.jwtSecret === "string" && raw.jwtSecret.length < 16 && !dev) {
+    problems.push("TICKWIRE_JWT_SECRET must be at least 16 characters in production.");
+  }
+
+  let generatedSecret = false;
+  let generatedApiKey = false;
+  if (verifiers === 0) {
+    if (dev) {
+      raw.jwtSecret = randomBytes(32).toString("base64url");
+      generatedSecret = true;
+    } else {
+      problems.push("Production mode needs TICKWIRE_JWT_SECRET (or TICKWIRE_JWT_PUBLIC_KEY / TICKWIRE_JWKS_FILE) to verify client tokens.");
+    }
+  }
+  if (!Array.isArray(raw.apiKeys) || raw.apiKeys.some((k) => typeof k !== "string" || k.length === 0)) {
+    problems.push("apiKeys must be a list of non-empty strings.");
+  } else if (raw.apiKeys.length === 0) {
+    if (dev) {
+      raw.apiKeys = [randomBytes(24).toString("base64url")];
+      generatedApiKey = true;
+    } else {
+      problems.push("Production mode needs TICKWIRE_API_KEYS (comma-separated) for the HTTP API.");
+    }
+  }
+  if (!Array.isArray(raw.corsOrigins)) problems.push("corsOrigins must be a list.");
+  else if (raw.corsOrigins.length === 0 && dev && input.corsOrigins === undefined) raw.corsOrigins = ["*"];
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { options: Object.freeze(raw) as unknown as GatewayOptions, generatedSecret, generatedApiKey };
+}

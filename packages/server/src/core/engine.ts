@@ -1,0 +1,44 @@
+import type { NamespaceDefinition } from "@tickwire/protocol";
+import type { ChannelPosition, Publication, PublishInput } from "./publication.js";
+
+/** Called by the engine for each publication of a channel this node takes interest in, in offset order. */
+export type PublicationListener = (publication: Publication) => void;
+
+/** What history holds after a position. */
+export interface HistoryRead {
+  /** The channel's current position (top offset and epoch). */
+  readonly position: ChannelPosition;
+  /** Publications after the asked offset, oldest first, at most `limit`. */
+  readonly publications: readonly Publication[];
+  /**
+   * True when `publications` starts right after the asked offset, i.e. nothing
+   * between the asked offset and the first returned one was lost to size or age.
+   */
+  readonly contiguous: boolean;
+}
+
+/**
+ * The engine orders publications, keeps history and fans out between nodes.
+ * Core code talks to this interface only; `MemoryEngine` serves one node and a
+ * Redis engine many. Every method is asynchronous so that either fits.
+ */
+export interface Engine {
+  /** Short name for logs and stats (`memory`, `redis`). */
+  readonly name: string;
+  /** Starts the engine; `listener` receives every publication of channels this node subscribed to. */
+  start(listener: PublicationListener): Promise<void>;
+  /** Assigns the next offset, appends history, fans out; resolves once the publication is durable where the namespace asks for it. */
+  publish(channel: string, namespace: NamespaceDefinition, input: PublishInput): Promise<Publication>;
+  /** This node now has local subscribers of `channel`. */
+  subscribe(channel: string): Promise<void>;
+  /** This node has no more local subscribers of `channel`. */
+  unsubscribe(channel: string): Promise<void>;
+  /** The channel's position without reading history. */
+  position(channel: string, namespace: NamespaceDefinition): Promise<ChannelPosition>;
+  /** Publications after `afterOffset` (at most `limit`) with the channel position. */
+  history(channel: string, namespace: NamespaceDefinition, afterOffset: number, limit: number): Promise<HistoryRead>;
+  /** Latest publication of a state channel, if any. */
+  latest(channel: string, namespace: NamespaceDefinition): Promise<Publication | undefined>;
+  /** Stops the engine; pending publishes settle first. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,184 @@
+import type { Tier } from "@tickwire/protocol";
+import type { GatewayMetrics } from "../observability/metrics.js";
+import type { Broadcaster } from "./connection.js";
+import type { DeliveryPolicy, DeliveryPolicyFactory } from "./delivery-policy.js";
+import type { Publication } from "./publication.js";
+import { filterFields, metaOf, type Subscription } from "./subscription.js";
+
+/** Sessions of one channel and tier, sharing one delivery policy (conflation timers are per group, not per socket). */
+class DeliveryGroup {
+  /** Subscriptions by field set: each set is encoded once per publication. */
+  readonly byFields = new Map<string, Set<Subscription>>();
+  policy!: DeliveryPolicy;
+  size = 0;
+}
+
+/** Local subscribers of one channel. */
+class ChannelFanout {
+  readonly groups = new Map<Tier, DeliveryGroup>();
+  readonly recovering = new Set<Subscription>();
+  size = 0;
+}
+
+/**
+ * The local hub: channel → sessions of this node. The engine hands it every
+ * publication in order; it buffers them for subscribers still recovering and
+ * passes them to each (channel, tier) group's policy, which writes them to the
+ * group's sockets, one encoding per distinct field set.
+ */
+export class Hub {
+  private readonly channels = new Map<string, ChannelFanout>();
+  private readonly byNamespace = new Map<string, number>();
+
+  constructor(
+    private readonly broadcaster: Broadcaster,
+    private readonly metrics: GatewayMetrics,
+    private readonly policyFactory: DeliveryPolicyFactory,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Registers a subscription in the recovering state; true when it is the channel's first local one. */
+  add(sub: Subscription): boolean {
+    let fanout = this.channels.get(sub.channel);
+    const first = fanout === undefined;
+    if (!fanout) {
+      fanout = new ChannelFanout();
+      this.channels.set(sub.channel, fanout);
+    }
+    fanout.recovering.add(sub);
+    fanout.size++;
+    this.count(sub.namespace.name, 1);
+    return first;
+  }
+
+  /** Ends recovery: the subscription joins its delivery group and gets live publications from now on. */
+  activate(sub: Subscription): void {
+    const fanout = this.channels.get(sub.channel);
+    if (!fanout || !fanout.recovering.delete(sub)) return;
+    sub.buffer = undefined;
+    this.join(fanout, sub);
+  }
+
+  /** Moves a live subscription to another field set. */
+  refield(sub: Subscription, fields: readonly string[] | undefined): void {
+    const fanout = this.channels.get(sub.channel);
+    if (!fanout) return;
+    if (sub.recovering) {
+      sub.fields = fields;
+      return;
+    }
+    this.leave(fanout, sub);
+    sub.fields = fields;
+    this.join(fanout, sub);
+  }
+
+  /** Removes a subscription; true when the channel has no local subscriber left. */
+  remove(sub: Subscription): boolean {
+    const fanout = this.channels.get(sub.channel);
+    if (!fanout) return false;
+    const wasRecovering = fanout.recovering.delete(sub);
+    if (!wasRecovering && !this.leave(fanout, sub)) return false;
+    fanout.size--;
+    this.count(sub.namespace.name, -1);
+    if (fanout.size > 0) return false;
+    this.channels.delete(sub.channel);
+    return true;
+  }
+
+  /** Hands a publication to every local subscriber of its channel. */
+  dispatch(publication: Publication): void {
+    const fanout = this.channels.get(publication.channel);
+    if (!fanout) return;
+    for (const sub of fanout.recovering) sub.buffer!.push(publication);
+    for (const group of fanout.groups.values()) group.policy.offer(publication);
+  }
+
+  /** Writes one publication to one subscriber (snapshots, replays, merged buffers). */
+  sendTo(sub: Subscription, publication: Publication): void {
+    const payload = filterFields(publication.data, sub.fields, sub.namespace.keyField);
+    sub.session.connection.emit(publication.event, payload, metaOf(publication));
+    sub.lastOffset = publication.offset;
+    this.metrics.delivered(sub.namespace.name, 1, publication.ts, this.now());
+  }
+
+  /** Subscriptions by namespace on this node. */
+  subscriptionsByNamespace(): Record<string, number> {
+    return Object.fromEntries(this.byNamespace);
+  }
+
+  /** Number of channels with local subscribers. */
+  channelCount(): number {
+    return this.channels.size;
+  }
+
+  /** Stops every policy timer. */
+  close(): void {
+    for (const fanout of this.channels.values()) for (const group of fanout.groups.values()) group.policy.close();
+    this.channels.clear();
+  }
+
+  private join(fanout: ChannelFanout, sub: Subscription): void {
+    let group = fanout.groups.get(sub.session.tier);
+    if (!group) {
+      const created = new DeliveryGroup();
+      created.policy = this.policyFactory({
+        channel: sub.channel,
+        namespace: sub.namespace,
+        tier: sub.session.tier,
+        flush: (publication) => this.flush(created, publication),
+        skipped: (n) => this.metrics.conflatedPublication(sub.namespace.name, n),
+      });
+      fanout.groups.set(sub.session.tier, created);
+      group = created;
+    }
+    let set = group.byFields.get(sub.fieldsKey);
+    if (!set) {
+      set = new Set();
+      group.byFields.set(sub.fieldsKey, set);
+    }
+    set.add(sub);
+    group.size++;
+  }
+
+  private leave(fanout: ChannelFanout, sub: Subscription): boolean {
+    const group = fanout.groups.get(sub.session.tier);
+    const set = group?.byFields.get(sub.fieldsKey);
+    if (!group || !set || !set.delete(sub)) return false;
+    if (set.size === 0) group.byFields.delete(sub.fieldsKey);
+    group.size--;
+    if (group.size === 0) {
+      group.policy.close();
+      fanout.groups.delete(sub.session.tier);
+    }
+    return true;
+  }
+
+  private flush(group: DeliveryGroup, publication: Publication): void {
+    const meta = metaOf(publication);
+    let delivered = 0;
+    let namespace = "";
+    for (const set of group.byFields.values()) {
+      const ids: string[] = [];
+      let first: Subscription | undefined;
+      for (const sub of set) {
+        // A subscriber that already has this offset (merged from its recovery buffer) is skipped.
+        if (sub.lastOffset >= publication.offset && sub.lastOffset !== 0) continue;
+        first ??= sub;
+        ids.push(sub.session.id);
+        sub.lastOffset = publication.offset;
+      }
+      if (!first) continue;
+      namespace = first.namespace.name;
+      const payload = filterFields(publication.data, first.fields, first.namespace.keyField);
+      this.broadcaster.broadcast(ids, publication.event, payload, meta);
+      delivered += ids.length;
+    }
+    if (delivered > 0) this.metrics.delivered(namespace, delivered, publication.ts, this.now());
+  }
+
+  private count(namespace: string, delta: number): void {
+    const n = (this.byNamespace.get(namespace) ?? 0) + delta;
+    this.byNamespace.set(namespace, n);
+    this.metrics.subscriptions.set({ namespace }, n);
+  }
+}

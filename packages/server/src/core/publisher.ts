@@ -1,0 +1,126 @@
+import { randomUUID } from "node:crypto";
+import {
+  buildCatalogue,
+  isAllowedEvent,
+  isChannelError,
+  parseChannel,
+  TickwireError,
+  type PublishResult,
+} from "@tickwire/protocol";
+import type { Logger } from "../observability/logger.js";
+import type { GatewayMetrics } from "../observability/metrics.js";
+import type { Engine } from "./engine.js";
+import type { InboxHandler } from "./inbox-handler.js";
+import type { IdempotencyStore } from "./store.js";
+
+/** What any publisher (HTTP API, Redis ingest, upstream feed, simulator) hands to the gateway. */
+export interface PublishRequest {
+  readonly channel: unknown;
+  readonly data: unknown;
+  readonly event?: unknown;
+  readonly idempotencyKey?: string | undefined;
+  /** Carried into logs; generated when absent. */
+  readonly traceId?: string | undefined;
+}
+
+/** Options of the publisher. */
+export interface PublisherOptions {
+  readonly catalogue: ReturnType<typeof buildCatalogue>;
+  readonly engine: Engine;
+  readonly idempotency: IdempotencyStore;
+  readonly metrics: GatewayMetrics;
+  readonly logger: Logger;
+  readonly maxPublicationBytes: number;
+  readonly idempotencyTtlMs: number;
+  readonly inbox: () => InboxHandler | undefined;
+  readonly now?: () => number;
+}
+
+/** A short id that follows a publication through the logs. */
+export function newTraceId(): string {
+  return randomUUID().replace(/-/g, "").slice(0, 16);
+}
+
+/**
+ * The single publish path: validation, authorisation of the event name,
+ * idempotency, then the engine. Every way into the gateway goes through it.
+ */
+export class Publisher {
+  private readonly inflight = new Map<string, Promise<PublishResult>>();
+  private readonly now: () => number;
+
+  constructor(private readonly options: PublisherOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * Publishes one item. A repeated idempotency key within its window returns the first result and publishes nothing.
+   * @throws TickwireError BAD_REQUEST, UNKNOWN_CHANNEL, PAYLOAD_TOO_LARGE, UNAVAILABLE
+   * @example await publisher.publish({ channel: "quotes:AAPL", data: { symbol: "AAPL", price: 190.1 } })
+   */
+  async publish(request: PublishRequest): Promise<PublishResult> {
+    const key = request.idempotencyKey;
+    if (key === undefined) return this.publishOnce(request);
+    const running = this.inflight.get(key);
+    if (running) return running;
+    const run = (async () => {
+      const seen = await this.options.idempotency.get(key, this.now());
+      if (seen) return seen;
+      const result = await this.publishOnce(request);
+      await this.options.idempotency.put(key, result, this.now() + this.options.idempotencyTtlMs);
+      return result;
+    })();
+    this.inflight.set(key, run);
+    try {
+      return await run;
+    } finally {
+      this.inflight.delete(key);
+    }
+  }
+
+  private async publishOnce(request: PublishRequest): Promise<PublishResult> {
+    const parsed = parseChannel(request.channel, this.options.catalogue);
+    if (isChannelError(parsed)) {
+      throw new TickwireError(parsed.reason === "unknown_namespace" ? "UNKNOWN_CHANNEL" : "BAD_REQUEST", parsed.message);
+    }
+    const { namespace, channel } = parsed;
+    const event = request.event ?? namespace.event;
+    if (typeof event !== "string" || !isAllowedEvent(namespace, event)) {
+      throw new TickwireError("BAD_REQUEST", `Event "${String(event)}" is not allowed on "${namespace.name}".`);
+    }
+    if (request.data === undefined) throw new TickwireError("BAD_REQUEST", "A publication needs `data`.");
+    let encoded: string | undefined;
+    try {
+      encoded = JSON.stringify(request.data);
+    } catch {
+      encoded = undefined;
+    }
+    if (encoded === undefined) throw new TickwireError("BAD_REQUEST", "`data` must be JSON.");
+    if (Buffer.byteLength(encoded) > this.options.maxPublicationBytes) {
+      throw new TickwireError("PAYLOAD_TOO_LARGE", `\`data\` is larger than ${this.options.maxPublicationBytes} bytes.`);
+    }
+    if (namespace.keyField !== undefined && (typeof request.data !== "object" || request.data === null || Array.isArray(request.data))) {
+      throw new TickwireError("BAD_REQUEST", `"${namespace.name}" publications are objects.`);
+    }
+    const traceId = request.traceId ?? newTraceId();
+
+    if (namespace.kind === "inbox") {
+      const inbox = this.options.inbox();
+      if (!inbox) throw new TickwireError("UNAVAILABLE", "The notification inbox is not running.");
+      const result = await inbox.publish(parsed.key!, request.data, { idempotencyKey: request.idempotencyKey, traceId });
+      this.options.metrics.published(namespace.name);
+      return result;
+    }
+
+    let publication;
+    try {
+      publication = await this.options.engine.publish(channel, namespace, { event, data: request.data, ts: this.now(), traceId });
+    } catch (err) {
+      this.options.logger.error({ err, channel, traceId }, "publish failed");
+      throw new TickwireError("UNAVAILABLE", "The publication could not be stored; retry with the same idempotency key.", { cause: err });
+    }
+    this.options.metrics.published(namespace.name);
+    this.options.logger.debug({ traceId, channel, offset: publication.offset, event }, "published");
+    return { channel, offset: publication.offset, epoch: publication.epoch };
+  }
+}

@@ -1,0 +1,47 @@
+import type { NamespaceDefinition } from "@tickwire/protocol";
+import type { Publication } from "./publication.js";
+import type { Session } from "./session.js";
+
+/** One session's subscription to one channel. */
+export class Subscription {
+  /** Live publications that arrived while history was being read; merged in once recovery ends. */
+  buffer: Publication[] | undefined = [];
+  /** Offset of the last publication sent to this subscriber. */
+  lastOffset = 0;
+
+  constructor(
+    readonly session: Session,
+    readonly channel: string,
+    readonly namespace: NamespaceDefinition,
+    /** Payload fields to deliver (quotes), or undefined for the whole payload. */
+    public fields: readonly string[] | undefined,
+  ) {}
+
+  /** Distinct field sets share one encoded payload; this is the key of the set. */
+  get fieldsKey(): string {
+    return this.fields === undefined ? "*" : this.fields.join(",");
+  }
+
+  /** True while the subscription is recovering and buffers live publications. */
+  get recovering(): boolean {
+    return this.buffer !== undefined;
+  }
+}
+
+/**
+ * Keeps only `fields` of an object payload; the namespace's key field (`symbol`) is always kept.
+ * @example filterFields({ symbol: "AAPL", price: 1, bid: 2 }, ["price"], "symbol") // { symbol: "AAPL", price: 1 }
+ */
+export function filterFields(data: unknown, fields: readonly string[] | undefined, keyField: string | undefined): unknown {
+  if (fields === undefined || typeof data !== "object" || data === null || Array.isArray(data)) return data;
+  const source = data as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  if (keyField !== undefined && keyField in source) out[keyField] = source[keyField];
+  for (const field of fields) if (field in source) out[field] = source[field];
+  return out;
+}
+
+/** The `meta` argument of a publication event. */
+export function metaOf(publication: Publication): { channel: string; offset: number; epoch: string; ts: number } {
+  return { channel: publication.channel, offset: publication.offset, epoch: publication.epoch, ts: publication.ts };
+}

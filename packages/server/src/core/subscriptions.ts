@@ -1,0 +1,215 @@
+import {
+  atLeast,
+  buildCatalogue,
+  isChannelError,
+  parseChannel,
+  TickwireError,
+  type FailedChannel,
+  type NamespaceDefinition,
+  type SubscribedChannel,
+  type SubscribeItem,
+} from "@tickwire/protocol";
+import type { Logger } from "../observability/logger.js";
+import type { Engine } from "./engine.js";
+import type { Hub } from "./hub.js";
+import type { InboxHandler } from "./inbox-handler.js";
+import type { Publication } from "./publication.js";
+import type { Session } from "./session.js";
+import { Subscription } from "./subscription.js";
+
+/** Options of the subscription manager. */
+export interface SubscriptionManagerOptions {
+  readonly catalogue: ReturnType<typeof buildCatalogue>;
+  readonly engine: Engine;
+  readonly hub: Hub;
+  readonly logger: Logger;
+  /** Subscriptions of limit-counted namespaces per connection, by tier. */
+  readonly maxSubscriptions: Readonly<Record<string, number>>;
+  /** Most publications replayed on one recovery. */
+  readonly maxRecoveryPublications: number;
+  /** Resolves the inbox handler lazily (the notification service registers it at start). */
+  readonly inbox: () => InboxHandler | undefined;
+}
+
+const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+/**
+ * Subscribes and unsubscribes sessions: authorisation, limits, and recovery
+ * (protocol.md section 6). Live publications that arrive while history is read
+ * are buffered by the hub and merged by offset, so the subscriber sees no gap
+ * and no duplicate.
+ */
+export class SubscriptionManager {
+  constructor(private readonly options: SubscriptionManagerOptions) {}
+
+  /** Subscribes `session` to one requested channel; never throws for a refusal, it answers `failed`. */
+  async subscribe(session: Session, item: SubscribeItem): Promise<{ ok: SubscribedChannel } | { failed: FailedChannel }> {
+    const requested = typeof item === "string" ? item : item.channel;
+    try {
+      return { ok: await this.subscribeOne(session, item, requested) };
+    } catch (err) {
+      const e = err instanceof TickwireError ? err : new TickwireError("INTERNAL", undefined, { cause: err });
+      if (e.code === "INTERNAL") this.options.logger.error({ err, channel: requested }, "subscribe failed");
+      return { failed: { channel: requested, code: e.code, message: e.message } };
+    }
+  }
+
+  /** Unsubscribes one channel name (bare owner names resolve to the caller's own); true when it was subscribed. */
+  async unsubscribe(session: Session, name: string): Promise<string | undefined> {
+    const parsed = parseChannel(name, this.options.catalogue, session.userId);
+    const channel = isChannelError(parsed) ? name : parsed.channel;
+    const sub = session.subscriptions.get(channel);
+    if (!sub) return undefined;
+    await this.drop(sub);
+    return channel;
+  }
+
+  /** Drops every subscription of a closing session. */
+  async dropAll(session: Session): Promise<void> {
+    await Promise.all([...session.subscriptions.values()].map((sub) => this.drop(sub)));
+  }
+
+  /** Re-checks subscriptions after the session's tier changed; returns the channels dropped. */
+  async revalidate(session: Session): Promise<string[]> {
+    const dropped: string[] = [];
+    for (const sub of [...session.subscriptions.values()]) {
+      if (!atLeast(session.tier, sub.namespace.minTier)) {
+        await this.drop(sub);
+        dropped.push(sub.channel);
+      }
+    }
+    return dropped;
+  }
+
+  private async drop(sub: Subscription): Promise<void> {
+    const { session } = sub;
+    if (session.subscriptions.get(sub.channel) === sub) session.subscriptions.delete(sub.channel);
+    if (sub.namespace.kind === "inbox") this.options.inbox()?.unsubscribe?.(session, sub.channel);
+    if (this.options.hub.remove(sub)) await this.options.engine.unsubscribe(sub.channel).catch(() => undefined);
+  }
+
+  private authorize(session: Session, item: SubscribeItem, requested: string): { channel: string; namespace: NamespaceDefinition } {
+    const parsed = parseChannel(requested, this.options.catalogue, session.userId);
+    if (isChannelError(parsed)) {
+      throw new TickwireError(parsed.reason === "unknown_namespace" ? "UNKNOWN_CHANNEL" : "BAD_REQUEST", parsed.message);
+    }
+    const { namespace } = parsed;
+    if (namespace.access === "owner" && parsed.key !== session.userId) {
+      throw new TickwireError("FORBIDDEN", `"${parsed.channel}" belongs to another user.`);
+    }
+    if (!atLeast(session.tier, namespace.minTier)) {
+      throw new TickwireError("FORBIDDEN", `"${namespace.name}" needs tier ${namespace.minTier} or above; you are ${session.tier}.`);
+    }
+    if (typeof item !== "string" && item.fields !== undefined) {
+      if (!namespace.fieldFilter) throw new TickwireError("BAD_REQUEST", `"${namespace.name}" does not take a fields filter.`);
+      const bad = item.fields.find((f) => !FIELD_NAME.test(f));
+      if (bad !== undefined) throw new TickwireError("BAD_REQUEST", `"${bad}" is not a valid field name.`);
+    }
+    return { channel: parsed.channel, namespace };
+  }
+
+  private async subscribeOne(session: Session, item: SubscribeItem, requested: string): Promise<SubscribedChannel> {
+    const { channel, namespace } = this.authorize(session, item, requested);
+    const fields = typeof item === "string" ? undefined : item.fields;
+    const since = typeof item === "string" ? undefined : item.since;
+    const named = (reply: Omit<SubscribedChannel, "channel" | "requested">): SubscribedChannel =>
+      channel === requested ? { channel, ...reply } : { channel, requested, ...reply };
+
+    const existing = session.subscriptions.get(channel);
+    if (existing) {
+      // Subscribing twice is harmless: only the field set may change.
+      if (existing.fieldsKey !== (fields === undefined ? "*" : fields.join(","))) this.options.hub.refield(existing, fields);
+      const position = await this.options.engine.position(channel, namespace);
+      return named({ offset: Math.max(existing.lastOffset, position.offset), epoch: position.epoch });
+    }
+    if (namespace.countsTowardLimit) {
+      const max = this.options.maxSubscriptions[session.tier] ?? 0;
+      if (session.countedSubscriptions() >= max) {
+        throw new TickwireError("LIMIT_EXCEEDED", `Tier ${session.tier} may watch at most ${max} ${namespace.name} channels per connection.`);
+      }
+    }
+
+    const sub = new Subscription(session, channel, namespace, fields);
+    session.subscriptions.set(channel, sub);
+    if (this.options.hub.add(sub)) {
+      try {
+        await this.options.engine.subscribe(channel);
+      } catch (err) {
+        await this.drop(sub);
+        throw new TickwireError("UNAVAILABLE", "The channel cannot be subscribed right now; retry.", { cause: err });
+      }
+    }
+    try {
+      const reply = await this.recover(sub, since);
+      if (session.closed || session.subscriptions.get(channel) !== sub) throw new TickwireError("CONFLICT", "The subscription was ended while it was being set up.");
+      return named(reply);
+    } catch (err) {
+      if (session.subscriptions.get(channel) === sub) await this.drop(sub);
+      throw err;
+    }
+  }
+
+  /** Sends what the subscriber is owed (replay or snapshot), merges the live buffer, and goes live. */
+  private async recover(sub: Subscription, since: { offset: number; epoch: string } | undefined): Promise<Omit<SubscribedChannel, "channel" | "requested">> {
+    const { engine, hub } = this.options;
+    const { channel, namespace } = sub;
+
+    if (namespace.kind === "inbox") {
+      const inbox = this.options.inbox();
+      const position = inbox ? await inbox.subscribe(sub, namespace) : await engine.position(channel, namespace);
+      this.goLive(sub, position.offset);
+      return { offset: Math.max(position.offset, sub.lastOffset), epoch: position.epoch };
+    }
+
+    let recovered: boolean | undefined;
+    let replayed: number | undefined;
+    let floor: number;
+    let epoch: string;
+    if (since !== undefined) {
+      const read = await engine.history(channel, namespace, since.offset, this.options.maxRecoveryPublications);
+      epoch = read.position.epoch;
+      const sameEpoch = since.epoch === read.position.epoch;
+      const nothingMissed = since.offset === read.position.offset;
+      const last = read.publications[read.publications.length - 1];
+      const covers = read.contiguous && last !== undefined && last.offset === read.position.offset;
+      recovered = sameEpoch && (nothingMissed || covers);
+      if (recovered) {
+        for (const publication of read.publications) this.send(sub, publication);
+        replayed = read.publications.length;
+        floor = read.position.offset;
+      } else {
+        floor = read.position.offset;
+        if (namespace.kind === "state") floor = await this.snapshot(sub, floor);
+      }
+    } else {
+      const position = await engine.position(channel, namespace);
+      epoch = position.epoch;
+      floor = position.offset;
+      if (namespace.kind === "state") floor = await this.snapshot(sub, floor);
+    }
+    this.goLive(sub, floor);
+    const offset = Math.max(floor, sub.lastOffset);
+    return recovered === undefined ? { offset, epoch } : { offset, epoch, recovered, replayed: replayed ?? 0 };
+  }
+
+  /** Sends the latest value of a state channel; returns the offset the subscriber is now at. */
+  private async snapshot(sub: Subscription, floor: number): Promise<number> {
+    const latest = await this.options.engine.latest(sub.channel, sub.namespace);
+    if (latest === undefined) return floor;
+    this.send(sub, latest);
+    return Math.max(floor, latest.offset);
+  }
+
+  private send(sub: Subscription, publication: Publication): void {
+    if (publication.offset <= sub.lastOffset) return;
+    this.options.hub.sendTo(sub, publication);
+  }
+
+  /** Flushes buffered live publications above `floor` in order, then joins the live group (same tick: no gap). */
+  private goLive(sub: Subscription, floor: number): void {
+    if (sub.lastOffset < floor) sub.lastOffset = floor;
+    const buffered = sub.buffer ?? [];
+    for (const publication of buffered) this.send(sub, publication);
+    this.options.hub.activate(sub);
+  }
+}

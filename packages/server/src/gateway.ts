@@ -1,0 +1,283 @@
+import { randomBytes } from "node:crypto";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { AddressInfo } from "node:net";
+import type { FastifyInstance } from "fastify";
+import { API_VERSION, atLeast, buildCatalogue, DEFAULT_NAMESPACES, type PublishResult } from "@tickwire/protocol";
+import { Authenticator } from "./auth/authenticator.js";
+import { HttpSessionResolver } from "./auth/http-session-resolver.js";
+import { RedisSessionResolver } from "./auth/redis-session-resolver.js";
+import type { SessionResolver } from "./auth/session-resolver.js";
+import { TokenVerifier } from "./auth/token-verifier.js";
+import { defaultComponents } from "./components.js";
+import type { GatewayOptions } from "./config/options.js";
+import { resolveOptions } from "./config/resolve-options.js";
+import type { GatewayComponent } from "./core/component.js";
+import { registerCoreEvents } from "./core/core-events.js";
+import { immediatePolicyFactory, type DeliveryPolicyFactory } from "./core/delivery-policy.js";
+import type { Engine } from "./core/engine.js";
+import { EventRouter } from "./core/event-router.js";
+import { Hub } from "./core/hub.js";
+import type { InboxHandler } from "./core/inbox-handler.js";
+import { Publisher, type PublishRequest } from "./core/publisher.js";
+import type { Session } from "./core/session.js";
+import { SessionRegistry } from "./core/session-registry.js";
+import type { Store } from "./core/store.js";
+import { SubscriptionManager } from "./core/subscriptions.js";
+import { MemoryEngine } from "./engines/memory-engine.js";
+import { ApiKeyChecker } from "./http/api-auth.js";
+import type { ReadinessCheck } from "./http/context.js";
+import { createHttpApp } from "./http/http-app.js";
+import { createLogger, type Logger } from "./observability/logger.js";
+import { GatewayMetrics } from "./observability/metrics.js";
+import { buildStats } from "./observability/stats.js";
+import { createStore } from "./stores/create-store.js";
+import { SocketTransport } from "./transport/socket-transport.js";
+
+/** Version reported in stats. */
+export const VERSION = "0.1.0";
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** Where the built dashboard is found by default (apps/dashboard/dist in the repository). */
+export const DEFAULT_DASHBOARD_DIR = resolve(here, "../../../apps/dashboard/dist");
+
+/** Parts a caller may replace (tests, other engines and stores). */
+export interface GatewayDeps {
+  readonly store?: Store;
+  readonly engine?: Engine;
+  readonly policyFactory?: DeliveryPolicyFactory;
+  readonly components?: GatewayComponent[];
+  readonly logger?: Logger;
+  readonly now?: () => number;
+  /** Dev mode although a secret was given (the CLI's persisted dev credentials). */
+  readonly devMode?: boolean;
+}
+
+/**
+ * Creates a gateway: validates the options, opens the store and wires the
+ * engine, hub, publisher, HTTP API and Socket.IO. Call `listen()` to serve.
+ * @example
+ * const gw = await createGateway({ port: 0, jwtSecret: "s3cret-s3cret-s3cret", apiKeys: ["k"] });
+ * await gw.listen();
+ * await gw.publish({ channel: "quotes:AAPL", data: { symbol: "AAPL", price: 190.1 } });
+ */
+export async function createGateway(input: Partial<GatewayOptions> = {}, deps: GatewayDeps = {}): Promise<Gateway> {
+  const resolved = resolveOptions(input as Record<string, unknown>);
+  const options = resolved.options.dashboardDir === undefined ? Object.freeze({ ...resolved.options, dashboardDir: DEFAULT_DASHBOARD_DIR }) : resolved.options;
+  const gateway = new Gateway(options, resolved.generatedSecret || deps.devMode === true, deps, deps.store ?? (await createStore(options)));
+  await gateway.init();
+  return gateway;
+}
+
+/** One Tickwire node. */
+export class Gateway {
+  readonly logger: Logger;
+  readonly metrics: GatewayMetrics;
+  readonly catalogue;
+  readonly engine: Engine;
+  readonly hub: Hub;
+  readonly registry: SessionRegistry;
+  readonly router: EventRouter;
+  readonly tokens: TokenVerifier;
+  readonly publisher: Publisher;
+  readonly subscriptions: SubscriptionManager;
+  readonly readiness = new Map<string, ReadinessCheck>();
+  readonly components: GatewayComponent[];
+  readonly nodeId = randomBytes(4).toString("hex");
+  readonly startedAt = Date.now();
+  http!: FastifyInstance;
+  transport!: SocketTransport;
+  private inbox: InboxHandler | undefined;
+  private sessionResolver: SessionResolver | undefined;
+  private pruneTimer: NodeJS.Timeout | undefined;
+  private closing: Promise<void> | undefined;
+  private readonly now: () => number;
+
+  constructor(
+    readonly options: GatewayOptions,
+    /** True in dev mode: the secret was generated, a demo token is served. */
+    readonly devMode: boolean,
+    deps: GatewayDeps,
+    readonly store: Store,
+  ) {
+    this.now = deps.now ?? Date.now;
+    this.logger = deps.logger ?? createLogger(options.logLevel);
+    this.metrics = new GatewayMetrics({ defaultMetrics: true });
+    this.catalogue = buildCatalogue([...DEFAULT_NAMESPACES, ...options.namespaces]);
+    this.engine = deps.engine ?? new MemoryEngine({ history: store.history, now: this.now });
+    this.registry = new SessionRegistry(options.maxConnectionsPerUser);
+    this.router = new EventRouter(this.logger, this.metrics);
+    this.tokens = new TokenVerifier({
+      secret: options.jwtSecret,
+      publicKey: options.jwtPublicKey,
+      jwksFile: options.jwksFile,
+      audience: options.jwtAudience,
+      issuer: options.jwtIssuer,
+    });
+    // The hub writes through the transport, which exists once the HTTP server does.
+    this.hub = new Hub({ broadcast: (ids, event, payload, meta) => this.transport.broadcast(ids, event, payload, meta) }, this.metrics, deps.policyFactory ?? immediatePolicyFactory, this.now);
+    this.publisher = new Publisher({
+      catalogue: this.catalogue,
+      engine: this.engine,
+      idempotency: store.idempotency,
+      metrics: this.metrics,
+      logger: this.logger,
+      maxPublicationBytes: options.maxPublicationBytes,
+      idempotencyTtlMs: options.idempotencyTtlMs,
+      inbox: () => this.inbox,
+      now: this.now,
+    });
+    this.subscriptions = new SubscriptionManager({
+      catalogue: this.catalogue,
+      engine: this.engine,
+      hub: this.hub,
+      logger: this.logger,
+      maxSubscriptions: options.maxSubscriptions,
+      maxRecoveryPublications: options.maxRecoveryPublications,
+      inbox: () => this.inbox,
+    });
+    this.components = deps.components ?? defaultComponents(options);
+  }
+
+  /** Wires HTTP and Socket.IO; called by createGateway. */
+  async init(): Promise<void> {
+    const { options } = this;
+    if (options.sessionRedisUrl) {
+      this.sessionResolver = new RedisSessionResolver({ url: options.sessionRedisUrl, prefix: options.sessionPrefix, timeoutMs: options.sessionTimeoutMs });
+    } else if (options.sessionUrl) {
+      this.sessionResolver = new HttpSessionResolver({ url: options.sessionUrl, timeoutMs: options.sessionTimeoutMs });
+    }
+    registerCoreEvents({
+      router: this.router,
+      subscriptions: this.subscriptions,
+      tokens: this.tokens,
+      onExpire: (session) => session.connection.disconnect("TOKEN_EXPIRED", "The token expired."),
+    });
+    this.readiness.set("store", () => ({ ok: true, details: { kind: this.store.kind } }));
+    this.readiness.set("engine", () => ({ ok: !this.closing, details: { name: this.engine.name } }));
+    if (this.sessionResolver?.state) {
+      const resolver = this.sessionResolver;
+      this.readiness.set("sessions", () => ({ ok: resolver.state!().breaker !== "open", details: resolver.state!() }));
+    }
+    this.http = await createHttpApp(
+      {
+        options,
+        devMode: this.devMode,
+        catalogue: this.catalogue,
+        engine: this.engine,
+        publisher: this.publisher,
+        registry: this.registry,
+        metrics: this.metrics,
+        tokens: this.tokens,
+        apiKeys: new ApiKeyChecker(options.apiKeys),
+        readiness: this.readiness,
+        stats: async () => this.stats(),
+      },
+      this.logger,
+    );
+    this.transport = new SocketTransport(this.http.server, {
+      options,
+      authenticator: new Authenticator(this.tokens, this.sessionResolver),
+      registry: this.registry,
+      router: this.router,
+      metrics: this.metrics,
+      logger: this.logger,
+      connectedPayload: (session) => this.connectedPayload(session),
+      onOpen: () => {},
+      onClose: (session) => this.subscriptions.dropAll(session),
+    });
+    await this.engine.start((publication) => this.hub.dispatch(publication));
+  }
+
+  /** Starts listening and starts the components. */
+  async listen(): Promise<void> {
+    await this.http.listen({ port: this.options.port, host: this.options.host });
+    this.pruneTimer = setInterval(() => {
+      this.store.prune(this.now()).catch((err: unknown) => this.logger.warn({ err }, "prune failed"));
+    }, 60_000);
+    this.pruneTimer.unref();
+    for (const component of this.components) {
+      await component.start(this);
+      if (component.ready) this.readiness.set(component.name, () => component.ready!());
+    }
+  }
+
+  /** The port actually bound (useful with port 0). */
+  get port(): number {
+    return (this.http.server.address() as AddressInfo).port;
+  }
+
+  /** Base URL on the loopback interface, e.g. `http://127.0.0.1:8080`. */
+  get url(): string {
+    const host = this.options.host === "0.0.0.0" || this.options.host === "::" ? "127.0.0.1" : this.options.host;
+    return `http://${host.includes(":") ? `[${host}]` : host}:${this.port}`;
+  }
+
+  /** Publishes through the same path as the HTTP API. */
+  publish(request: PublishRequest): Promise<PublishResult> {
+    return this.publisher.publish(request);
+  }
+
+  /** Signs a client token with the configured secret (HS256). */
+  issueToken(claims: { sub: string; tier?: string; roles?: string[]; ttlSeconds?: number }): Promise<string> {
+    return this.tokens.sign(claims);
+  }
+
+  /** Lets the notification service serve `inbox` channels. */
+  setInboxHandler(handler: InboxHandler): void {
+    this.inbox = handler;
+  }
+
+  /** The `/api/v1/stats` document. */
+  stats(): Record<string, unknown> {
+    return buildStats({
+      nodeId: this.nodeId,
+      version: VERSION,
+      startedAt: this.startedAt,
+      mode: this.engine.name === "memory" ? "single" : this.engine.name,
+      store: this.store.kind,
+      simulator: this.options.simulator,
+      registry: this.registry,
+      hub: this.hub,
+      metrics: this.metrics,
+      components: this.components,
+    });
+  }
+
+  /**
+   * Graceful shutdown: stop components, tell clients (`server:shutdown`), close
+   * connections and the HTTP server, settle the engine, flush the store.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.doClose();
+    return this.closing;
+  }
+
+  private async doClose(): Promise<void> {
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
+    for (const component of [...this.components].reverse()) {
+      await component.stop().catch((err: unknown) => this.logger.warn({ err, component: component.name }, "component stop failed"));
+    }
+    await this.transport.shutdown(this.options.reconnectAfterMs).catch(() => undefined);
+    await this.http.close().catch(() => undefined);
+    this.hub.close();
+    await this.engine.close();
+    await this.sessionResolver?.close();
+    await this.store.close();
+  }
+
+  private connectedPayload(session: Session): unknown {
+    const now = new Date().toISOString();
+    const features = [...this.catalogue.values()].filter((ns) => atLeast(session.tier, ns.minTier)).map((ns) => ns.name);
+    return {
+      userId: session.userId,
+      tier: session.tier,
+      message: "Connected to Tickwire",
+      timestamp: now,
+      server_time: now,
+      api_version: API_VERSION,
+      features,
+      limits: { maxSubscriptions: this.options.maxSubscriptions[session.tier], maxConnectionsPerUser: this.options.maxConnectionsPerUser },
+    };
+  }
+}

@@ -1,0 +1,28 @@
+import type { buildCatalogue } from "@tickwire/protocol";
+import type { TokenVerifier } from "../auth/token-verifier.js";
+import type { GatewayOptions } from "../config/options.js";
+import type { Engine } from "../core/engine.js";
+import type { Publisher } from "../core/publisher.js";
+import type { SessionRegistry } from "../core/session-registry.js";
+import type { GatewayMetrics } from "../observability/metrics.js";
+import type { ApiKeyChecker } from "./api-auth.js";
+
+/** A named readiness check: feeds, stores and engines report through these. */
+export type ReadinessCheck = () => Promise<{ ok: boolean; details?: unknown }> | { ok: boolean; details?: unknown };
+
+/** What the HTTP routes need from the gateway. */
+export interface HttpContext {
+  readonly options: GatewayOptions;
+  /** Dev mode: no secret was configured, so one was generated (protocol.md section 1). */
+  readonly devMode: boolean;
+  readonly catalogue: ReturnType<typeof buildCatalogue>;
+  readonly engine: Engine;
+  readonly publisher: Publisher;
+  readonly registry: SessionRegistry;
+  readonly metrics: GatewayMetrics;
+  readonly tokens: TokenVerifier;
+  readonly apiKeys: ApiKeyChecker;
+  readonly readiness: Map<string, ReadinessCheck>;
+  /** Builds the `/api/v1/stats` document. */
+  readonly stats: () => Promise<Record<string, unknown>>;
+}

@@ -1,0 +1,14 @@
+export { createGateway, Gateway, VERSION, DEFAULT_DASHBOARD_DIR, type GatewayDeps } from "./gateway.js";
+export { DEFAULT_OPTIONS, type GatewayOptions, type RateLimitOptions } from "./config/options.js";
+export { resolveOptions, optionsFromEnv, ConfigError } from "./config/resolve-options.js";
+export type { Engine, HistoryRead, PublicationListener } from "./core/engine.js";
+export type { Store, HistoryStore, IdempotencyStore } from "./core/store.js";
+export type { Publication, ChannelPosition, PublishInput } from "./core/publication.js";
+export type { GatewayComponent } from "./core/component.js";
+export type { InboxHandler } from "./core/inbox-handler.js";
+export type { DeliveryPolicy, DeliveryPolicyContext, DeliveryPolicyFactory } from "./core/delivery-policy.js";
+export type { PublishRequest } from "./core/publisher.js";
+export { MemoryEngine } from "./engines/memory-engine.js";
+export { SqliteStore } from "./stores/sqlite/sqlite-store.js";
+export { TokenVerifier } from "./auth/token-verifier.js";
+export type { SessionResolver } from "./auth/session-resolver.js";

@@ -1,0 +1,47 @@
+import type { SessionRegistry } from "../core/session-registry.js";
+import type { Hub } from "../core/hub.js";
+import type { GatewayComponent } from "../core/component.js";
+import type { GatewayMetrics } from "./metrics.js";
+
+/** What the stats document is made of. */
+export interface StatsSources {
+  readonly nodeId: string;
+  readonly version: string;
+  readonly startedAt: number;
+  readonly mode: string;
+  readonly store: string;
+  readonly simulator: boolean;
+  readonly registry: SessionRegistry;
+  readonly hub: Hub;
+  readonly metrics: GatewayMetrics;
+  readonly components: readonly GatewayComponent[];
+}
+
+/** The `/api/v1/stats` document (also what the ops page shows). */
+export function buildStats(s: StatsSources): Record<string, unknown> {
+  const byNamespace = s.hub.subscriptionsByNamespace();
+  const total = Object.values(byNamespace).reduce((a, b) => a + b, 0);
+  const t = s.metrics.totals;
+  const sum = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
+  return {
+    node: {
+      id: s.nodeId,
+      version: s.version,
+      startedAt: new Date(s.startedAt).toISOString(),
+      uptimeMs: Date.now() - s.startedAt,
+      mode: s.mode,
+      store: s.store,
+      simulator: s.simulator,
+    },
+    connections: { current: s.registry.connectionCount, users: s.registry.userCount, byTier: s.registry.byTier() },
+    subscriptions: { total, channels: s.hub.channelCount(), byNamespace },
+    publications: { total: sum(t.publications), perSecond: s.metrics.publicationsMeter.perSecond(), byNamespace: Object.fromEntries(t.publications) },
+    deliveries: { total: sum(t.deliveries), perSecond: s.metrics.deliveriesMeter.perSecond(), byNamespace: Object.fromEntries(t.deliveries) },
+    latencyMs: s.metrics.latency.summary(),
+    rateLimited: t.rateLimited,
+    slowConsumerDisconnects: t.slowConsumerDisconnects,
+    conflated: t.conflated,
+    superseded: t.superseded,
+    feeds: s.components.flatMap((c) => (c.feedState ? [c.feedState()] : [])),
+  };
+}

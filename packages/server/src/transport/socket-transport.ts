@@ -1,0 +1,192 @@
+import type { Server as HttpServer } from "node:http";
+import { Server, type Socket } from "socket.io";
+import { BurstyRateLimiter, RateLimiterMemory } from "rate-limiter-flexible";
+import { TickwireError, TIERS, type ErrorCode, type Tier } from "@tickwire/protocol";
+import type { Authenticator } from "../auth/authenticator.js";
+import { AuthError } from "../auth/token-verifier.js";
+import type { Identity } from "../auth/identity.js";
+import type { GatewayOptions } from "../config/options.js";
+import type { Broadcaster, Connection } from "../core/connection.js";
+import type { EventRouter } from "../core/event-router.js";
+import { Session } from "../core/session.js";
+import type { SessionRegistry } from "../core/session-registry.js";
+import type { Logger } from "../observability/logger.js";
+import type { GatewayMetrics } from "../observability/metrics.js";
+
+/** What the Socket.IO transport needs from the gateway. */
+export interface SocketTransportDeps {
+  readonly options: GatewayOptions;
+  readonly authenticator: Authenticator;
+  readonly registry: SessionRegistry;
+  readonly router: EventRouter;
+  readonly metrics: GatewayMetrics;
+  readonly logger: Logger;
+  /** The `connected` payload for a new session. */
+  readonly connectedPayload: (session: Session) => unknown;
+  /** Called once a session is open. */
+  readonly onOpen: (session: Session) => void;
+  /** Called once a session has closed. */
+  readonly onClose: (session: Session) => Promise<void>;
+}
+
+class SocketConnection implements Connection {
+  constructor(private readonly socket: Socket) {}
+
+  get id(): string {
+    return this.socket.id;
+  }
+
+  get address(): string {
+    return this.socket.handshake.address;
+  }
+
+  emit(event: string, ...args: unknown[]): void {
+    this.socket.emit(event, ...args);
+  }
+
+  disconnect(code: ErrorCode, message: string): void {
+    if (!this.socket.connected) return;
+    this.socket.emit("error", { code, message });
+    // Let the error packet leave before the close.
+    setImmediate(() => this.socket.disconnect(true));
+  }
+
+  bufferedPackets(): number {
+    return (this.socket.conn as unknown as { writeBuffer?: unknown[] }).writeBuffer?.length ?? 0;
+  }
+}
+
+function refusal(code: ErrorCode, message: string): Error & { data: { code: ErrorCode; message: string } } {
+  const err = new Error(message) as Error & { data: { code: ErrorCode; message: string } };
+  err.data = { code, message };
+  return err;
+}
+
+/**
+ * Socket.IO on the gateway's HTTP server: handshake authentication and limits,
+ * per-connection rate limits and frame limits, and the broadcaster the hub
+ * writes through (one encoding for many sockets).
+ */
+export class SocketTransport implements Broadcaster {
+  readonly io: Server;
+  private readonly limiters: Record<Tier, BurstyRateLimiter>;
+
+  constructor(httpServer: HttpServer, private readonly deps: SocketTransportDeps) {
+    const { options } = deps;
+    const anyOrigin = options.corsOrigins.includes("*");
+    this.io = new Server(httpServer, {
+      path: "/socket.io/",
+      transports: ["polling", "websocket"],
+      maxHttpBufferSize: options.maxFrameBytes,
+      cors: { origin: anyOrigin ? true : [...options.corsOrigins], credentials: true },
+      serveClient: false,
+    });
+    this.limiters = Object.fromEntries(
+      TIERS.map((tier) => {
+        const { eventsPerSecond, burst } = options.rateLimit[tier];
+        return [
+          tier,
+          new BurstyRateLimiter(
+            new RateLimiterMemory({ points: Math.max(1, eventsPerSecond), duration: 1 }),
+            new RateLimiterMemory({ keyPrefix: "burst", points: Math.max(1, burst - eventsPerSecond), duration: 10 }),
+          ),
+        ];
+      }),
+    ) as Record<Tier, BurstyRateLimiter>;
+    this.io.use((socket, next) => {
+      this.authenticate(socket).then(() => next(), (err: Error) => next(err));
+    });
+    this.io.on("connection", (socket) => this.open(socket));
+  }
+
+  broadcast(connectionIds: readonly string[], event: string, payload: unknown, meta: unknown): void {
+    if (connectionIds.length === 1) this.io.to(connectionIds[0]!).emit(event, payload, meta);
+    else if (connectionIds.length > 1) this.io.to(connectionIds as string[]).emit(event, payload, meta);
+  }
+
+  /** Sends `server:shutdown` to everyone and closes every connection. */
+  async shutdown(reconnectAfterMs: number): Promise<void> {
+    this.io.emit("server:shutdown", { reconnectAfterMs });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    this.io.disconnectSockets(true);
+    await new Promise<void>((resolve) => {
+      this.io.close(() => resolve());
+    });
+  }
+
+  private async authenticate(socket: Socket): Promise<void> {
+    const { authenticator, registry, metrics, logger, options } = this.deps;
+    let identity: Identity;
+    try {
+      identity = await authenticator.authenticate(socket.handshake.auth);
+    } catch (err) {
+      const reason = err instanceof AuthError ? err.reason : "malformed";
+      metrics.authFailures.inc({ reason });
+      const e = err instanceof TickwireError ? err : new TickwireError("UNAUTHORIZED");
+      logger.debug({ reason, address: socket.handshake.address }, "connection refused");
+      throw refusal(e.code, e.message);
+    }
+    if (!registry.reserve(identity.userId)) {
+      metrics.authFailures.inc({ reason: "connection_limit" });
+      throw refusal("LIMIT_EXCEEDED", `User ${identity.userId} already has ${options.maxConnectionsPerUser} connections open.`);
+    }
+    (socket.data as { identity?: Identity }).identity = identity;
+    // The slot is given back when the transport closes, whether or not the connection completed.
+    socket.conn.once("close", () => registry.release(identity.userId));
+  }
+
+  private open(socket: Socket): void {
+    const { registry, router, metrics, logger, connectedPayload, onOpen, onClose } = this.deps;
+    const identity = (socket.data as { identity: Identity }).identity;
+    const session = new Session(new SocketConnection(socket), identity);
+    registry.add(session);
+    metrics.connections.inc();
+
+    // Every event goes through admission (rate limit, known event, size) and then
+    // straight to the router; no per-event listeners, so nothing is silently dropped.
+    socket.use((packet) => {
+      const [event] = packet;
+      const args = packet.slice(1);
+      const ack = typeof args[args.length - 1] === "function" ? (args[args.length - 1] as (r: unknown) => void) : undefined;
+      this.admit(session, event, args)
+        .then(() => router.handle(session, String(event), args))
+        .catch((err: unknown) => router.reject(session, String(event), err, ack));
+    });
+    socket.on("disconnect", (reason) => {
+      session.close();
+      registry.remove(session);
+      metrics.connections.dec();
+      logger.debug({ userId: session.userId, reason }, "disconnected");
+      void onClose(session).catch((err: unknown) => logger.error({ err }, "session cleanup failed"));
+    });
+
+    socket.emit("connected", connectedPayload(session));
+    session.scheduleExpiry(() => session.connection.disconnect("TOKEN_EXPIRED", "The token expired; reconnect with a new one or use auth:refresh before expiry."));
+    onOpen(session);
+    logger.debug({ userId: session.userId, tier: session.tier, transport: socket.conn.transport.name }, "connected");
+  }
+
+  /** Rate limit, event name and size checks that run before any handler. */
+  private async admit(session: Session, event: unknown, args: unknown[]): Promise<void> {
+    try {
+      await this.limiters[session.tier].consume(session.id);
+    } catch (err) {
+      if (err instanceof Error) throw err;
+      this.deps.metrics.rateLimitedEvent();
+      throw new TickwireError("RATE_LIMITED", `More than ${this.deps.options.rateLimit[session.tier].eventsPerSecond} events per second; slow down.`);
+    }
+    if (typeof event !== "string" || !this.deps.router.knows(event)) {
+      throw new TickwireError("UNKNOWN_EVENT", `"${String(event)}" is not a Tickwire event.`);
+    }
+    const payload = typeof args[args.length - 1] === "function" ? args.slice(0, -1) : args;
+    let size = 0;
+    try {
+      size = Buffer.byteLength(JSON.stringify(payload) ?? "");
+    } catch {
+      throw new TickwireError("BAD_REQUEST", "The payload is not JSON.");
+    }
+    if (size > this.deps.options.maxEventBytes) {
+      throw new TickwireError("PAYLOAD_TOO_LARGE", `The payload is ${size} bytes; the limit is ${this.deps.options.maxEventBytes}.`);
+    }
+  }
+}

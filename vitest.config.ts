@@ -1,0 +1,22 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+const src = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    // Tests run against the TypeScript sources, so `npm test` needs no build first.
+    alias: [
+      { find: /^@tickwire\/protocol$/, replacement: src("./packages/protocol/src/index.ts") },
+      { find: /^@tickwire\/server$/, replacement: src("./packages/server/src/index.ts") },
+    ],
+  },
+  test: {
+    include: ["packages/*/test/**/*.test.ts", "packages/*/test/**/*.test.tsx", "apps/*/test/**/*.test.ts", "docs/**/*.test.ts"],
+    testTimeout: 20_000,
+    hookTimeout: 20_000,
+    // Servers on real ports and a real SQLite file per test: files run in parallel, tests in a file in order.
+    pool: "forks",
+    maxWorkers: 2,
+  },
+});
