@@ -186,6 +186,7 @@ export class Gateway {
       onOpen: () => {},
       onClose: (session) => this.subscriptions.dropAll(session),
     });
+    for (const component of this.components) component.register?.(this);
     await this.engine.start((publication) => this.hub.dispatch(publication));
   }
 

@@ -6,6 +6,8 @@ import type { Gateway } from "../gateway.js";
  */
 export interface GatewayComponent {
   readonly name: string;
+  /** Registers HTTP routes and client events; called before the gateway listens. */
+  register?(gateway: Gateway): void;
   start(gateway: Gateway): Promise<void>;
   stop(): Promise<void>;
   /** Shown in `/api/v1/stats` under `feeds` when present (upstream feeds, ingest). */
