@@ -151,7 +151,6 @@ export class Gateway {
       router: this.router,
       subscriptions: this.subscriptions,
       tokens: this.tokens,
-      onExpire: (session) => session.connection.disconnect("TOKEN_EXPIRED", "The token expired."),
     });
     this.readiness.set("store", () => ({ ok: true, details: { kind: this.store.kind } }));
     this.readiness.set("engine", () => ({ ok: !this.closing, details: { name: this.engine.name } }));

@@ -8,12 +8,10 @@ export interface CoreEventDeps {
   readonly router: EventRouter;
   readonly subscriptions: SubscriptionManager;
   readonly tokens: TokenVerifier;
-  /** Ends a session whose token expired. */
-  readonly onExpire: (session: import("./session.js").Session) => void;
 }
 
 /** Registers `subscribe`, `unsubscribe`, `ping` and `auth:refresh` (protocol.md section 4). */
-export function registerCoreEvents({ router, subscriptions, tokens, onExpire }: CoreEventDeps): void {
+export function registerCoreEvents({ router, subscriptions, tokens }: CoreEventDeps): void {
   router.register("subscribe", async (session, request) => {
     const subscribed: SubscribedChannel[] = [];
     const failed: FailedChannel[] = [];
@@ -46,7 +44,7 @@ export function registerCoreEvents({ router, subscriptions, tokens, onExpire }: 
       throw new TickwireError("FORBIDDEN", "A refreshed token must name the same user as the connection.");
     }
     session.identity = identity;
-    session.scheduleExpiry(() => onExpire(session));
+    session.scheduleExpiry(() => session.expire());
     const dropped = await subscriptions.revalidate(session);
     for (const channel of dropped) {
       session.connection.emit("error", { code: "FORBIDDEN", message: `Unsubscribed from "${channel}": the new token's tier does not allow it.` });

@@ -59,16 +59,29 @@ export class Hub {
     this.join(fanout, sub);
   }
 
-  /** Moves a live subscription to another field set. */
+  /** Moves a subscription to another field set. */
   refield(sub: Subscription, fields: readonly string[] | undefined): void {
-    const fanout = this.channels.get(sub.channel);
-    if (!fanout) return;
-    if (sub.recovering) {
+    this.regroup(sub, () => {
       sub.fields = fields;
+    });
+  }
+
+  /** Moves a subscription to the delivery group of its session's current tier (after auth:refresh). */
+  retier(sub: Subscription): void {
+    if (sub.tier === sub.session.tier) return;
+    this.regroup(sub, () => {
+      sub.tier = sub.session.tier;
+    });
+  }
+
+  private regroup(sub: Subscription, change: () => void): void {
+    const fanout = this.channels.get(sub.channel);
+    if (!fanout || sub.recovering) {
+      change();
       return;
     }
     this.leave(fanout, sub);
-    sub.fields = fields;
+    change();
     this.join(fanout, sub);
   }
 
@@ -118,17 +131,17 @@ export class Hub {
   }
 
   private join(fanout: ChannelFanout, sub: Subscription): void {
-    let group = fanout.groups.get(sub.session.tier);
+    let group = fanout.groups.get(sub.tier);
     if (!group) {
       const created = new DeliveryGroup();
       created.policy = this.policyFactory({
         channel: sub.channel,
         namespace: sub.namespace,
-        tier: sub.session.tier,
+        tier: sub.tier,
         flush: (publication) => this.flush(created, publication),
         skipped: (n) => this.metrics.conflatedPublication(sub.namespace.name, n),
       });
-      fanout.groups.set(sub.session.tier, created);
+      fanout.groups.set(sub.tier, created);
       group = created;
     }
     let set = group.byFields.get(sub.fieldsKey);
@@ -141,14 +154,14 @@ export class Hub {
   }
 
   private leave(fanout: ChannelFanout, sub: Subscription): boolean {
-    const group = fanout.groups.get(sub.session.tier);
+    const group = fanout.groups.get(sub.tier);
     const set = group?.byFields.get(sub.fieldsKey);
     if (!group || !set || !set.delete(sub)) return false;
     if (set.size === 0) group.byFields.delete(sub.fieldsKey);
     group.size--;
     if (group.size === 0) {
       group.policy.close();
-      fanout.groups.delete(sub.session.tier);
+      fanout.groups.delete(sub.tier);
     }
     return true;
   }

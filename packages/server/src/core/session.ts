@@ -49,6 +49,11 @@ export class Session {
     this.expiryTimer.unref();
   }
 
+  /** Ends the connection because its credential expired. */
+  expire(): void {
+    this.connection.disconnect("TOKEN_EXPIRED", "The token expired; reconnect with a new token, or refresh it with auth:refresh before it expires.");
+  }
+
   /** Marks the session closed and stops its timers. */
   close(): void {
     this.closed = true;

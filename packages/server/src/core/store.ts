@@ -17,15 +17,89 @@ export interface IdempotencyStore {
   put(key: string, result: PublishResult, expiresAt: number): Promise<void>;
 }
 
+/** What a notification says; the same for every recipient of one publish. */
+export interface NotificationContent {
+  readonly type: string;
+  readonly title: string | null;
+  readonly message: string;
+  readonly data: Record<string, unknown> | null;
+  readonly actionUrl: string | null;
+}
+
+/** One notification as stored in one user's inbox. */
+export interface StoredNotification extends NotificationContent {
+  /** Globally unique id (what clients acknowledge). */
+  readonly id: string;
+  readonly userId: string;
+  /** Position in the user's inbox, 1, 2, 3…: the publication offset on `notifications:{userId}`. */
+  readonly seq: number;
+  /** When it was accepted, ms since the epoch. */
+  readonly createdAt: number;
+  /** When it was acknowledged, or null while unread. */
+  readonly readAt: number | null;
+}
+
+/** One publish of a notification to one or more users. */
+export interface InboxWrite {
+  /** Distinct user ids. */
+  readonly userIds: readonly string[];
+  readonly content: NotificationContent;
+  /** Identifies duplicates of this notification for one user (type + dedupKey, or type + content). */
+  readonly dedupHash: string;
+  /** Acceptance time, ms. */
+  readonly now: number;
+  /** A duplicate accepted less than this long after the first is not stored again. */
+  readonly dedupWindowMs: number;
+  /** Inbox size cap: beyond it the oldest read notifications go first, then the oldest unread. */
+  readonly maxPerUser: number;
+}
+
+/** What one recipient of an InboxWrite got. */
+export interface InboxWriteResult {
+  readonly userId: string;
+  /** The new notification, or for a duplicate the one it duplicates. */
+  readonly id: string;
+  /** Its position in the user's inbox (for a duplicate whose original is gone: the inbox's top). */
+  readonly seq: number;
+  readonly createdAt: number;
+  /** True when nothing was stored because the same notification is inside its dedup window. */
+  readonly deduplicated: boolean;
+}
+
+/**
+ * The durable notification inbox. Every write happens in one transaction and
+ * the store decides duplicates (not process memory), so processes sharing a
+ * store agree; positions (`seq`) are assigned by the store, per user, with no gaps.
+ */
+export interface InboxStore {
+  /** Epoch of every inbox in this store: chosen when the store is created, it changes only when the store is lost. */
+  epoch(): Promise<string>;
+  /** Stores one notification for each user (one transaction); results in `userIds` order. */
+  write(write: InboxWrite): Promise<InboxWriteResult[]>;
+  /** Newest first; `beforeId` pages (an id not in this inbox gives an empty page). */
+  list(userId: string, query: { unreadOnly: boolean; limit: number; beforeId?: string | undefined }): Promise<StoredNotification[]>;
+  /** Unread notifications, oldest first, at most `limit`. */
+  unread(userId: string, limit: number): Promise<StoredNotification[]>;
+  /** Number of unread notifications. */
+  countUnread(userId: string): Promise<number>;
+  /** The highest position ever given in this inbox (0 for an empty one). */
+  position(userId: string): Promise<number>;
+  /** Marks the user's own notifications among `ids` read; resolves to how many changed from unread to read. */
+  markRead(userId: string, ids: readonly string[], now: number): Promise<number>;
+  /** Deletes notifications created before `createdBefore`; resolves to how many. */
+  prune(createdBefore: number): Promise<number>;
+}
+
 /** The durable part of a gateway: SQLite by default, PostgreSQL when configured. */
 export interface Store {
   /** `sqlite` or `postgres`. */
   readonly kind: string;
   readonly history: HistoryStore;
   readonly idempotency: IdempotencyStore;
+  readonly inbox: InboxStore;
   /** Creates tables; safe to call on an existing store. */
   init(): Promise<void>;
-  /** Deletes expired idempotency keys and history older than its namespace allows. */
+  /** Deletes expired idempotency keys and dedup keys, and history older than its namespace allows. */
   prune(now: number): Promise<void>;
   /** Flushes and closes. */
   close(): Promise<void>;

@@ -1,4 +1,4 @@
-import type { NamespaceDefinition } from "@tickwire/protocol";
+import type { NamespaceDefinition, Tier } from "@tickwire/protocol";
 import type { Publication } from "./publication.js";
 import type { Session } from "./session.js";
 
@@ -8,6 +8,8 @@ export class Subscription {
   buffer: Publication[] | undefined = [];
   /** Offset of the last publication sent to this subscriber. */
   lastOffset = 0;
+  /** Tier of the delivery group the subscription sits in (the session's tier when it joined). */
+  tier: Tier;
 
   constructor(
     readonly session: Session,
@@ -15,7 +17,9 @@ export class Subscription {
     readonly namespace: NamespaceDefinition,
     /** Payload fields to deliver (quotes), or undefined for the whole payload. */
     public fields: readonly string[] | undefined,
-  ) {}
+  ) {
+    this.tier = session.tier;
+  }
 
   /** Distinct field sets share one encoded payload; this is the key of the set. */
   get fieldsKey(): string {

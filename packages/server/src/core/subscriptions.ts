@@ -76,6 +76,8 @@ export class SubscriptionManager {
       if (!atLeast(session.tier, sub.namespace.minTier)) {
         await this.drop(sub);
         dropped.push(sub.channel);
+      } else {
+        this.options.hub.retier(sub);
       }
     }
     return dropped;

@@ -161,7 +161,7 @@ export class SocketTransport implements Broadcaster {
     });
 
     socket.emit("connected", connectedPayload(session));
-    session.scheduleExpiry(() => session.connection.disconnect("TOKEN_EXPIRED", "The token expired; reconnect with a new one or use auth:refresh before expiry."));
+    session.scheduleExpiry(() => session.expire());
     onOpen(session);
     logger.debug({ userId: session.userId, tier: session.tier, transport: socket.conn.transport.name }, "connected");
   }

@@ -1,0 +1,82 @@
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { jwtVerify } from "jose";
+import { io } from "socket.io-client";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+
+const CLI = resolve(import.meta.dirname, "../../dist/cli.js");
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function env(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("TICKWIRE_") && k !== "NODE_ENV"));
+  return { ...clean, ...extra };
+}
+
+describe("the tickwire CLI", () => {
+  beforeAll(() => {
+    if (!existsSync(CLI)) throw new Error("packages/server/dist/cli.js is missing: run `npm run build` (npm install does it).");
+  });
+
+  it("prints a client token signed with the configured secret", async () => {
+    const out = spawnSync(process.execPath, [CLI, "token", "--sub", "alice", "--tier", "builder", "--ttl", "120"], {
+      env: env({ TICKWIRE_JWT_SECRET: "cli-secret-0123456789" }),
+      encoding: "utf8",
+    });
+    expect(out.status).toBe(0);
+    const { payload, protectedHeader } = await jwtVerify(out.stdout.trim(), new TextEncoder().encode("cli-secret-0123456789"));
+    expect(protectedHeader.alg).toBe("HS256");
+    expect(payload).toMatchObject({ sub: "alice", tier: "builder" });
+    expect(payload.exp! - payload.iat!).toBe(120);
+  });
+
+  it("refuses a bad tier or a missing --sub with a usage message", () => {
+    const bad = spawnSync(process.execPath, [CLI, "token", "--sub", "a", "--tier", "king"], { env: env({ TICKWIRE_JWT_SECRET: "s".repeat(20) }), encoding: "utf8" });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("--tier must be one of navigator, participant, builder, operator.");
+    const missing = spawnSync(process.execPath, [CLI, "token"], { env: env({ TICKWIRE_JWT_SECRET: "s".repeat(20) }), encoding: "utf8" });
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain("--sub is required.");
+  });
+
+  it("refuses to start in production without a secret and API keys, with a clear message", () => {
+    const out = spawnSync(process.execPath, [CLI, "start"], { env: env({ NODE_ENV: "production", TICKWIRE_PORT: "0" }), encoding: "utf8", timeout: 10_000 });
+    expect(out.status).toBe(2);
+    expect(out.stderr).toContain("Production mode needs TICKWIRE_JWT_SECRET");
+    expect(out.stderr).toContain("Production mode needs TICKWIRE_API_KEYS");
+  });
+
+  it("shuts down gracefully on SIGTERM: clients get server:shutdown and the process exits 0", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "tickwire-cli-"));
+    dirs.push(dataDir);
+    const child = spawn(process.execPath, [CLI, "start"], {
+      env: env({ NODE_ENV: "production", TICKWIRE_PORT: "0", TICKWIRE_HOST: "127.0.0.1", TICKWIRE_JWT_SECRET: "cli-secret-0123456789", TICKWIRE_API_KEYS: "k", TICKWIRE_DATA_DIR: dataDir }),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    const url = await new Promise<string>((resolveUrl, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no listening line in: ${output}`)), 10_000);
+      child.stdout.on("data", () => {
+        const m = /"url":"(http:\/\/[^"]+)"/.exec(output);
+        if (m) {
+          clearTimeout(timer);
+          resolveUrl(m[1]!);
+        }
+      });
+    });
+    const token = spawnSync(process.execPath, [CLI, "token", "--sub", "alice"], { env: env({ TICKWIRE_JWT_SECRET: "cli-secret-0123456789" }), encoding: "utf8" }).stdout.trim();
+    const socket = io(url, { auth: { token }, transports: ["websocket"], reconnection: false });
+    await new Promise((r) => socket.once("connected", r));
+    const shutdown = new Promise((r) => socket.once("server:shutdown", r));
+    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    child.kill("SIGTERM");
+    expect(await shutdown).toEqual({ reconnectAfterMs: 1000 });
+    expect(await exited).toBe(0);
+    socket.close();
+  });
+});

@@ -1,0 +1,75 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, DEFAULT_OPTIONS, optionsFromEnv, resolveOptions } from "@tickwire/server";
+
+describe("configuration", () => {
+  it("reads the TICKWIRE_* variables of the protocol", () => {
+    const input = optionsFromEnv({
+      TICKWIRE_PORT: "9000",
+      TICKWIRE_HOST: "127.0.0.1",
+      TICKWIRE_JWT_SECRET: "a-long-enough-secret",
+      TICKWIRE_API_KEYS: "k1, k2 ,",
+      TICKWIRE_SIMULATOR: "off",
+      TICKWIRE_CORS_ORIGINS: "https://app.example,https://admin.example",
+      TICKWIRE_DATA_DIR: "/var/lib/tickwire",
+      TICKWIRE_RATE_LIMIT: "navigator=10:20,operator=100:200",
+    });
+    const { options, generatedSecret, generatedApiKey } = resolveOptions(input);
+    expect(options).toMatchObject({
+      port: 9000,
+      host: "127.0.0.1",
+      jwtSecret: "a-long-enough-secret",
+      apiKeys: ["k1", "k2"],
+      simulator: false,
+      corsOrigins: ["https://app.example", "https://admin.example"],
+      dataDir: "/var/lib/tickwire",
+      rateLimit: { navigator: { eventsPerSecond: 10, burst: 20 }, participant: { eventsPerSecond: 50, burst: 100 }, operator: { eventsPerSecond: 100, burst: 200 } },
+    });
+    expect({ generatedSecret, generatedApiKey }).toEqual({ generatedSecret: false, generatedApiKey: false });
+    expect(Object.isFrozen(options)).toBe(true);
+  });
+
+  it("generates a secret and an API key in dev mode, with the simulator on and any origin", () => {
+    const { options, generatedSecret, generatedApiKey } = resolveOptions({});
+    expect(generatedSecret).toBe(true);
+    expect(generatedApiKey).toBe(true);
+    expect(options.jwtSecret).toMatch(/^[\w-]{40,}$/);
+    expect(options.apiKeys).toHaveLength(1);
+    expect(options.simulator).toBe(true);
+    expect(options.corsOrigins).toEqual(["*"]);
+  });
+
+  it("refuses to start in production without a secret and API keys, naming both", () => {
+    expect(() => resolveOptions(optionsFromEnv({ NODE_ENV: "production" }))).toThrow(ConfigError);
+    try {
+      resolveOptions(optionsFromEnv({ NODE_ENV: "production" }));
+    } catch (err) {
+      expect((err as ConfigError).problems).toEqual([
+        "Production mode needs TICKWIRE_JWT_SECRET (or TICKWIRE_JWT_PUBLIC_KEY / TICKWIRE_JWKS_FILE) to verify client tokens.",
+        "Production mode needs TICKWIRE_API_KEYS (comma-separated) for the HTTP API.",
+      ]);
+    }
+  });
+
+  it("lists every bad value instead of starting with a silent default", () => {
+    try {
+      resolveOptions(optionsFromEnv({ TICKWIRE_PORT: "eighty", TICKWIRE_SIMULATOR: "maybe", TICKWIRE_REDIS_URL: "http://x", TICKWIRE_RATE_LIMIT: "fast" }));
+      expect.unreachable();
+    } catch (err) {
+      expect((err as ConfigError).problems).toEqual([
+        'port must be a whole number ≥ 0 (got "eighty").',
+        'TICKWIRE_SIMULATOR must be "on" or "off" (got "maybe").',
+        'TICKWIRE_RATE_LIMIT "fast" is not "rate:burst" or "tier=rate:burst,…".',
+        "redisUrl must be a redis:// URL.",
+      ]);
+    }
+  });
+
+  it("refuses two verification methods at once and unknown options", () => {
+    expect(() => resolveOptions({ jwtSecret: "x".repeat(20), jwksFile: "/k.json" })).toThrow(/Set only one of/);
+    expect(() => resolveOptions({ nope: 1 } as never)).toThrow(/Unknown option "nope"/);
+  });
+
+  it("documents a default for every option", () => {
+    expect(Object.keys(DEFAULT_OPTIONS).sort()).toMatchSnapshot();
+  });
+});
