@@ -13,6 +13,7 @@ export default defineConfig({
   },
   test: {
     include: ["packages/*/test/**/*.test.ts", "packages/*/test/**/*.test.tsx", "apps/*/test/**/*.test.ts", "docs/**/*.test.ts"],
+    reporters: ["default", "./scripts/summary-reporter.ts"],
     testTimeout: 20_000,
     hookTimeout: 20_000,
     // Servers on real ports and a real SQLite file per test: files run in parallel, tests in a file in order.
