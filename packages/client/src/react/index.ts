@@ -1,0 +1,13 @@
+export { TickwireContext, useTickwireClient } from "./tickwire-context.js";
+export { TickwireProvider, type TickwireProviderProps } from "./tickwire-provider.js";
+export { useConnectionState } from "./use-connection-state.js";
+export { useChannel, type ChannelValue, type UseChannelOptions } from "./use-channel.js";
+export { useQuotes, type PriceDirection, type QuoteView, type UseQuotesOptions } from "./use-quotes.js";
+export { usePortfolio } from "./use-portfolio.js";
+export { useTrades } from "./use-trades.js";
+export { useSignals } from "./use-signals.js";
+export { useAiDecisions } from "./use-ai-decisions.js";
+export { useMetrics } from "./use-metrics.js";
+export { useNotifications, type NotificationsView } from "./use-notifications.js";
+export { useLatency } from "./use-latency.js";
+export { useEventList } from "./use-event-list.js";
