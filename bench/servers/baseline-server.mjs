@@ -1,0 +1,83 @@
+// Child process: the hand-rolled Socket.IO server the requirement documents
+// describe, as a baseline: a JWT check on connect, a `subscribe` event that joins
+// room `symbol:{SYMBOL}`, and `io.to(room).emit("quote:update", payload)` per quote.
+// No offsets, no history, no policies, no rate limits: the cheapest honest fan-out.
+import { createServer } from "node:http";
+import { SignJWT, jwtVerify } from "jose";
+import { Server } from "socket.io";
+import { nowMs } from "../lib/proc.mjs";
+import { pace } from "../lib/pace.mjs";
+import { startProfile, stopProfile } from "../lib/profiler.mjs";
+import { quoteWalk } from "../lib/prng.mjs";
+import { childConfig, serve } from "../lib/rpc.mjs";
+
+const config = childConfig();
+const seed = config.seed ?? 42;
+const secret = new TextEncoder().encode("bench-secret-bench-secret-0123456789");
+const httpServer = createServer();
+const io = new Server(httpServer, { serveClient: false, cors: { origin: true } });
+
+io.use((socket, next) => {
+  const token = socket.handshake.auth?.token;
+  if (typeof token !== "string") return next(new Error("unauthorized"));
+  jwtVerify(token, secret, { algorithms: ["HS256"] }).then(
+    ({ payload }) => {
+      socket.data.user = { id: payload.sub, tier: payload.tier ?? "navigator" };
+      next();
+    },
+    () => next(new Error("unauthorized")),
+  );
+});
+
+io.on("connection", (socket) => {
+  socket.emit("connected", { userId: socket.data.user.id, tier: socket.data.user.tier });
+  socket.on("subscribe", (req, ack) => {
+    const symbols = Array.isArray(req?.symbols) ? req.symbols.map((s) => String(s).toUpperCase()) : [];
+    for (const symbol of symbols) socket.join(`symbol:${symbol}`);
+    if (typeof ack === "function") ack({ ok: true, subscribed: symbols });
+  });
+});
+
+await new Promise((resolve) => httpServer.listen(0, "127.0.0.1", resolve));
+const { port } = httpServer.address();
+const walks = new Map();
+
+serve(
+  { port, url: `http://127.0.0.1:${port}`, pid: process.pid, server: "baseline", node: process.version },
+  {
+    async tokens({ prefix, count, tier, start = 0 }) {
+      const out = [];
+      for (let i = start; i < start + count; i++) {
+        out.push(await new SignJWT({ tier }).setProtectedHeader({ alg: "HS256" }).setSubject(`${prefix}${i}`).setIssuedAt().setExpirationTime("1h").sign(secret));
+      }
+      return out;
+    },
+    gc() {
+      globalThis.gc?.();
+      globalThis.gc?.();
+      return true;
+    },
+    cpu() {
+      return process.cpuUsage();
+    },
+    startProfile,
+    stopProfile: ({ file }) => stopProfile(file),
+    stats() {
+      return { connections: io.engine.clientsCount };
+    },
+    publishQuotes({ symbol, count, rate, firstSeq }) {
+      let walk = walks.get(symbol);
+      if (!walk) walks.set(symbol, (walk = quoteWalk(symbol, seed)));
+      const room = `symbol:${symbol}`;
+      return pace(count, rate, (i) => {
+        const data = walk(firstSeq + i);
+        data.sentAt = nowMs();
+        io.to(room).emit("quote:update", data);
+      });
+    },
+  },
+  async () => {
+    io.disconnectSockets(true);
+    await new Promise((resolve) => io.close(() => resolve()));
+  },
+);

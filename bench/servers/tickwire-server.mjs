@@ -1,0 +1,85 @@
+// Child process: one Tickwire gateway (built dist), driven over IPC by the bench.
+// Its CPU and memory are measured apart from the load generator's.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createGateway } from "../../packages/server/dist/index.js";
+import { nowMs } from "../lib/proc.mjs";
+import { pace } from "../lib/pace.mjs";
+import { startProfile, stopProfile } from "../lib/profiler.mjs";
+import { prng, quoteWalk, tradeOf } from "../lib/prng.mjs";
+import { childConfig, serve } from "../lib/rpc.mjs";
+
+const config = childConfig();
+const seed = config.seed ?? 42;
+const dataDir = mkdtempSync(join(tmpdir(), "tickwire-bench-"));
+const gw = await createGateway({
+  port: 0,
+  host: "127.0.0.1",
+  dataDir,
+  jwtSecret: "bench-secret-bench-secret-0123456789",
+  apiKeys: ["bench-key"],
+  simulator: false,
+  logLevel: "silent",
+  ...(config.gateway ?? {}),
+});
+await gw.listen();
+
+const walks = new Map();
+const tradeSeq = new Map();
+const tradeRand = prng(seed + 1);
+
+serve(
+  { port: gw.port, url: gw.url, pid: process.pid, server: "tickwire", node: process.version },
+  {
+    async tokens({ prefix, count, tier, start = 0 }) {
+      const out = [];
+      for (let i = start; i < start + count; i++) out.push(await gw.issueToken({ sub: `${prefix}${i}`, tier, ttlSeconds: 3600 }));
+      return out;
+    },
+    gc() {
+      globalThis.gc?.();
+      globalThis.gc?.();
+      return true;
+    },
+    cpu() {
+      return process.cpuUsage();
+    },
+    startProfile,
+    stopProfile: ({ file }) => stopProfile(file),
+    stats() {
+      return gw.stats();
+    },
+    /** Publishes `count` quotes on quotes:{symbol}, seq firstSeq…, at `rate` per second. */
+    publishQuotes({ symbol, count, rate, firstSeq }) {
+      let walk = walks.get(symbol);
+      if (!walk) walks.set(symbol, (walk = quoteWalk(symbol, seed)));
+      const channel = `quotes:${symbol}`;
+      return pace(count, rate, (i) => {
+        const data = walk(firstSeq + i);
+        data.sentAt = nowMs();
+        return gw.publish({ channel, data });
+      });
+    },
+    /** Publishes `count` trades round-robin over `users` (trades:{user}), at `rate` per second (0: as fast as possible). */
+    publishTrades({ users, count, rate, concurrency }) {
+      return pace(
+        count,
+        rate,
+        (i) => {
+          const userId = users[i % users.length];
+          const seq = (tradeSeq.get(userId) ?? 0) + 1;
+          tradeSeq.set(userId, seq);
+          const data = tradeOf(userId, seq, tradeRand);
+          data.sentAt = nowMs();
+          return gw.publish({ channel: `trades:${userId}`, data });
+        },
+        { concurrency },
+      );
+    },
+  },
+  async () => {
+    await gw.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  },
+);
