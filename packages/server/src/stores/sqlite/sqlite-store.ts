@@ -4,6 +4,7 @@ import Database from "better-sqlite3";
 import type { PublishResult } from "@tickwire/protocol";
 import type { ChannelPosition, Publication } from "../../core/publication.js";
 import type { HistoryStore, IdempotencyStore, Store } from "../../core/store.js";
+import { SqliteInboxStore } from "./sqlite-inbox-store.js";
 
 /** Options of the embedded store. */
 export interface SqliteStoreOptions {
@@ -50,13 +51,14 @@ interface PublicationRow {
 /**
  * The embedded store: one SQLite file in WAL mode (synchronous=NORMAL: a commit
  * survives a process crash or SIGKILL; an OS crash may lose the last commits).
- * Other parts of the gateway (the notification inbox) share its connection.
+ * The notification inbox (`inbox`) shares its connection.
  */
 export class SqliteStore implements Store {
   readonly kind = "sqlite";
   readonly db: Database.Database;
   readonly history: HistoryStore;
   readonly idempotency: IdempotencyStore;
+  readonly inbox: SqliteInboxStore;
 
   constructor(options: SqliteStoreOptions) {
     let file = ":memory:";
@@ -71,6 +73,7 @@ export class SqliteStore implements Store {
     this.db.exec(SCHEMA);
     this.history = new SqliteHistoryStore(this.db);
     this.idempotency = new SqliteIdempotencyStore(this.db);
+    this.inbox = new SqliteInboxStore(this.db);
   }
 
   async init(): Promise<void> {
@@ -80,6 +83,7 @@ export class SqliteStore implements Store {
   async prune(now: number): Promise<void> {
     this.db.prepare("DELETE FROM publications WHERE expires_at <= ?").run(now);
     this.db.prepare("DELETE FROM idempotency WHERE expires_at <= ?").run(now);
+    this.inbox.expireDedup(now);
   }
 
   async close(): Promise<void> {

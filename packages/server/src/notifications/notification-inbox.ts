@@ -1,0 +1,146 @@
+import { TickwireError, type NamespaceDefinition, type Notification, type PublishResult } from "@tickwire/protocol";
+import type { Hub } from "../core/hub.js";
+import type { InboxHandler } from "../core/inbox-handler.js";
+import type { InboxStore, InboxWriteResult } from "../core/store.js";
+import type { Subscription } from "../core/subscription.js";
+import type { Logger } from "../observability/logger.js";
+import { dedupHash } from "./dedup-hash.js";
+import { KeyedSerializer } from "./keyed-serializer.js";
+import { parseNotificationData, type NotificationDraft } from "./notification-input.js";
+import { inboxChannel, notificationItem, notificationPublication } from "./notification-payload.js";
+import type { NotificationServiceOptions } from "./notification-options.js";
+
+/** What the inbox needs from the gateway. */
+export interface NotificationInboxDeps {
+  readonly store: InboxStore;
+  /** Local fan-out: `dispatch` for live publications (it buffers for recovering subscribers), `sendTo` for re-sends. */
+  readonly hub: Pick<Hub, "dispatch" | "sendTo">;
+  /** The `notifications` namespace of the catalogue. */
+  readonly namespace: NamespaceDefinition;
+  readonly logger: Logger;
+  readonly options: NotificationServiceOptions;
+}
+
+/** A page of an inbox. */
+export interface InboxPage {
+  items: Notification[];
+  unread: number;
+}
+
+/**
+ * The durable inbox: stores first, then delivers. The store assigns each
+ * notification its position in the user's inbox (the publication offset) in
+ * the same transaction that decides duplicates; only after the commit is the
+ * publication handed to the local hub. Writes touching a user are serialised
+ * in this process, so live deliveries leave in offset order.
+ */
+export class NotificationInbox implements InboxHandler {
+  private readonly serializer = new KeyedSerializer();
+  private readonly pending = new Set<Promise<unknown>>();
+
+  constructor(private readonly deps: NotificationInboxDeps) {}
+
+  /**
+   * Stores one notification for each user and delivers it live to their
+   * subscribed connections on this node. Results come in `userIds` order; a
+   * user listed twice gets the same result twice.
+   */
+  async send(userIds: readonly string[], draft: NotificationDraft, traceId: string): Promise<InboxWriteResult[]> {
+    const { store, options } = this.deps;
+    const distinct = [...new Set(userIds)];
+    const hash = dedupHash(draft.content, draft.dedupKey);
+    const task = this.serializer.run(distinct, async () => {
+      const epoch = await store.epoch();
+      const now = options.now();
+      let results: InboxWriteResult[];
+      try {
+        results = await store.write({ userIds: distinct, content: draft.content, dedupHash: hash, now, dedupWindowMs: options.dedupWindowMs, maxPerUser: options.maxPerUser });
+      } catch (err) {
+        this.deps.logger.error({ err, traceId, recipients: distinct.length }, "notification write failed");
+        // Not committed (or the commit's answer was lost): a retry inside the dedup window cannot deliver twice.
+        throw new TickwireError("UNAVAILABLE", "The notification could not be stored; retry.", { cause: err });
+      }
+      this.deliver(results, draft, epoch, traceId);
+      return results;
+    });
+    this.pending.add(task);
+    try {
+      const results = await task;
+      const byUser = new Map(results.map((r) => [r.userId, r]));
+      return userIds.map((u) => byUser.get(u)!);
+    } finally {
+      this.pending.delete(task);
+    }
+  }
+
+  /** InboxHandler: a publication onto `notifications:{userId}` from the generic publish API or the ingest. */
+  async publish(userId: string, data: unknown, options: { traceId: string }): Promise<PublishResult> {
+    const draft = parseNotificationData(data, this.deps.options.maxDataBytes);
+    const [result] = await this.send([userId], draft, options.traceId);
+    return { channel: inboxChannel(userId), offset: result!.seq, epoch: await this.deps.store.epoch() };
+  }
+
+  /**
+   * InboxHandler: sends every unread notification, oldest first, then answers
+   * the inbox position. The position is read before the unread items, so an
+   * item committed in between is either among them or arrives through the
+   * subscription's live buffer (never lost, never sent twice).
+   */
+  async subscribe(sub: Subscription, namespace: NamespaceDefinition): Promise<{ offset: number; epoch: string }> {
+    const { store, hub, options } = this.deps;
+    const userId = sub.channel.slice(namespace.name.length + 1);
+    const epoch = await store.epoch();
+    const offset = await store.position(userId);
+    const unread = await store.unread(userId, options.maxPerUser);
+    for (const n of unread) {
+      if (n.seq > sub.lastOffset) hub.sendTo(sub, notificationPublication(n, epoch, namespace.event, "inbox-resend"));
+    }
+    return { offset, epoch };
+  }
+
+  /** The inbox position of `notifications:{userId}`: what a repeated subscribe should answer. */
+  async position(userId: string): Promise<{ offset: number; epoch: string }> {
+    const [offset, epoch] = await Promise.all([this.deps.store.position(userId), this.deps.store.epoch()]);
+    return { offset, epoch };
+  }
+
+  /** A page of the user's inbox, newest first, with the unread count. */
+  async list(userId: string, query: { unreadOnly?: boolean | undefined; limit?: number | undefined; before?: string | undefined }): Promise<InboxPage> {
+    const { store, options } = this.deps;
+    const limit = query.limit ?? options.defaultListLimit;
+    const [items, unread] = await Promise.all([
+      store.list(userId, { unreadOnly: query.unreadOnly === true, limit, beforeId: query.before }),
+      store.countUnread(userId),
+    ]);
+    return { items: items.map(notificationItem), unread };
+  }
+
+  /** Marks the user's own notifications among `ids` read; resolves to how many changed. */
+  ack(userId: string, ids: readonly string[]): Promise<number> {
+    return this.deps.store.markRead(userId, ids, this.deps.options.now());
+  }
+
+  /** Deletes notifications older than the retention. */
+  prune(): Promise<number> {
+    return this.deps.store.prune(this.deps.options.now() - this.deps.options.retentionMs);
+  }
+
+  /** Resolves once every write in flight has settled (before the store closes). */
+  async settle(): Promise<void> {
+    await Promise.allSettled([...this.pending]);
+  }
+
+  private deliver(results: readonly InboxWriteResult[], draft: NotificationDraft, epoch: string, traceId: string): void {
+    const event = this.deps.namespace.event;
+    for (const r of results) {
+      if (r.deduplicated) continue;
+      const stored = { ...draft.content, id: r.id, userId: r.userId, seq: r.seq, createdAt: r.createdAt, readAt: null };
+      try {
+        this.deps.hub.dispatch(notificationPublication(stored, epoch, event, traceId));
+      } catch (err) {
+        // Stored is what the API promises; a failed live write is re-sent on the next subscribe.
+        this.deps.logger.warn({ err, traceId, userId: r.userId }, "live notification delivery failed");
+      }
+    }
+  }
+}

@@ -1,0 +1,64 @@
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { ID_PATTERN, TickwireError } from "@tickwire/protocol";
+import { newTraceId } from "../core/publisher.js";
+import { requireApiKey, type ApiKeyChecker } from "../http/api-auth.js";
+import type { GatewayMetrics } from "../observability/metrics.js";
+import type { NotificationInbox } from "./notification-inbox.js";
+import { parseNotificationRequest } from "./notification-input.js";
+
+/** What the notification routes need. */
+export interface NotificationRoutesDeps {
+  readonly inbox: NotificationInbox;
+  readonly apiKeys: ApiKeyChecker;
+  readonly metrics: GatewayMetrics;
+  readonly maxDataBytes: number;
+}
+
+/** `POST /api/v1/notifications` reply: ids in request order, and which users were deduplicated. */
+export interface NotificationsPostReply {
+  /** `ids[i]` is the notification of `userIds[i]` (for a duplicate: the earlier one it duplicates). */
+  ids: string[];
+  /** True when nothing new was stored: every recipient already had this notification inside the window. */
+  deduplicated: boolean;
+  /** Recipients whose notification was a duplicate (each listed once, in request order). */
+  deduplicatedUserIds: string[];
+}
+
+const USER_ID = new RegExp(ID_PATTERN);
+const MAX_LIMIT = 200;
+
+function traceIdOf(request: FastifyRequest): string {
+  const header = request.headers["x-trace-id"];
+  return typeof header === "string" && /^[A-Za-z0-9_\-]{1,64}$/.test(header) ? header : newTraceId();
+}
+
+function flag(value: unknown, name: string): boolean | undefined {
+  if (value === undefined || value === "") return undefined;
+  if (value === "true" || value === "1") return true;
+  if (value === "false" || value === "0") return false;
+  throw new TickwireError("BAD_REQUEST", `\`${name}\` must be true or false.`);
+}
+
+/** `POST /api/v1/notifications` and `GET /api/v1/notifications` (protocol.md section 7). */
+export function registerNotificationRoutes(app: FastifyInstance, deps: NotificationRoutesDeps): void {
+  app.post("/api/v1/notifications", async (request): Promise<NotificationsPostReply> => {
+    requireApiKey(request, deps.apiKeys);
+    const body = parseNotificationRequest(request.body, deps.maxDataBytes);
+    const traceId = traceIdOf(request);
+    const results = await deps.inbox.send(body.userIds, body, traceId);
+    deps.metrics.published("notifications");
+    const deduplicatedUserIds = [...new Set(results.filter((r) => r.deduplicated).map((r) => r.userId))];
+    request.log.debug({ traceId, recipients: results.length, deduplicated: deduplicatedUserIds.length }, "notification accepted");
+    return { ids: results.map((r) => r.id), deduplicated: results.every((r) => r.deduplicated), deduplicatedUserIds };
+  });
+
+  app.get<{ Querystring: Record<string, string | undefined> }>("/api/v1/notifications", async (request) => {
+    requireApiKey(request, deps.apiKeys);
+    const { userId, unreadOnly, limit, before } = request.query;
+    if (typeof userId !== "string" || !USER_ID.test(userId)) throw new TickwireError("BAD_REQUEST", "`userId` is missing or malformed.");
+    const n = limit === undefined || limit === "" ? undefined : Number(limit);
+    if (n !== undefined && (!Number.isInteger(n) || n < 1 || n > MAX_LIMIT)) throw new TickwireError("BAD_REQUEST", `\`limit\` must be a whole number from 1 to ${MAX_LIMIT}.`);
+    if (before !== undefined && (typeof before !== "string" || before.length === 0 || before.length > 64)) throw new TickwireError("BAD_REQUEST", "`before` must be a notification id.");
+    return deps.inbox.list(userId, { unreadOnly: flag(unreadOnly, "unreadOnly"), limit: n, before });
+  });
+}

@@ -1,0 +1,78 @@
+import { TickwireError } from "@tickwire/protocol";
+import type { GatewayComponent } from "../core/component.js";
+import type { Gateway } from "../gateway.js";
+import { ApiKeyChecker } from "../http/api-auth.js";
+import { registerNotificationEvents } from "./notification-events.js";
+import { NotificationInbox } from "./notification-inbox.js";
+import { DEFAULT_NOTIFICATION_OPTIONS, type NotificationServiceOptions } from "./notification-options.js";
+import { registerNotificationRoutes } from "./notification-routes.js";
+
+/**
+ * The notification inbox as a gateway component: serves `notifications:{user}`
+ * channels (InboxHandler), the `/api/v1/notifications` routes and the
+ * `notifications:*` client events, and deletes expired notifications.
+ * @example
+ * const gw = await createGateway(options, { components: [new NotificationService({ dedupWindowMs: 60_000 })] });
+ */
+export class NotificationService implements GatewayComponent {
+  readonly name = "notifications";
+  readonly options: NotificationServiceOptions;
+  private inboxValue: NotificationInbox | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private pruning: Promise<unknown> | undefined;
+
+  constructor(options: Partial<NotificationServiceOptions> = {}) {
+    const merged = { ...DEFAULT_NOTIFICATION_OPTIONS };
+    for (const [key, value] of Object.entries(options)) if (value !== undefined) (merged as Record<string, unknown>)[key] = value;
+    for (const key of ["dedupWindowMs", "retentionMs", "maxPerUser", "pruneIntervalMs", "maxDataBytes", "defaultListLimit"] as const) {
+      if (!Number.isInteger(merged[key]) || merged[key] < 0) throw new Error(`NotificationService: ${key} must be a whole number ≥ 0.`);
+    }
+    if (merged.maxPerUser < 1) throw new Error("NotificationService: maxPerUser must be at least 1.");
+    this.options = Object.freeze(merged);
+  }
+
+  /** The inbox, once registered with a gateway. */
+  get inbox(): NotificationInbox {
+    if (!this.inboxValue) throw new TickwireError("UNAVAILABLE", "The notification service is not registered.");
+    return this.inboxValue;
+  }
+
+  register(gateway: Gateway): void {
+    const namespace = gateway.catalogue.get("notifications");
+    if (!namespace || namespace.kind !== "inbox") throw new Error("The catalogue has no `notifications` namespace of kind inbox.");
+    const inbox = new NotificationInbox({
+      store: gateway.store.inbox,
+      hub: gateway.hub,
+      namespace,
+      logger: gateway.logger.child({ component: "notifications" }),
+      options: this.options,
+    });
+    this.inboxValue = inbox;
+    gateway.setInboxHandler(inbox);
+    registerNotificationRoutes(gateway.http, { inbox, apiKeys: new ApiKeyChecker(gateway.options.apiKeys), metrics: gateway.metrics, maxDataBytes: this.options.maxDataBytes });
+    registerNotificationEvents(gateway.router, inbox);
+  }
+
+  async start(gateway: Gateway): Promise<void> {
+    const prune = (): void => {
+      if (this.pruning) return;
+      this.pruning = this.inbox
+        .prune()
+        .catch((err: unknown) => gateway.logger.warn({ err }, "notification prune failed"))
+        .finally(() => (this.pruning = undefined));
+    };
+    prune();
+    if (this.options.pruneIntervalMs > 0) {
+      this.timer = setInterval(prune, this.options.pruneIntervalMs);
+      this.timer.unref();
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    // A running prune is not awaited: it is best-effort (its failure is logged), and a
+    // PostgreSQL pool closed under it may never answer. Writes in flight are awaited.
+    await this.inboxValue?.settle();
+  }
+}

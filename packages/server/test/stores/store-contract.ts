@@ -1,0 +1,265 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { InboxWrite, Publication, Store } from "@tickwire/server";
+
+/** Makes the stores a contract run uses. */
+export interface StoreFactory {
+  /** A new, empty store (fresh folder or schema), initialised. */
+  create(): Promise<Store>;
+  /** Another store on the backing of the last `create()` (a second process sharing it), initialised. */
+  reopen(): Promise<Store>;
+  /** Removes every backing made since the last cleanup. */
+  cleanup(): Promise<void>;
+}
+
+const HOUR = 3_600_000;
+const T0 = Date.UTC(2026, 0, 5, 9, 0, 0);
+
+function publication(channel: string, offset: number, epoch = "e1", ts = T0 + offset): Publication {
+  return { channel, offset, epoch, ts, event: "trade:update", data: { tradeId: `t${offset}`, qty: offset, nested: { a: [1, 2] } }, traceId: `tr${offset}` };
+}
+
+function write(userIds: string[], overrides: Partial<InboxWrite> = {}): InboxWrite {
+  return {
+    userIds,
+    content: { type: "info", title: "Hello", message: "Rebalance due", data: { drift: 0.07 }, actionUrl: "/portfolio" },
+    dedupHash: "h1",
+    now: T0,
+    dedupWindowMs: 120_000,
+    maxPerUser: 1000,
+    ...overrides,
+  };
+}
+
+/**
+ * The contract every Store passes (SQLite, PostgreSQL): history, idempotency
+ * keys and the notification inbox.
+ * @example storeContract("sqlite", sqliteFactory());
+ */
+export function storeContract(name: string, factory: StoreFactory): void {
+  describe(`${name} store contract`, () => {
+    let store: Store;
+    const opened: Store[] = [];
+    const open = async (make: () => Promise<Store>): Promise<Store> => {
+      const s = await make();
+      opened.push(s);
+      return s;
+    };
+
+    beforeEach(async () => {
+      store = await open(() => factory.create());
+    });
+
+    afterEach(async () => {
+      for (const s of opened.splice(0)) await s.close();
+      await factory.cleanup();
+    });
+
+    describe("history", () => {
+      it("knows no position for a channel never written", async () => {
+        expect(await store.history.loadPosition("trades:alice")).toBeUndefined();
+      });
+
+      it("reads the publications after an offset, oldest first, exactly as appended", async () => {
+        for (const n of [1, 2, 3]) await store.history.append(publication("trades:alice", n), { size: 10, ttlMs: HOUR });
+        expect(await store.history.read("trades:alice", "e1", 1, 10, 0)).toEqual([publication("trades:alice", 2), publication("trades:alice", 3)]);
+      });
+
+      it("records the channel position on every append, also when size is 0", async () => {
+        await store.history.append(publication("trades:alice", 1), { size: 10, ttlMs: HOUR });
+        await store.history.append(publication("trades:alice", 2), { size: 10, ttlMs: HOUR });
+        await store.history.append(publication("signals", 1, "s1"), { size: 0, ttlMs: 0 });
+        expect(await store.history.loadPosition("trades:alice")).toEqual({ epoch: "e1", offset: 2 });
+        expect(await store.history.loadPosition("signals")).toEqual({ epoch: "s1", offset: 1 });
+        expect(await store.history.read("signals", "s1", 0, 10, 0)).toEqual([]);
+      });
+
+      it("keeps at most `size` publications per channel", async () => {
+        for (const n of [1, 2, 3, 4, 5]) await store.history.append(publication("trades:alice", n), { size: 2, ttlMs: HOUR });
+        const read = await store.history.read("trades:alice", "e1", 0, 10, 0);
+        expect(read.map((p) => p.offset)).toEqual([4, 5]);
+      });
+
+      it("reads at most `limit` publications and none older than minTs", async () => {
+        for (const n of [1, 2, 3, 4, 5]) await store.history.append(publication("trades:alice", n), { size: 10, ttlMs: HOUR });
+        expect((await store.history.read("trades:alice", "e1", 0, 2, 0)).map((p) => p.offset)).toEqual([1, 2]);
+        expect((await store.history.read("trades:alice", "e1", 0, 10, T0 + 4)).map((p) => p.offset)).toEqual([4, 5]);
+      });
+
+      it("prunes publications past their ttl", async () => {
+        await store.history.append(publication("trades:alice", 1, "e1", T0), { size: 10, ttlMs: 1000 });
+        await store.history.append(publication("trades:alice", 2, "e1", T0 + 5000), { size: 10, ttlMs: 1000 });
+        await store.prune(T0 + 2000);
+        expect((await store.history.read("trades:alice", "e1", 0, 10, 0)).map((p) => p.offset)).toEqual([2]);
+      });
+
+      it("drops the old epoch's publications when a new epoch starts at offset 1", async () => {
+        for (const n of [1, 2]) await store.history.append(publication("trades:alice", n, "old"), { size: 10, ttlMs: HOUR });
+        await store.history.append(publication("trades:alice", 1, "new"), { size: 10, ttlMs: HOUR });
+        expect(await store.history.read("trades:alice", "old", 0, 10, 0)).toEqual([]);
+        expect(await store.history.loadPosition("trades:alice")).toEqual({ epoch: "new", offset: 1 });
+      });
+
+      it("keeps history for another store opened on the same backing", async () => {
+        await store.history.append(publication("trades:alice", 1), { size: 10, ttlMs: HOUR });
+        const other = await open(() => factory.reopen());
+        expect(await other.history.loadPosition("trades:alice")).toEqual({ epoch: "e1", offset: 1 });
+        expect(await other.history.read("trades:alice", "e1", 0, 10, 0)).toEqual([publication("trades:alice", 1)]);
+      });
+    });
+
+    describe("idempotency", () => {
+      const result = { channel: "trades:alice", offset: 7, epoch: "e1" };
+
+      it("answers nothing for an unknown key and the stored result for a known one", async () => {
+        expect(await store.idempotency.get("k1", T0)).toBeUndefined();
+        await store.idempotency.put("k1", result, T0 + 1000);
+        expect(await store.idempotency.get("k1", T0)).toEqual(result);
+      });
+
+      it("forgets a key once it expires, and prune deletes it", async () => {
+        await store.idempotency.put("k1", result, T0 + 1000);
+        expect(await store.idempotency.get("k1", T0 + 1000)).toBeUndefined();
+        await store.prune(T0 + 1000);
+        expect(await store.idempotency.get("k1", T0)).toBeUndefined();
+      });
+
+      it("replaces the result of a key put again", async () => {
+        await store.idempotency.put("k1", result, T0 + 1000);
+        await store.idempotency.put("k1", { ...result, offset: 8 }, T0 + 2000);
+        expect(await store.idempotency.get("k1", T0 + 1500)).toEqual({ ...result, offset: 8 });
+      });
+    });
+
+    describe("inbox", () => {
+      it("has a stable epoch and an empty inbox at position 0", async () => {
+        const epoch = await store.inbox.epoch();
+        expect(epoch).toMatch(/^\S{4,64}$/);
+        expect(await (await open(() => factory.reopen())).inbox.epoch()).toBe(epoch);
+        expect(await store.inbox.position("alice")).toBe(0);
+        expect(await store.inbox.list("alice", { unreadOnly: false, limit: 10 })).toEqual([]);
+        expect(await store.inbox.countUnread("alice")).toBe(0);
+      });
+
+      it("stores a notification and lists it whole, unread", async () => {
+        const [result] = await store.inbox.write(write(["alice"]));
+        expect(result).toEqual({ userId: "alice", id: expect.any(String), seq: 1, createdAt: T0, deduplicated: false });
+        expect(await store.inbox.list("alice", { unreadOnly: false, limit: 10 })).toEqual([
+          { id: result!.id, userId: "alice", seq: 1, createdAt: T0, readAt: null, type: "info", title: "Hello", message: "Rebalance due", data: { drift: 0.07 }, actionUrl: "/portfolio" },
+        ]);
+        expect(await store.inbox.countUnread("alice")).toBe(1);
+        expect(await store.inbox.position("alice")).toBe(1);
+      });
+
+      it("stores null title, data and actionUrl as null", async () => {
+        await store.inbox.write(write(["alice"], { content: { type: "warning", title: null, message: "m", data: null, actionUrl: null } }));
+        const [item] = await store.inbox.list("alice", { unreadOnly: false, limit: 10 });
+        expect(item).toMatchObject({ type: "warning", title: null, message: "m", data: null, actionUrl: null });
+      });
+
+      it("numbers each user's notifications 1, 2, 3 without gaps, per user", async () => {
+        await store.inbox.write(write(["alice"], { dedupHash: "a" }));
+        await store.inbox.write(write(["alice", "bob"], { dedupHash: "b" }));
+        await store.inbox.write(write(["alice"], { dedupHash: "b" })); // duplicate: takes no position
+        await store.inbox.write(write(["alice"], { dedupHash: "c" }));
+        expect((await store.inbox.list("alice", { unreadOnly: false, limit: 10 })).map((n) => n.seq)).toEqual([3, 2, 1]);
+        expect(await store.inbox.position("alice")).toBe(3);
+        expect(await store.inbox.position("bob")).toBe(1);
+      });
+
+      it("stores a duplicate inside the window once and answers the original", async () => {
+        const [first] = await store.inbox.write(write(["alice"]));
+        const [second] = await store.inbox.write(write(["alice"], { now: T0 + 119_999 }));
+        expect(second).toEqual({ ...first, deduplicated: true });
+        expect(await store.inbox.countUnread("alice")).toBe(1);
+      });
+
+      it("stores the same notification again once the window has passed", async () => {
+        await store.inbox.write(write(["alice"]));
+        const [again] = await store.inbox.write(write(["alice"], { now: T0 + 120_000 }));
+        expect(again).toMatchObject({ seq: 2, deduplicated: false, createdAt: T0 + 120_000 });
+      });
+
+      it("decides duplicates per user and answers in the order asked", async () => {
+        const [a] = await store.inbox.write(write(["alice"]));
+        const results = await store.inbox.write(write(["carol", "alice", "bob"], { now: T0 + 10 }));
+        expect(results.map((r) => [r.userId, r.deduplicated, r.seq])).toEqual([
+          ["carol", false, 1],
+          ["alice", true, 1],
+          ["bob", false, 1],
+        ]);
+        expect(results[1]!.id).toBe(a!.id);
+        expect(new Set(results.map((r) => r.id)).size).toBe(3);
+      });
+
+      it("agrees on duplicates with another store on the same backing, also when racing", async () => {
+        const other = await open(() => factory.reopen());
+        const raced = await Promise.all([store.inbox.write(write(["alice", "bob"])), other.inbox.write(write(["bob", "alice"]))]);
+        const flat = raced.flat();
+        expect(flat.filter((r) => !r.deduplicated)).toHaveLength(2);
+        expect(flat.filter((r) => r.deduplicated)).toHaveLength(2);
+        expect(await store.inbox.position("alice")).toBe(1);
+        expect(await other.inbox.position("bob")).toBe(1);
+      });
+
+      it("writes thousands of users in one call", async () => {
+        const users = Array.from({ length: 3000 }, (_, i) => `user-${i}`);
+        const results = await store.inbox.write(write(users));
+        expect(results.map((r) => r.userId)).toEqual(users);
+        expect(results.every((r) => r.seq === 1 && !r.deduplicated)).toBe(true);
+        expect(await store.inbox.countUnread("user-2999")).toBe(1);
+      });
+
+      it("lists newest first, pages with beforeId and filters unread", async () => {
+        const ids: string[] = [];
+        for (const h of ["a", "b", "c", "d"]) ids.push((await store.inbox.write(write(["alice"], { dedupHash: h })))[0]!.id);
+        await store.inbox.markRead("alice", [ids[2]!], T0 + 5);
+        const page = (q: { unreadOnly: boolean; limit: number; beforeId?: string }) => store.inbox.list("alice", q).then((l) => l.map((n) => n.seq));
+        expect(await page({ unreadOnly: false, limit: 2 })).toEqual([4, 3]);
+        expect(await page({ unreadOnly: false, limit: 2, beforeId: ids[2] })).toEqual([2, 1]);
+        expect(await page({ unreadOnly: true, limit: 10 })).toEqual([4, 2, 1]);
+        expect(await page({ unreadOnly: false, limit: 10, beforeId: "no-such-id" })).toEqual([]);
+        expect((await store.inbox.unread("alice", 10)).map((n) => n.seq)).toEqual([1, 2, 4]);
+        expect((await store.inbox.unread("alice", 2)).map((n) => n.seq)).toEqual([1, 2]);
+      });
+
+      it("marks only the user's own notifications read, each once", async () => {
+        const [a] = await store.inbox.write(write(["alice"]));
+        const [b] = await store.inbox.write(write(["bob"]));
+        expect(await store.inbox.markRead("bob", [a!.id], T0 + 1)).toBe(0);
+        expect(await store.inbox.markRead("alice", [a!.id, a!.id, b!.id, "nope"], T0 + 1)).toBe(1);
+        expect(await store.inbox.markRead("alice", [a!.id], T0 + 2)).toBe(0);
+        expect(await store.inbox.countUnread("alice")).toBe(0);
+        expect(await store.inbox.countUnread("bob")).toBe(1);
+        const [item] = await store.inbox.list("alice", { unreadOnly: false, limit: 1 });
+        expect(item!.readAt).toBe(T0 + 1);
+      });
+
+      it("caps an inbox at maxPerUser, dropping the oldest read ones first, then the oldest unread", async () => {
+        const ids: string[] = [];
+        for (const h of ["1", "2", "3"]) ids.push((await store.inbox.write(write(["alice"], { dedupHash: h, maxPerUser: 3 })))[0]!.id);
+        await store.inbox.markRead("alice", [ids[1]!], T0);
+        await store.inbox.write(write(["alice"], { dedupHash: "4", maxPerUser: 3 }));
+        expect((await store.inbox.list("alice", { unreadOnly: false, limit: 10 })).map((n) => n.seq)).toEqual([4, 3, 1]);
+        await store.inbox.write(write(["alice"], { dedupHash: "5", maxPerUser: 3 }));
+        expect((await store.inbox.list("alice", { unreadOnly: false, limit: 10 })).map((n) => n.seq)).toEqual([5, 4, 3]);
+        expect(await store.inbox.position("alice")).toBe(5);
+      });
+
+      it("prunes notifications older than the retention, read or not", async () => {
+        await store.inbox.write(write(["alice", "bob"], { dedupHash: "old" }));
+        await store.inbox.write(write(["alice"], { dedupHash: "new", now: T0 + 10 * HOUR }));
+        expect(await store.inbox.prune(T0 + HOUR)).toBe(2);
+        expect((await store.inbox.list("alice", { unreadOnly: false, limit: 10 })).map((n) => n.seq)).toEqual([2]);
+        expect(await store.inbox.list("bob", { unreadOnly: false, limit: 10 })).toEqual([]);
+        expect(await store.inbox.position("bob")).toBe(1); // positions never go back
+      });
+
+      it("forgets dedup keys past their window on prune", async () => {
+        await store.inbox.write(write(["alice"]));
+        await store.prune(T0 + 120_000);
+        const [again] = await store.inbox.write(write(["alice"], { now: T0 + 120_000 }));
+        expect(again!.deduplicated).toBe(false);
+      });
+    });
+  });
+}
