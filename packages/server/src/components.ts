@@ -1,9 +1,31 @@
 import type { GatewayOptions } from "./config/options.js";
 import type { GatewayComponent } from "./core/component.js";
+import { RedisStreamIngest } from "./ingest/redis-stream-ingest.js";
+import { UpstreamFeed } from "./ingest/upstream-feed.js";
+import { NotificationService } from "./notifications/notification-service.js";
+import { Simulator } from "./simulator/simulator.js";
+import { StreamsComponent } from "./streams/streams-component.js";
 
 /** The components the options turn on (simulator, ingest, feed, notifications). */
 export function defaultComponents(options: GatewayOptions): GatewayComponent[] {
   const components: GatewayComponent[] = [];
-  void options;
+  // First: its publish rules apply to every publisher, including the components below.
+  components.push(new StreamsComponent());
+  components.push(
+    new NotificationService({
+      dedupWindowMs: options.notificationDedupWindowMs,
+      retentionMs: options.notificationRetentionMs,
+      maxPerUser: options.notificationMaxPerUser,
+      maxDataBytes: options.maxPublicationBytes,
+    }),
+  );
+  // Publishers start after the notification service, so their notifications find the inbox.
+  if (options.ingestRedisUrl !== undefined) {
+    components.push(new RedisStreamIngest({ url: options.ingestRedisUrl, stream: options.ingestStream, group: options.ingestGroup, consumer: options.ingestConsumer }));
+  }
+  if (options.feedUrl !== undefined) {
+    components.push(new UpstreamFeed({ url: options.feedUrl, reconnectMinMs: options.feedReconnectMinMs, reconnectMaxMs: options.feedReconnectMaxMs }));
+  }
+  if (options.simulator) components.push(new Simulator());
   return components;
 }

@@ -14,7 +14,7 @@ import type { GatewayOptions } from "./config/options.js";
 import { resolveOptions } from "./config/resolve-options.js";
 import type { GatewayComponent } from "./core/component.js";
 import { registerCoreEvents } from "./core/core-events.js";
-import { immediatePolicyFactory, type DeliveryPolicyFactory } from "./core/delivery-policy.js";
+import type { DeliveryPolicyFactory } from "./core/delivery-policy.js";
 import type { Engine } from "./core/engine.js";
 import { EventRouter } from "./core/event-router.js";
 import { Hub } from "./core/hub.js";
@@ -33,6 +33,7 @@ import { GatewayMetrics } from "./observability/metrics.js";
 import { buildStats } from "./observability/stats.js";
 import { createStore } from "./stores/create-store.js";
 import { SocketTransport } from "./transport/socket-transport.js";
+import { streamPolicyFactory } from "./streams/stream-policy-factory.js";
 
 /** Version reported in stats. */
 export const VERSION = "0.1.0";
@@ -115,7 +116,10 @@ export class Gateway {
       issuer: options.jwtIssuer,
     });
     // The hub writes through the transport, which exists once the HTTP server does.
-    this.hub = new Hub({ broadcast: (ids, event, payload, meta) => this.transport.broadcast(ids, event, payload, meta) }, this.metrics, deps.policyFactory ?? immediatePolicyFactory, this.now);
+    this.hub = new Hub({ broadcast: (ids, event, payload, meta) => this.transport.broadcast(ids, event, payload, meta) }, this.metrics, deps.policyFactory ?? streamPolicyFactory({ conflationMs: options.conflationMs }), this.now, {
+      stateBacklogPackets: options.stateBacklogPackets,
+      maxQueuedPackets: options.maxQueuedPackets,
+    });
     this.publisher = new Publisher({
       catalogue: this.catalogue,
       engine: this.engine,

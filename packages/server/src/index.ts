@@ -2,7 +2,16 @@ export { createGateway, Gateway, VERSION, DEFAULT_DASHBOARD_DIR, type GatewayDep
 export { DEFAULT_OPTIONS, type GatewayOptions, type RateLimitOptions } from "./config/options.js";
 export { resolveOptions, optionsFromEnv, ConfigError } from "./config/resolve-options.js";
 export type { Engine, HistoryRead, PublicationListener } from "./core/engine.js";
-export type { Store, HistoryStore, IdempotencyStore } from "./core/store.js";
+export type {
+  Store,
+  HistoryStore,
+  IdempotencyStore,
+  InboxStore,
+  InboxWrite,
+  InboxWriteResult,
+  NotificationContent,
+  StoredNotification,
+} from "./core/store.js";
 export type { Publication, ChannelPosition, PublishInput } from "./core/publication.js";
 export type { GatewayComponent } from "./core/component.js";
 export type { InboxHandler } from "./core/inbox-handler.js";
@@ -10,5 +19,8 @@ export type { DeliveryPolicy, DeliveryPolicyContext, DeliveryPolicyFactory } fro
 export type { PublishRequest } from "./core/publisher.js";
 export { MemoryEngine } from "./engines/memory-engine.js";
 export { SqliteStore } from "./stores/sqlite/sqlite-store.js";
+export { PostgresStore, type PostgresStoreOptions } from "./stores/postgres/postgres-store.js";
+export { createStore } from "./stores/create-store.js";
+export * from "./notifications/index.js";
 export { TokenVerifier } from "./auth/token-verifier.js";
 export type { SessionResolver } from "./auth/session-resolver.js";

@@ -45,8 +45,22 @@ export interface GatewayOptions {
   readonly ingestRedisUrl: string | undefined;
   /** @default "tickwire:ingest" */
   readonly ingestStream: string;
+  /** Consumer group of the Redis stream ingest; nodes of one deployment share it. @default "tickwire" */
+  readonly ingestGroup: string;
+  /** Consumer name in the group; keep it stable across restarts so unacknowledged entries are picked up again. @default the host name */
+  readonly ingestConsumer: string | undefined;
   /** Upstream WebSocket feed. @default undefined */
   readonly feedUrl: string | undefined;
+  /** First reconnect delay of the upstream feed; doubles per failed attempt, with jitter. @default 500 */
+  readonly feedReconnectMinMs: number;
+  /** Longest reconnect delay of the upstream feed. @default 30000 */
+  readonly feedReconnectMaxMs: number;
+  /** Per-tier conflation interval (ms) of conflated namespaces (quotes), overriding the catalogue; 0 = every update. @default undefined (navigator 1000, participant 250, builder 100, operator 0) */
+  readonly conflationMs: PerTier<number> | undefined;
+  /** Queued packets from which a socket is backed up: its state publications are held (latest wins) until it drains. @default 64 */
+  readonly stateBacklogPackets: number;
+  /** Queued packets at which an event publication disconnects the socket with SLOW_CONSUMER (keep it above maxRecoveryPublications). @default 4096 */
+  readonly maxQueuedPackets: number;
   /** Session resolver: express-session JSON in Redis under `{sessionPrefix}{id}`. @default undefined */
   readonly sessionRedisUrl: string | undefined;
   /** @default "sess:" */
@@ -83,6 +97,12 @@ export interface GatewayOptions {
   readonly reconnectAfterMs: number;
   /** Largest number of publications replayed on one recovery. @default 1000 */
   readonly maxRecoveryPublications: number;
+  /** Notifications with the same user, type and dedupKey (or content) inside this window are stored and delivered once. @default 120000 (2 min) */
+  readonly notificationDedupWindowMs: number;
+  /** Notifications older than this are deleted. @default 2592000000 (30 days) */
+  readonly notificationRetentionMs: number;
+  /** Notifications kept per user; beyond it the oldest read ones go first, then the oldest unread. @default 1000 */
+  readonly notificationMaxPerUser: number;
 }
 
 /** Defaults of every option; merged with what is given, validated and frozen at start. */
@@ -103,7 +123,14 @@ export const DEFAULT_OPTIONS: GatewayOptions = Object.freeze({
   corsOrigins: [],
   ingestRedisUrl: undefined,
   ingestStream: "tickwire:ingest",
+  ingestGroup: "tickwire",
+  ingestConsumer: undefined,
   feedUrl: undefined,
+  feedReconnectMinMs: 500,
+  feedReconnectMaxMs: 30_000,
+  conflationMs: undefined,
+  stateBacklogPackets: 64,
+  maxQueuedPackets: 4096,
   sessionRedisUrl: undefined,
   sessionPrefix: "sess:",
   sessionUrl: undefined,
@@ -127,4 +154,7 @@ export const DEFAULT_OPTIONS: GatewayOptions = Object.freeze({
   shutdownTimeoutMs: 10_000,
   reconnectAfterMs: 1000,
   maxRecoveryPublications: 1000,
+  notificationDedupWindowMs: 120_000,
+  notificationRetentionMs: 30 * 24 * 3_600_000,
+  notificationMaxPerUser: 1000,
 });

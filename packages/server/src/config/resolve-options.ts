@@ -55,7 +55,14 @@ export function optionsFromEnv(env: Env): Partial<Record<keyof GatewayOptions, u
   set("corsOrigins", list(nonEmpty(env.TICKWIRE_CORS_ORIGINS)));
   set("ingestRedisUrl", nonEmpty(env.TICKWIRE_INGEST_REDIS_URL));
   set("ingestStream", nonEmpty(env.TICKWIRE_INGEST_STREAM));
+  set("ingestGroup", nonEmpty(env.TICKWIRE_INGEST_GROUP));
+  set("ingestConsumer", nonEmpty(env.TICKWIRE_INGEST_CONSUMER));
   set("feedUrl", nonEmpty(env.TICKWIRE_FEED_URL));
+  set("feedReconnectMinMs", nonEmpty(env.TICKWIRE_FEED_RECONNECT_MIN_MS));
+  set("feedReconnectMaxMs", nonEmpty(env.TICKWIRE_FEED_RECONNECT_MAX_MS));
+  set("conflationMs", nonEmpty(env.TICKWIRE_CONFLATION_MS));
+  set("stateBacklogPackets", nonEmpty(env.TICKWIRE_STATE_BACKLOG_PACKETS));
+  set("maxQueuedPackets", nonEmpty(env.TICKWIRE_MAX_QUEUED_PACKETS));
   set("sessionRedisUrl", nonEmpty(env.TICKWIRE_SESSION_REDIS_URL));
   set("sessionPrefix", nonEmpty(env.TICKWIRE_SESSION_PREFIX));
   set("sessionUrl", nonEmpty(env.TICKWIRE_SESSION_URL));
@@ -67,6 +74,9 @@ export function optionsFromEnv(env: Env): Partial<Record<keyof GatewayOptions, u
   set("maxPublicationBytes", nonEmpty(env.TICKWIRE_MAX_PUBLICATION_BYTES));
   set("idempotencyTtlMs", nonEmpty(env.TICKWIRE_IDEMPOTENCY_TTL_MS));
   set("shutdownTimeoutMs", nonEmpty(env.TICKWIRE_SHUTDOWN_TIMEOUT_MS));
+  set("notificationDedupWindowMs", nonEmpty(env.TICKWIRE_NOTIFICATION_DEDUP_WINDOW_MS));
+  set("notificationRetentionMs", nonEmpty(env.TICKWIRE_NOTIFICATION_RETENTION_MS));
+  set("notificationMaxPerUser", nonEmpty(env.TICKWIRE_NOTIFICATION_MAX_PER_USER));
   const rate = nonEmpty(env.TICKWIRE_RATE_LIMIT);
   if (rate !== undefined) set("rateLimit", rate);
   return out;
@@ -84,6 +94,13 @@ const INTEGER_KEYS = [
   "shutdownTimeoutMs",
   "reconnectAfterMs",
   "maxRecoveryPublications",
+  "notificationDedupWindowMs",
+  "notificationRetentionMs",
+  "notificationMaxPerUser",
+  "feedReconnectMinMs",
+  "feedReconnectMaxMs",
+  "stateBacklogPackets",
+  "maxQueuedPackets",
 ] as const;
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
@@ -117,6 +134,31 @@ function parseRateLimit(value: string, problems: string[]): GatewayOptions["rate
   return result as GatewayOptions["rateLimit"];
 }
 
+/** Parses `navigator=1000,participant=250,builder=100,operator=0` or one number for every tier. */
+function parseConflation(value: unknown, problems: string[]): GatewayOptions["conflationMs"] {
+  const result: Record<string, number> = {};
+  const ms = (v: unknown): number | undefined => {
+    const n = typeof v === "string" && v.trim() !== "" ? Number(v) : v;
+    return typeof n === "number" && Number.isInteger(n) && n >= 0 ? n : undefined;
+  };
+  if (typeof value === "string" && !value.includes("=")) {
+    const n = ms(value);
+    if (n === undefined) problems.push(`TICKWIRE_CONFLATION_MS "${value}" is not a whole number of ms or "tier=ms,…".`);
+    for (const tier of TIERS) result[tier] = n ?? 0;
+    return result as GatewayOptions["conflationMs"];
+  }
+  const entries = typeof value === "string" ? value.split(",").map((part) => part.split("=").map((x) => x.trim())) : typeof value === "object" && value !== null ? Object.entries(value) : [];
+  if (entries.length === 0) problems.push("conflationMs must map tiers to whole numbers of ms.");
+  for (const [tier, v] of entries) {
+    const n = ms(v);
+    if (typeof tier !== "string" || !(TIERS as readonly string[]).includes(tier) || n === undefined) problems.push(`conflationMs entry ${JSON.stringify([tier, v])} is not "tier=ms" with ms ≥ 0.`);
+    else result[tier] = n;
+  }
+  // Tiers left out keep the catalogue's interval.
+  const defaults = { navigator: 1000, participant: 250, builder: 100, operator: 0 };
+  return { ...defaults, ...result } as GatewayOptions["conflationMs"];
+}
+
 /**
  * Merges options over the defaults, validates them and freezes the result.
  * In dev mode a missing secret or API key is generated; in production it is an error.
@@ -140,6 +182,7 @@ export function resolveOptions(input: Partial<Record<keyof GatewayOptions, unkno
   }
   if (typeof raw.port === "number" && raw.port > 65535) problems.push("port must be at most 65535.");
   if (typeof raw.maxConnectionsPerUser === "number" && raw.maxConnectionsPerUser < 1) problems.push("maxConnectionsPerUser must be at least 1.");
+  if (typeof raw.notificationMaxPerUser === "number" && raw.notificationMaxPerUser < 1) problems.push("notificationMaxPerUser must be at least 1.");
 
   if (typeof raw.simulator === "string") {
     const v = raw.simulator.toLowerCase();
@@ -150,6 +193,11 @@ export function resolveOptions(input: Partial<Record<keyof GatewayOptions, unkno
     raw.simulator = dev && input.jwtSecret === undefined;
   }
   if (typeof raw.rateLimit === "string") raw.rateLimit = parseRateLimit(raw.rateLimit, problems);
+  if (raw.conflationMs !== undefined) raw.conflationMs = Object.freeze(parseConflation(raw.conflationMs, problems));
+  if (typeof raw.ingestGroup !== "string" || raw.ingestGroup === "") problems.push("ingestGroup must be a non-empty string.");
+  if (typeof raw.feedReconnectMinMs === "number" && typeof raw.feedReconnectMaxMs === "number" && raw.feedReconnectMinMs > raw.feedReconnectMaxMs) {
+    problems.push("feedReconnectMinMs must not exceed feedReconnectMaxMs.");
+  }
   if (typeof raw.logLevel !== "string" || !LOG_LEVELS.includes(raw.logLevel)) problems.push(`logLevel must be one of ${LOG_LEVELS.join(", ")}.`);
 
   for (const key of ["databaseUrl"] as const) {

@@ -12,6 +12,8 @@ export interface Connection {
   disconnect(code: ErrorCode, message: string): void;
   /** Packets written but not yet flushed to the network (slow-consumer detection). */
   bufferedPackets(): number;
+  /** Calls `listener` once, the next time the queue is handed to the network (held state values are written then). */
+  onceDrained(listener: () => void): void;
 }
 
 /** Writes one event to many connections, encoding it once. */

@@ -3,6 +3,7 @@ import type { GatewayMetrics } from "../observability/metrics.js";
 import type { Broadcaster } from "./connection.js";
 import type { DeliveryPolicy, DeliveryPolicyFactory } from "./delivery-policy.js";
 import type { Publication } from "./publication.js";
+import type { Session } from "./session.js";
 import { filterFields, metaOf, type Subscription } from "./subscription.js";
 
 /** Sessions of one channel and tier, sharing one delivery policy (conflation timers are per group, not per socket). */
@@ -12,6 +13,17 @@ class DeliveryGroup {
   policy!: DeliveryPolicy;
   size = 0;
 }
+
+/** Bounds of one socket's outbound queue (design.md, "slow consumers get a bounded queue"). */
+export interface OutboundLimits {
+  /** Queued packets from which a socket is backed up: its state publications are held, latest wins, until it drains. @default 64 */
+  readonly stateBacklogPackets: number;
+  /** Queued packets at which an event publication disconnects the socket with SLOW_CONSUMER instead of queueing. @default 4096 */
+  readonly maxQueuedPackets: number;
+}
+
+/** The defaults of OutboundLimits. */
+export const DEFAULT_OUTBOUND_LIMITS: OutboundLimits = Object.freeze({ stateBacklogPackets: 64, maxQueuedPackets: 4096 });
 
 /** Local subscribers of one channel. */
 class ChannelFanout {
@@ -29,12 +41,17 @@ class ChannelFanout {
 export class Hub {
   private readonly channels = new Map<string, ChannelFanout>();
   private readonly byNamespace = new Map<string, number>();
+  /** Newest state publication held per subscription of a backed-up session, written when the socket drains. */
+  private readonly held = new Map<Session, Map<Subscription, Publication>>();
+  /** Sessions being disconnected as slow consumers: nothing more is queued for them. */
+  private readonly evicted = new WeakSet<Session>();
 
   constructor(
     private readonly broadcaster: Broadcaster,
     private readonly metrics: GatewayMetrics,
     private readonly policyFactory: DeliveryPolicyFactory,
     private readonly now: () => number = Date.now,
+    private readonly limits: OutboundLimits = DEFAULT_OUTBOUND_LIMITS,
   ) {}
 
   /** Registers a subscription in the recovering state; true when it is the channel's first local one. */
@@ -89,6 +106,7 @@ export class Hub {
   remove(sub: Subscription): boolean {
     const fanout = this.channels.get(sub.channel);
     if (!fanout) return false;
+    this.held.get(sub.session)?.delete(sub);
     const wasRecovering = fanout.recovering.delete(sub);
     if (!wasRecovering && !this.leave(fanout, sub)) return false;
     fanout.size--;
@@ -128,6 +146,7 @@ export class Hub {
   close(): void {
     for (const fanout of this.channels.values()) for (const group of fanout.groups.values()) group.policy.close();
     this.channels.clear();
+    this.held.clear();
   }
 
   private join(fanout: ChannelFanout, sub: Subscription): void {
@@ -176,6 +195,7 @@ export class Hub {
       for (const sub of set) {
         // A subscriber that already has this offset (merged from its recovery buffer) is skipped.
         if (sub.lastOffset >= publication.offset && sub.lastOffset !== 0) continue;
+        if (!this.admit(sub, publication)) continue;
         first ??= sub;
         ids.push(sub.session.id);
         sub.lastOffset = publication.offset;
@@ -187,6 +207,58 @@ export class Hub {
       delivered += ids.length;
     }
     if (delivered > 0) this.metrics.delivered(namespace, delivered, publication.ts, this.now());
+  }
+
+  /**
+   * Whether `publication` may be queued for `sub` now. A backed-up socket gets
+   * its state publications held (latest wins, written when it drains); a socket
+   * whose queue is full when an event publication must go is disconnected with
+   * SLOW_CONSUMER, since events are never dropped: it recovers from history.
+   */
+  private admit(sub: Subscription, publication: Publication): boolean {
+    const { session } = sub;
+    if (this.evicted.has(session)) return false;
+    const queued = session.connection.bufferedPackets();
+    if (sub.namespace.kind === "state") {
+      const held = this.held.get(session);
+      if (queued >= this.limits.stateBacklogPackets) {
+        this.hold(sub, publication);
+        return false;
+      }
+      if (held?.delete(sub)) this.metrics.supersededPublication(sub.namespace.name);
+      return true;
+    }
+    if (queued < this.limits.maxQueuedPackets) return true;
+    this.evicted.add(session);
+    this.metrics.slowConsumer();
+    session.connection.disconnect("SLOW_CONSUMER", `${queued} packets were waiting to be sent to this connection; reconnect and recover from history.`);
+    return false;
+  }
+
+  private hold(sub: Subscription, publication: Publication): void {
+    const { session } = sub;
+    let held = this.held.get(session);
+    if (!held) {
+      held = new Map();
+      this.held.set(session, held);
+      // Released after the drain handler returns: writes from inside the transport's flush are not re-entered.
+      session.connection.onceDrained(() => queueMicrotask(() => this.release(session)));
+    }
+    if (held.has(sub)) this.metrics.supersededPublication(sub.namespace.name);
+    held.set(sub, publication);
+  }
+
+  /** The socket drained: writes the newest held value of each of its state subscriptions. */
+  private release(session: Session): void {
+    const held = this.held.get(session);
+    if (!held) return;
+    this.held.delete(session);
+    if (session.closed || this.evicted.has(session)) return;
+    for (const [sub, publication] of held) {
+      if (publication.offset <= sub.lastOffset) continue;
+      if (session.connection.bufferedPackets() >= this.limits.stateBacklogPackets) this.hold(sub, publication);
+      else this.sendTo(sub, publication);
+    }
   }
 
   private count(namespace: string, delta: number): void {

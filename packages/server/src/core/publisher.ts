@@ -5,6 +5,7 @@ import {
   isChannelError,
   parseChannel,
   TickwireError,
+  type NamespaceDefinition,
   type PublishResult,
 } from "@tickwire/protocol";
 import type { Logger } from "../observability/logger.js";
@@ -21,6 +22,25 @@ export interface PublishRequest {
   readonly idempotencyKey?: string | undefined;
   /** Carried into logs; generated when absent. */
   readonly traceId?: string | undefined;
+}
+
+/** A publication about to be stored, as publish rules see it. */
+export interface PublishTarget {
+  /** Canonical channel name. */
+  readonly channel: string;
+  readonly namespace: NamespaceDefinition;
+  /** The part after the colon, if any. */
+  readonly key: string | undefined;
+  readonly event: string;
+  readonly data: unknown;
+}
+
+/** Extends the publish path (payload checks, copies to aggregate channels); added with `Publisher.use`. */
+export interface PublishRule {
+  /** Throws a TickwireError (BAD_REQUEST) to refuse the publication; nothing is stored then. */
+  check?(target: PublishTarget): void;
+  /** Other channels the publication is also published on, after it was stored; each keeps its own offsets. */
+  copyTo?(target: PublishTarget): readonly string[];
 }
 
 /** Options of the publisher. */
@@ -47,10 +67,16 @@ export function newTraceId(): string {
  */
 export class Publisher {
   private readonly inflight = new Map<string, Promise<PublishResult>>();
+  private readonly rules: PublishRule[] = [];
   private readonly now: () => number;
 
   constructor(private readonly options: PublisherOptions) {
     this.now = options.now ?? Date.now;
+  }
+
+  /** Adds a rule every later publication passes through (components call it in `register`). */
+  use(rule: PublishRule): void {
+    this.rules.push(rule);
   }
 
   /**
@@ -102,6 +128,8 @@ export class Publisher {
     if (namespace.keyField !== undefined && (typeof request.data !== "object" || request.data === null || Array.isArray(request.data))) {
       throw new TickwireError("BAD_REQUEST", `"${namespace.name}" publications are objects.`);
     }
+    const target: PublishTarget = { channel, namespace, key: parsed.key, event, data: request.data };
+    for (const rule of this.rules) rule.check?.(target);
     const traceId = request.traceId ?? newTraceId();
 
     if (namespace.kind === "inbox") {
@@ -121,6 +149,24 @@ export class Publisher {
     }
     this.options.metrics.published(namespace.name);
     this.options.logger.debug({ traceId, channel, offset: publication.offset, event }, "published");
+    for (const rule of this.rules) for (const copy of rule.copyTo?.(target) ?? []) await this.publishCopy(copy, event, request.data, traceId);
     return { channel, offset: publication.offset, epoch: publication.epoch };
+  }
+
+  /**
+   * Publishes a rule's copy (`signals:acme` → `signals`). The original is stored
+   * already, so a failed copy is logged rather than failing the publish: a retry
+   * would store the original twice.
+   */
+  private async publishCopy(name: string, event: string, data: unknown, traceId: string): Promise<void> {
+    const parsed = parseChannel(name, this.options.catalogue);
+    if (isChannelError(parsed)) return;
+    try {
+      const copy = await this.options.engine.publish(parsed.channel, parsed.namespace, { event, data, ts: this.now(), traceId });
+      this.options.metrics.published(parsed.namespace.name);
+      this.options.logger.debug({ traceId, channel: parsed.channel, offset: copy.offset, event }, "published copy");
+    } catch (err) {
+      this.options.logger.error({ err, channel: parsed.channel, traceId }, "publishing a copy failed");
+    }
   }
 }

@@ -54,6 +54,11 @@ class SocketConnection implements Connection {
   bufferedPackets(): number {
     return (this.socket.conn as unknown as { writeBuffer?: unknown[] }).writeBuffer?.length ?? 0;
   }
+
+  onceDrained(listener: () => void): void {
+    // engine.io emits "drain" each time it hands its write buffer to the transport.
+    this.socket.conn.once("drain", listener);
+  }
 }
 
 function refusal(code: ErrorCode, message: string): Error & { data: { code: ErrorCode; message: string } } {

@@ -1,0 +1,18 @@
+/** Reconnect delays of an upstream connection. */
+export interface BackoffOptions {
+  /** First delay. @default 500 */
+  readonly minMs: number;
+  /** Longest delay. @default 30000 */
+  readonly maxMs: number;
+}
+
+/**
+ * Exponential backoff with "equal jitter": the delay doubles per failed attempt
+ * up to `maxMs`, and half of it is random, so that many nodes losing one feed
+ * at once do not reconnect in step.
+ * @example backoffDelayMs(3, { minMs: 500, maxMs: 30000 }, () => 0.5) // 3000
+ */
+export function backoffDelayMs(attempt: number, options: BackoffOptions, random: () => number = Math.random): number {
+  const ceiling = Math.min(options.maxMs, options.minMs * 2 ** Math.min(attempt, 30));
+  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}

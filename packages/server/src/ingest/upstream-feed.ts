@@ -1,0 +1,181 @@
+import CircuitBreaker from "opossum";
+import WebSocket, { type RawData } from "ws";
+import type { GatewayComponent } from "../core/component.js";
+import { newTraceId, type Publisher } from "../core/publisher.js";
+import type { Gateway } from "../gateway.js";
+import type { Logger } from "../observability/logger.js";
+import { backoffDelayMs } from "./backoff.js";
+import { publicationFromJson } from "./publication-message.js";
+
+/** Options of the upstream WebSocket feed. */
+export interface UpstreamFeedOptions {
+  /** `ws://` or `wss://` URL; each message is a JSON publication `{ channel, data, event? }`. */
+  readonly url: string;
+  /** Name in `/api/v1/stats` feeds and `/readyz`. @default "upstream" */
+  readonly name?: string;
+  /** First reconnect delay; doubles per failed attempt, half of it random. @default 500 */
+  readonly reconnectMinMs?: number;
+  /** Longest reconnect delay. @default 30000 */
+  readonly reconnectMaxMs?: number;
+  /** Time allowed for the opening handshake. @default 10000 */
+  readonly connectTimeoutMs?: number;
+  /** The breaker opens when this percentage of recent connection attempts failed… @default 50 */
+  readonly breakerErrorPercent?: number;
+  /** …and at least this many attempts were made. @default 3 */
+  readonly breakerVolume?: number;
+  /** How long the breaker stays open before one trial attempt. @default reconnectMaxMs */
+  readonly breakerResetMs?: number;
+  /** Jitter source; tests inject a fixed one. @default Math.random */
+  readonly random?: () => number;
+}
+
+/**
+ * Consumes publications from an upstream WebSocket feed and publishes them
+ * through the gateway's publisher. Reconnects with exponential backoff and
+ * jitter; connection attempts go through a circuit breaker, so a feed that
+ * keeps failing is left alone for `breakerResetMs` before a trial attempt.
+ * Bad messages are logged, counted and skipped. A push feed has no
+ * acknowledgements: what it sends while disconnected is its own to replay.
+ */
+export class UpstreamFeed implements GatewayComponent {
+  readonly name: string;
+  private publisher!: Publisher;
+  private logger!: Logger;
+  private readonly breaker: CircuitBreaker<[], WebSocket>;
+  private socket: WebSocket | undefined;
+  private loop: Promise<void> | undefined;
+  private stopped = true;
+  private state = "stopped";
+  private received = 0;
+  private errors = 0;
+  private attempt = 0;
+  /** Messages are published one after another, in the order they arrived. */
+  private chain: Promise<void> = Promise.resolve();
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly options: UpstreamFeedOptions) {
+    this.name = options.name ?? "upstream";
+    this.breaker = new CircuitBreaker(() => this.open(), {
+      timeout: false,
+      errorThresholdPercentage: options.breakerErrorPercent ?? 50,
+      volumeThreshold: options.breakerVolume ?? 3,
+      resetTimeout: options.breakerResetMs ?? options.reconnectMaxMs ?? 30_000,
+    });
+  }
+
+  async start(gateway: Gateway): Promise<void> {
+    this.publisher = gateway.publisher;
+    this.logger = gateway.logger.child({ component: this.name });
+    this.stopped = false;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.state = "stopped";
+    this.wake?.();
+    this.socket?.terminate();
+    await this.loop;
+    await this.chain;
+    this.breaker.shutdown();
+  }
+
+  feedState(): { name: string; state: string; breaker: string; received: number; errors: number } {
+    const breaker = this.breaker.opened ? "open" : this.breaker.halfOpen ? "halfOpen" : "closed";
+    return { name: this.name, state: this.state, breaker, received: this.received, errors: this.errors };
+  }
+
+  /**
+   * Unready while the breaker is open: the feed keeps failing, and what it sends
+   * meanwhile is lost (a push feed has no replay). A single reconnect is not enough.
+   */
+  ready(): { ok: boolean; details: unknown } {
+    const state = this.feedState();
+    return { ok: state.breaker !== "open", details: state };
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      this.state = "connecting";
+      try {
+        const socket = await this.breaker.fire();
+        this.attempt = 0;
+        await this.serve(socket);
+        if (!this.stopped) this.logger.warn({ url: this.options.url }, "feed connection closed; reconnecting");
+      } catch (err) {
+        if (this.stopped) break;
+        this.logger.warn({ url: this.options.url, err: (err as Error).message, breaker: this.feedState().breaker }, "feed connection failed");
+      }
+      if (this.stopped) break;
+      this.state = "waiting";
+      const delay = backoffDelayMs(this.attempt++, { minMs: this.options.reconnectMinMs ?? 500, maxMs: this.options.reconnectMaxMs ?? 30_000 }, this.options.random);
+      await this.sleep(delay);
+    }
+  }
+
+  /** One connection attempt: resolves once the socket is open. */
+  private open(): Promise<WebSocket> {
+    return new Promise((resolve, reject) => {
+      const socket = new WebSocket(this.options.url, { handshakeTimeout: this.options.connectTimeoutMs ?? 10_000 });
+      this.socket = socket;
+      // Listening from the start: the first frames may arrive in the same read as the handshake's answer.
+      socket.on("message", (raw: RawData) => {
+        this.chain = this.chain.then(() => this.handle(raw));
+      });
+      const fail = (err: Error): void => {
+        socket.off("close", closed);
+        socket.on("error", () => undefined);
+        socket.terminate();
+        reject(err);
+      };
+      const closed = (): void => fail(new Error("closed before it opened"));
+      socket.once("error", fail);
+      socket.once("close", closed);
+      socket.once("open", () => {
+        socket.off("error", fail);
+        socket.off("close", closed);
+        resolve(socket);
+      });
+    });
+  }
+
+  /** Waits until the open connection closes. */
+  private serve(socket: WebSocket): Promise<void> {
+    this.state = "connected";
+    this.logger.info({ url: this.options.url }, "feed connected");
+    return new Promise((resolve) => {
+      socket.on("error", (err) => this.logger.warn({ err: err.message }, "feed socket error"));
+      socket.once("close", () => resolve());
+      if (socket.readyState === WebSocket.CLOSED) resolve();
+    });
+  }
+
+  private async handle(raw: RawData): Promise<void> {
+    this.received++;
+    const traceId = newTraceId();
+    try {
+      const text = Array.isArray(raw) ? Buffer.concat(raw).toString("utf8") : Buffer.from(raw as ArrayBuffer).toString("utf8");
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        throw new Error("The message is not JSON.");
+      }
+      await this.publisher.publish({ ...publicationFromJson(value), traceId });
+    } catch (err) {
+      this.errors++;
+      this.logger.warn({ traceId, err: (err as Error).message }, "skipping a feed message");
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}

@@ -1,0 +1,22 @@
+import type { GatewayComponent } from "../core/component.js";
+import type { Gateway } from "../gateway.js";
+import { aggregateCopies } from "./aggregate-copies.js";
+import { payloadRules } from "./payload-rules.js";
+
+/**
+ * The trading streams' publish rules: payload checks of the documented
+ * channels and the copies of keyed signals and decisions to their aggregate
+ * channel. Every publisher (HTTP, Redis ingest, feed, simulator) passes them.
+ */
+export class StreamsComponent implements GatewayComponent {
+  readonly name = "streams";
+
+  register(gateway: Gateway): void {
+    gateway.publisher.use(payloadRules);
+    gateway.publisher.use(aggregateCopies());
+  }
+
+  async start(): Promise<void> {}
+
+  async stop(): Promise<void> {}
+}
