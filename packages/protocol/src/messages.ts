@@ -265,6 +265,22 @@ export const NotificationBodySchema = Type.Object(
 );
 export type NotificationBody = Static<typeof NotificationBodySchema>;
 
+/** `POST /api/v1/notifications` reply. */
+export interface NotificationsPostReply {
+  /** One id per requested user, in request order; a duplicate answers the id of the notification it duplicates. */
+  ids: string[];
+  /** True when nothing new was stored (every recipient was a duplicate within the dedup window). */
+  deduplicated: boolean;
+  /** Users for whom the notification was a duplicate (extension). */
+  deduplicatedUserIds: string[];
+}
+
+/** `err.data` of a refused connection (`connect_error`). */
+export interface ConnectErrorData {
+  code: WireError["code"];
+  message: string;
+}
+
 /** A publication as stored in history and returned by the history API. */
 export interface HistoryPublication {
   offset: number;

@@ -92,7 +92,8 @@ export class Gateway {
   private sessionResolver: SessionResolver | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
-  private readonly now: () => number;
+  /** The gateway's clock (injectable through deps.now). */
+  readonly now: () => number;
 
   constructor(
     readonly options: GatewayOptions,
@@ -116,10 +117,10 @@ export class Gateway {
       issuer: options.jwtIssuer,
     });
     // The hub writes through the transport, which exists once the HTTP server does.
-    this.hub = new Hub({ broadcast: (ids, event, payload, meta) => this.transport.broadcast(ids, event, payload, meta) }, this.metrics, deps.policyFactory ?? streamPolicyFactory({ conflationMs: options.conflationMs }), this.now, {
-      stateBacklogPackets: options.stateBacklogPackets,
-      maxQueuedPackets: options.maxQueuedPackets,
-    });
+    const broadcaster = { broadcast: (ids: readonly string[], event: string, payload: unknown, meta: unknown) => this.transport.broadcast(ids, event, payload, meta) };
+    const limits = { stateBacklogPackets: options.stateBacklogPackets, maxQueuedPackets: options.maxQueuedPackets };
+    const policies = deps.policyFactory ?? streamPolicyFactory({ conflationMs: options.conflationMs });
+    this.hub = new Hub(broadcaster, this.metrics, policies, this.now, limits, this.logger.child({ component: "hub" }));
     this.publisher = new Publisher({
       catalogue: this.catalogue,
       engine: this.engine,

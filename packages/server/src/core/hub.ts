@@ -1,4 +1,5 @@
 import type { Tier } from "@tickwire/protocol";
+import type { Logger } from "../observability/logger.js";
 import type { GatewayMetrics } from "../observability/metrics.js";
 import type { Broadcaster } from "./connection.js";
 import type { DeliveryPolicy, DeliveryPolicyFactory } from "./delivery-policy.js";
@@ -52,6 +53,7 @@ export class Hub {
     private readonly policyFactory: DeliveryPolicyFactory,
     private readonly now: () => number = Date.now,
     private readonly limits: OutboundLimits = DEFAULT_OUTBOUND_LIMITS,
+    private readonly logger?: Logger,
   ) {}
 
   /** Registers a subscription in the recovering state; true when it is the channel's first local one. */
@@ -124,12 +126,16 @@ export class Hub {
     for (const group of fanout.groups.values()) group.policy.offer(publication);
   }
 
-  /** Writes one publication to one subscriber (snapshots, replays, merged buffers). */
-  sendTo(sub: Subscription, publication: Publication): void {
+  /**
+   * Writes one publication to one subscriber: snapshots and replays (`live` false:
+   * they are old by design, so they stay out of the delivery-latency figures),
+   * merged recovery buffers and drained held values (`live` true).
+   */
+  sendTo(sub: Subscription, publication: Publication, live = true): void {
     const payload = filterFields(publication.data, sub.fields, sub.namespace.keyField);
     sub.session.connection.emit(publication.event, payload, metaOf(publication));
     sub.lastOffset = publication.offset;
-    this.metrics.delivered(sub.namespace.name, 1, publication.ts, this.now());
+    this.metrics.delivered(sub.namespace.name, 1, publication.ts, this.now(), live);
   }
 
   /** Subscriptions by namespace on this node. */
@@ -206,7 +212,9 @@ export class Hub {
       this.broadcaster.broadcast(ids, publication.event, payload, meta);
       delivered += ids.length;
     }
-    if (delivered > 0) this.metrics.delivered(namespace, delivered, publication.ts, this.now());
+    if (delivered === 0) return;
+    this.metrics.delivered(namespace, delivered, publication.ts, this.now());
+    this.logger?.debug({ traceId: publication.traceId, channel: publication.channel, offset: publication.offset, sockets: delivered }, "delivered");
   }
 
   /**

@@ -14,6 +14,8 @@ export interface InboxHandler {
    * unread to `sub` and resolves to the position to reply with.
    */
   subscribe(sub: Subscription, namespace: NamespaceDefinition): Promise<{ offset: number; epoch: string }>;
+  /** The inbox position of `notifications:{userId}` (what a repeated subscribe answers). */
+  position(userId: string): Promise<{ offset: number; epoch: string }>;
   /** Called when a session ends or unsubscribes. */
   unsubscribe?(session: Session, channel: string): void;
 }

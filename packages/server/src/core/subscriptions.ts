@@ -121,7 +121,8 @@ export class SubscriptionManager {
     if (existing) {
       // Subscribing twice is harmless: only the field set may change.
       if (existing.fieldsKey !== (fields === undefined ? "*" : fields.join(","))) this.options.hub.refield(existing, fields);
-      const position = await this.options.engine.position(channel, namespace);
+      const inbox = namespace.kind === "inbox" ? this.options.inbox() : undefined;
+      const position = inbox ? await inbox.position(session.userId) : await this.options.engine.position(channel, namespace);
       return named({ offset: Math.max(existing.lastOffset, position.offset), epoch: position.epoch });
     }
     if (namespace.countsTowardLimit) {
@@ -176,7 +177,7 @@ export class SubscriptionManager {
       const covers = read.contiguous && last !== undefined && last.offset === read.position.offset;
       recovered = sameEpoch && (nothingMissed || covers);
       if (recovered) {
-        for (const publication of read.publications) this.send(sub, publication);
+        for (const publication of read.publications) this.send(sub, publication, false);
         replayed = read.publications.length;
         floor = read.position.offset;
       } else {
@@ -198,13 +199,13 @@ export class SubscriptionManager {
   private async snapshot(sub: Subscription, floor: number): Promise<number> {
     const latest = await this.options.engine.latest(sub.channel, sub.namespace);
     if (latest === undefined) return floor;
-    this.send(sub, latest);
+    this.send(sub, latest, false);
     return Math.max(floor, latest.offset);
   }
 
-  private send(sub: Subscription, publication: Publication): void {
+  private send(sub: Subscription, publication: Publication, live = true): void {
     if (publication.offset <= sub.lastOffset) return;
-    this.options.hub.sendTo(sub, publication);
+    this.options.hub.sendTo(sub, publication, live);
   }
 
   /** Flushes buffered live publications above `floor` in order, then joins the live group (same tick: no gap). */

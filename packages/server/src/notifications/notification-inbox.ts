@@ -93,7 +93,7 @@ export class NotificationInbox implements InboxHandler {
     const offset = await store.position(userId);
     const unread = await store.unread(userId, options.maxPerUser);
     for (const n of unread) {
-      if (n.seq > sub.lastOffset) hub.sendTo(sub, notificationPublication(n, epoch, namespace.event, "inbox-resend"));
+      if (n.seq > sub.lastOffset) hub.sendTo(sub, notificationPublication(n, epoch, namespace.event, "inbox-resend"), false);
     }
     return { offset, epoch };
   }

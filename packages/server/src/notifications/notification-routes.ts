@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { ID_PATTERN, TickwireError } from "@tickwire/protocol";
+import { ID_PATTERN, TickwireError, type NotificationsPostReply } from "@tickwire/protocol";
 import { newTraceId } from "../core/publisher.js";
 import { requireApiKey, type ApiKeyChecker } from "../http/api-auth.js";
 import type { GatewayMetrics } from "../observability/metrics.js";
@@ -14,15 +14,6 @@ export interface NotificationRoutesDeps {
   readonly maxDataBytes: number;
 }
 
-/** `POST /api/v1/notifications` reply: ids in request order, and which users were deduplicated. */
-export interface NotificationsPostReply {
-  /** `ids[i]` is the notification of `userIds[i]` (for a duplicate: the earlier one it duplicates). */
-  ids: string[];
-  /** True when nothing new was stored: every recipient already had this notification inside the window. */
-  deduplicated: boolean;
-  /** Recipients whose notification was a duplicate (each listed once, in request order). */
-  deduplicatedUserIds: string[];
-}
 
 const USER_ID = new RegExp(ID_PATTERN);
 const MAX_LIMIT = 200;

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, DEFAULT_OPTIONS, optionsFromEnv, resolveOptions } from "@tickwire/server";
 
@@ -67,6 +69,12 @@ describe("configuration", () => {
   it("refuses two verification methods at once and unknown options", () => {
     expect(() => resolveOptions({ jwtSecret: "x".repeat(20), jwksFile: "/k.json" })).toThrow(/Set only one of/);
     expect(() => resolveOptions({ nope: 1 } as never)).toThrow(/Unknown option "nope"/);
+  });
+
+  it("lists every option in docs/configuration.md", () => {
+    const doc = readFileSync(resolve(import.meta.dirname, "../../../../docs/configuration.md"), "utf8");
+    const missing = Object.keys(DEFAULT_OPTIONS).filter((key) => !doc.includes(`\`${key}\``));
+    expect(missing).toEqual([]);
   });
 
   it("documents a default for every option", () => {

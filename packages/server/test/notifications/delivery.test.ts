@@ -53,6 +53,16 @@ describeEachStore("notification delivery", (backend) => {
     expect(seen[3]).toEqual([]);
   });
 
+  it("answers a repeated subscribe with the inbox position and epoch, not another channel's", async () => {
+    const { gw } = await start();
+    const socket = await bed.connectAs(gw, "alice");
+    const first = (await subscribe(socket)).subscribed[0];
+    await notify(gw, "alice", "One.");
+    await notify(gw, "alice", "Two.");
+    const again = await subscribe(socket);
+    expect(again).toEqual({ ok: true, subscribed: [{ channel: "notifications:alice", requested: "notifications", offset: 2, epoch: first.epoch }], failed: [] });
+  });
+
   it("numbers a user's notifications with consecutive offsets under one stable epoch", async () => {
     const { gw } = await start();
     const socket = await bed.connectAs(gw, "alice");
