@@ -1,12 +1,30 @@
 import type { ChannelPosition, Publication } from "./publication.js";
 import type { PublishResult } from "@tickwire/protocol";
 
+/** How much history a channel keeps. */
+export interface HistoryLimits {
+  readonly size: number;
+  readonly ttlMs: number;
+}
+
+/** One publication to append, with its channel's limits. */
+export interface HistoryAppend {
+  readonly publication: Publication;
+  readonly limits: HistoryLimits;
+}
+
 /** Durable history of event channels (single-node mode). */
 export interface HistoryStore {
   /** Position of a channel whose history is stored, or undefined for a channel never seen. */
   loadPosition(channel: string): Promise<ChannelPosition | undefined>;
   /** Appends a publication and trims the channel to `size` entries; records the channel's position. */
-  append(publication: Publication, limits: { size: number; ttlMs: number }): Promise<void>;
+  append(publication: Publication, limits: HistoryLimits): Promise<void>;
+  /**
+   * Appends several publications in one transaction, in order (group commit:
+   * the engine writes everything published in one turn of the event loop at once).
+   * Either all are stored or none.
+   */
+  appendMany(entries: readonly HistoryAppend[]): Promise<void>;
   /** Publications with offset > afterOffset and not older than `minTs`, oldest first, at most `limit`. */
   read(channel: string, epoch: string, afterOffset: number, limit: number, minTs: number): Promise<Publication[]>;
 }

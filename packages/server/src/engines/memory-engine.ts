@@ -10,14 +10,23 @@ export interface MemoryEngineOptions {
   readonly history: HistoryStore;
   /** Clock, injectable for tests. @default Date.now */
   readonly now?: () => number;
+  /** Most publications written in one transaction. @default 1000 */
+  readonly maxBatch?: number;
 }
 
 interface ChannelState {
   epoch: string;
   offset: number;
   latest: Publication | undefined;
-  /** Serialises publishes of a durable channel: offsets are assigned and written one at a time. */
-  tail: Promise<unknown>;
+}
+
+/** A durable publish waiting for the next group commit. */
+interface PendingPublish {
+  readonly channel: string;
+  readonly namespace: NamespaceDefinition;
+  readonly input: PublishInput;
+  readonly resolve: (publication: Publication) => void;
+  readonly reject: (err: unknown) => void;
 }
 
 /** A new epoch: random, short, URL-safe. */
@@ -32,8 +41,11 @@ function isDurable(namespace: NamespaceDefinition): boolean {
 /**
  * The single-node engine. Offsets are assigned here, the one point that orders
  * a channel. Event channels with history are written to the store before they
- * are fanned out; state channels keep their latest value in memory (a restart
- * gives them a new epoch, which recovering clients see as `recovered: false`).
+ * are fanned out, by group commit: every publish of one turn of the event loop
+ * (and any that arrive while a write is running) goes into one transaction, in
+ * call order, so a burst costs one commit instead of one per publication. State
+ * channels keep their latest value in memory (a restart gives them a new epoch,
+ * which recovering clients see as `recovered: false`).
  */
 export class MemoryEngine implements Engine {
   readonly name = "memory";
@@ -41,34 +53,32 @@ export class MemoryEngine implements Engine {
   private readonly loading = new Map<string, Promise<ChannelState>>();
   private listener: PublicationListener = () => {};
   private readonly now: () => number;
+  private readonly maxBatch: number;
+  private queue: PendingPublish[] = [];
+  private draining: Promise<void> | undefined;
   private closed = false;
 
   constructor(private readonly options: MemoryEngineOptions) {
     this.now = options.now ?? Date.now;
+    this.maxBatch = options.maxBatch ?? 1000;
   }
 
   async start(listener: PublicationListener): Promise<void> {
     this.listener = listener;
   }
 
-  async publish(channel: string, namespace: NamespaceDefinition, input: PublishInput): Promise<Publication> {
-    if (this.closed) throw new Error("engine closed");
+  publish(channel: string, namespace: NamespaceDefinition, input: PublishInput): Promise<Publication> {
+    if (this.closed) return Promise.reject(new Error("engine closed"));
     if (!isDurable(namespace)) {
       const state = this.channels.get(channel) ?? this.createState(channel, { epoch: newEpoch(), offset: 0 });
-      return this.commit(channel, state, input);
+      const publication = this.next(channel, state, state.offset + 1, input);
+      this.commit(state, publication);
+      return Promise.resolve(publication);
     }
-    const state = await this.load(channel);
-    const run = state.tail.then(async () => {
-      const publication = this.next(channel, state, input);
-      await this.options.history.append(publication, namespace.history);
-      state.offset = publication.offset;
-      state.latest = publication;
-      this.listener(publication);
-      return publication;
+    return new Promise((resolve, reject) => {
+      this.queue.push({ channel, namespace, input, resolve, reject });
+      this.draining ??= this.drain();
     });
-    // A failed write must not block the channel's later publishes.
-    state.tail = run.catch(() => undefined);
-    return run;
   }
 
   async subscribe(): Promise<void> {}
@@ -86,11 +96,13 @@ export class MemoryEngine implements Engine {
       return { position, publications: [], contiguous: afterOffset === position.offset };
     }
     const state = await this.load(channel);
-    await state.tail; // a publish in flight is part of the history a reader must see
+    // The position is taken before the read: a publication committed meanwhile is
+    // left out here and reaches a recovering subscriber through the hub's buffer.
     const position = { offset: state.offset, epoch: state.epoch };
     if (afterOffset >= position.offset) return { position, publications: [], contiguous: afterOffset === position.offset };
     const minTs = namespace.history.ttlMs > 0 ? this.now() - namespace.history.ttlMs : 0;
-    const publications = await this.options.history.read(channel, position.epoch, afterOffset, limit, minTs);
+    const read = await this.options.history.read(channel, position.epoch, afterOffset, limit, minTs);
+    const publications = read.filter((p) => p.offset <= position.offset);
     const contiguous = publications.length > 0 && publications[0]!.offset === afterOffset + 1;
     return { position, publications, contiguous };
   }
@@ -101,23 +113,68 @@ export class MemoryEngine implements Engine {
 
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all([...this.channels.values()].map((s) => s.tail));
+    await this.draining;
   }
 
-  private next(channel: string, state: ChannelState, input: PublishInput): Publication {
-    return { channel, offset: state.offset + 1, epoch: state.epoch, ts: input.ts, event: input.event, data: input.data, traceId: input.traceId };
+  /** Writes queued durable publishes in batches until the queue is empty, then fans them out in order. */
+  private async drain(): Promise<void> {
+    // Publishes made later in this same turn join the first batch.
+    await Promise.resolve();
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.maxBatch);
+        await this.writeBatch(batch);
+      }
+    } finally {
+      this.draining = undefined;
+    }
   }
 
-  private commit(channel: string, state: ChannelState, input: PublishInput): Publication {
-    const publication = this.next(channel, state, input);
+  private async writeBatch(batch: PendingPublish[]): Promise<void> {
+    const failedLoads = new Map<string, unknown>();
+    const channels = [...new Set(batch.map((p) => p.channel))].filter((c) => !this.channels.has(c));
+    await Promise.all(channels.map((c) => this.load(c).catch((err: unknown) => failedLoads.set(c, err))));
+
+    const ready: Array<{ pending: PendingPublish; state: ChannelState; publication: Publication }> = [];
+    const nextOffset = new Map<string, number>();
+    for (const pending of batch) {
+      const loadError = failedLoads.get(pending.channel);
+      if (loadError !== undefined) {
+        pending.reject(loadError);
+        continue;
+      }
+      const state = this.channels.get(pending.channel)!;
+      const offset = (nextOffset.get(pending.channel) ?? state.offset) + 1;
+      nextOffset.set(pending.channel, offset);
+      ready.push({ pending, state, publication: this.next(pending.channel, state, offset, pending.input) });
+    }
+    if (ready.length === 0) return;
+    try {
+      await this.options.history.appendMany(ready.map((r) => ({ publication: r.publication, limits: r.pending.namespace.history })));
+    } catch (err) {
+      // Nothing of the batch was stored and no offset was used: each publisher gets the error.
+      for (const r of ready) r.pending.reject(err);
+      return;
+    }
+    for (const r of ready) {
+      this.commit(r.state, r.publication);
+      r.pending.resolve(r.publication);
+    }
+  }
+
+  private next(channel: string, state: ChannelState, offset: number, input: PublishInput): Publication {
+    return { channel, offset, epoch: state.epoch, ts: input.ts, event: input.event, data: input.data, traceId: input.traceId };
+  }
+
+  /** Makes a stored publication the channel's newest and hands it to the listener. */
+  private commit(state: ChannelState, publication: Publication): void {
     state.offset = publication.offset;
     state.latest = publication;
     this.listener(publication);
-    return publication;
   }
 
   private createState(channel: string, position: ChannelPosition): ChannelState {
-    const state: ChannelState = { epoch: position.epoch, offset: position.offset, latest: undefined, tail: Promise.resolve() };
+    const state: ChannelState = { epoch: position.epoch, offset: position.offset, latest: undefined };
     this.channels.set(channel, state);
     return state;
   }
@@ -127,10 +184,10 @@ export class MemoryEngine implements Engine {
     if (known) return Promise.resolve(known);
     let pending = this.loading.get(channel);
     if (!pending) {
-      pending = this.options.history.loadPosition(channel).then((stored) => {
-        this.loading.delete(channel);
-        return this.channels.get(channel) ?? this.createState(channel, stored ?? { epoch: newEpoch(), offset: 0 });
-      });
+      pending = this.options.history
+        .loadPosition(channel)
+        .then((stored) => this.channels.get(channel) ?? this.createState(channel, stored ?? { epoch: newEpoch(), offset: 0 }))
+        .finally(() => this.loading.delete(channel));
       this.loading.set(channel, pending);
     }
     return pending;

@@ -64,6 +64,19 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect(await store.history.read("trades:alice", "e1", 1, 10, 0)).toEqual([publication("trades:alice", 2), publication("trades:alice", 3)]);
       });
 
+      it("appends many publications of several channels in one call, in order, trimming each channel", async () => {
+        await store.history.appendMany([
+          { publication: publication("trades:alice", 1), limits: { size: 2, ttlMs: HOUR } },
+          { publication: publication("trades:bob", 1), limits: { size: 2, ttlMs: HOUR } },
+          { publication: publication("trades:alice", 2), limits: { size: 2, ttlMs: HOUR } },
+          { publication: publication("trades:alice", 3), limits: { size: 2, ttlMs: HOUR } },
+        ]);
+        expect((await store.history.read("trades:alice", "e1", 0, 10, 0)).map((p) => p.offset)).toEqual([2, 3]);
+        expect((await store.history.read("trades:bob", "e1", 0, 10, 0)).map((p) => p.offset)).toEqual([1]);
+        expect(await store.history.loadPosition("trades:alice")).toEqual({ epoch: "e1", offset: 3 });
+        await store.history.appendMany([]);
+      });
+
       it("records the channel position on every append, also when size is 0", async () => {
         await store.history.append(publication("trades:alice", 1), { size: 10, ttlMs: HOUR });
         await store.history.append(publication("trades:alice", 2), { size: 10, ttlMs: HOUR });

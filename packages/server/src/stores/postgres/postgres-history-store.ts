@@ -1,6 +1,6 @@
 import type { Pool } from "pg";
 import type { ChannelPosition, Publication } from "../../core/publication.js";
-import type { HistoryStore } from "../../core/store.js";
+import type { HistoryAppend, HistoryLimits, HistoryStore } from "../../core/store.js";
 import { inTransaction } from "./transaction.js";
 
 interface PublicationRow {
@@ -23,22 +23,29 @@ export class PostgresHistoryStore implements HistoryStore {
     return row === undefined ? undefined : { epoch: row.epoch, offset: row.top };
   }
 
-  async append(p: Publication, limits: { size: number; ttlMs: number }): Promise<void> {
+  async append(publication: Publication, limits: HistoryLimits): Promise<void> {
+    await this.appendMany([{ publication, limits }]);
+  }
+
+  async appendMany(entries: readonly HistoryAppend[]): Promise<void> {
+    if (entries.length === 0) return;
     await inTransaction(this.pool, async (client) => {
-      // A first offset starts a new epoch: what is left of the old one can never be read again.
-      if (p.offset === 1) await client.query("DELETE FROM tw_publications WHERE channel = $1 AND epoch <> $2", [p.channel, p.epoch]);
-      await client.query(
-        "INSERT INTO tw_channels (channel, epoch, top) VALUES ($1, $2, $3) ON CONFLICT (channel) DO UPDATE SET epoch = EXCLUDED.epoch, top = EXCLUDED.top",
-        [p.channel, p.epoch, p.offset],
-      );
-      if (limits.size <= 0) return;
-      await client.query(
-        `INSERT INTO tw_publications (channel, "offset", epoch, ts, event, data, trace_id, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-         ON CONFLICT (channel, "offset") DO UPDATE SET epoch = EXCLUDED.epoch, ts = EXCLUDED.ts, event = EXCLUDED.event,
-           data = EXCLUDED.data, trace_id = EXCLUDED.trace_id, expires_at = EXCLUDED.expires_at`,
-        [p.channel, p.offset, p.epoch, p.ts, p.event, JSON.stringify(p.data) ?? "null", p.traceId, p.ts + limits.ttlMs],
-      );
-      if (p.offset > limits.size) await client.query(`DELETE FROM tw_publications WHERE channel = $1 AND "offset" <= $2`, [p.channel, p.offset - limits.size]);
+      for (const { publication: p, limits } of entries) {
+        // A first offset starts a new epoch: what is left of the old one can never be read again.
+        if (p.offset === 1) await client.query("DELETE FROM tw_publications WHERE channel = $1 AND epoch <> $2", [p.channel, p.epoch]);
+        await client.query(
+          "INSERT INTO tw_channels (channel, epoch, top) VALUES ($1, $2, $3) ON CONFLICT (channel) DO UPDATE SET epoch = EXCLUDED.epoch, top = EXCLUDED.top",
+          [p.channel, p.epoch, p.offset],
+        );
+        if (limits.size <= 0) continue;
+        await client.query(
+          `INSERT INTO tw_publications (channel, "offset", epoch, ts, event, data, trace_id, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+           ON CONFLICT (channel, "offset") DO UPDATE SET epoch = EXCLUDED.epoch, ts = EXCLUDED.ts, event = EXCLUDED.event,
+             data = EXCLUDED.data, trace_id = EXCLUDED.trace_id, expires_at = EXCLUDED.expires_at`,
+          [p.channel, p.offset, p.epoch, p.ts, p.event, JSON.stringify(p.data) ?? "null", p.traceId, p.ts + limits.ttlMs],
+        );
+        if (p.offset > limits.size) await client.query(`DELETE FROM tw_publications WHERE channel = $1 AND "offset" <= $2`, [p.channel, p.offset - limits.size]);
+      }
     });
   }
 

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import type { PublishResult } from "@tickwire/protocol";
 import type { ChannelPosition, Publication } from "../../core/publication.js";
-import type { HistoryStore, IdempotencyStore, Store } from "../../core/store.js";
+import type { HistoryAppend, HistoryLimits, HistoryStore, IdempotencyStore, Store } from "../../core/store.js";
 import { SqliteInboxStore } from "./sqlite-inbox-store.js";
 
 /** Options of the embedded store. */
@@ -101,7 +101,7 @@ class SqliteHistoryStore implements HistoryStore {
   private readonly trim: Database.Statement<[string, number]>;
   private readonly deleteOtherEpochs: Database.Statement<[string, string]>;
   private readonly select: Database.Statement<[string, string, number, number, number], PublicationRow>;
-  private readonly appendTx: (publication: Publication, limits: { size: number; ttlMs: number }) => void;
+  private readonly appendTx: (entries: readonly HistoryAppend[]) => void;
 
   constructor(db: Database.Database) {
     this.selectChannel = db.prepare("SELECT epoch, top FROM channels WHERE channel = ?");
@@ -116,12 +116,14 @@ class SqliteHistoryStore implements HistoryStore {
     this.select = db.prepare(
       "SELECT channel, offset, epoch, ts, event, data, trace_id FROM publications WHERE channel = ? AND epoch = ? AND offset > ? AND ts >= ? ORDER BY offset LIMIT ?",
     );
-    this.appendTx = db.transaction((p: Publication, limits: { size: number; ttlMs: number }) => {
-      if (p.offset === 1) this.deleteOtherEpochs.run(p.channel, p.epoch);
-      this.upsertChannel.run(p.channel, p.epoch, p.offset);
-      if (limits.size > 0) {
-        this.insert.run(p.channel, p.offset, p.epoch, p.ts, p.event, JSON.stringify(p.data) ?? "null", p.traceId, p.ts + limits.ttlMs);
-        if (p.offset > limits.size) this.trim.run(p.channel, p.offset - limits.size);
+    this.appendTx = db.transaction((entries: readonly HistoryAppend[]) => {
+      for (const { publication: p, limits } of entries) {
+        if (p.offset === 1) this.deleteOtherEpochs.run(p.channel, p.epoch);
+        this.upsertChannel.run(p.channel, p.epoch, p.offset);
+        if (limits.size > 0) {
+          this.insert.run(p.channel, p.offset, p.epoch, p.ts, p.event, JSON.stringify(p.data) ?? "null", p.traceId, p.ts + limits.ttlMs);
+          if (p.offset > limits.size) this.trim.run(p.channel, p.offset - limits.size);
+        }
       }
     });
   }
@@ -131,8 +133,12 @@ class SqliteHistoryStore implements HistoryStore {
     return row === undefined ? undefined : { epoch: row.epoch, offset: row.top };
   }
 
-  async append(publication: Publication, limits: { size: number; ttlMs: number }): Promise<void> {
-    this.appendTx(publication, limits);
+  async append(publication: Publication, limits: HistoryLimits): Promise<void> {
+    this.appendTx([{ publication, limits }]);
+  }
+
+  async appendMany(entries: readonly HistoryAppend[]): Promise<void> {
+    if (entries.length > 0) this.appendTx(entries);
   }
 
   async read(channel: string, epoch: string, afterOffset: number, limit: number, minTs: number): Promise<Publication[]> {
