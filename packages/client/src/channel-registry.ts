@@ -155,7 +155,7 @@ export class ChannelRegistry {
   }
 
   /** Routes one publication to its channel's subscribers, dropping duplicates. */
-  route(event: string, payload: unknown, meta: PublicationMeta): void {
+  route(event: string, payload: unknown, meta: PublicationMeta, buffered = false): void {
     const entry = this.#byChannel.get(meta.channel);
     if (!entry) {
       // The first reply naming this canonical channel may still be on its way.
@@ -166,7 +166,9 @@ export class ChannelRegistry {
     if (isDuplicate(entry.delivered, meta)) return;
     entry.delivered = { offset: meta.offset, epoch: meta.epoch };
     entry.position = entry.delivered;
-    const delivery: DeliveryMeta = { channel: meta.channel, offset: meta.offset, epoch: meta.epoch, ts: meta.ts, event };
+    // The server sends snapshots, replays and the unread inbox before it confirms a subscription.
+    const live = !buffered && entry.status === "subscribed";
+    const delivery: DeliveryMeta = { channel: meta.channel, offset: meta.offset, epoch: meta.epoch, ts: meta.ts, event, live };
     if (entry.state) entry.last = { payload, meta: delivery };
     for (const sub of [...entry.subscribers]) {
       if (!sub.active) continue;
@@ -178,7 +180,7 @@ export class ChannelRegistry {
   #flush(): void {
     const buffered = this.#buffer;
     this.#buffer = [];
-    for (const b of buffered) if (this.#byChannel.has(b.meta.channel)) this.route(b.event, b.payload, b.meta);
+    for (const b of buffered) if (this.#byChannel.has(b.meta.channel)) this.route(b.event, b.payload, b.meta, true);
   }
 
   #replayLast(entry: ChannelEntry, sub: LocalSubscriber): void {

@@ -20,6 +20,12 @@ export type ConnectionState = "connecting" | "connected" | "reconnecting" | "dis
 export interface DeliveryMeta extends PublicationMeta {
   /** Server event the publication arrived as. */
   event: string;
+  /**
+   * False for what the server sends while a subscription is being set up (a state
+   * channel's latest value, a recovery replay, the unread inbox), true for
+   * publications that arrived after the subscription was confirmed.
+   */
+  live: boolean;
 }
 
 /** A subscription handler: called once per publication, in channel order. */

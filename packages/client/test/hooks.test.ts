@@ -83,7 +83,7 @@ describe("React hooks", () => {
     await until("three trades", () => result.current.data?.tradeId === "t3");
     expect(result.current).toEqual({
       data: trade(3),
-      meta: { channel: "trades:alice", offset: 3, epoch: published[2]!.epoch, ts: expect.any(Number), event: "trade:update" },
+      meta: { channel: "trades:alice", offset: 3, epoch: published[2]!.epoch, ts: expect.any(Number), event: "trade:update", live: true },
       items: [trade(3), trade(2)],
     });
   });

@@ -3,7 +3,7 @@ import { cleanup, renderHook, waitFor as rtlWaitFor } from "@testing-library/rea
 import { createElement, type ReactNode } from "react";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Trade } from "@tickwire/protocol";
-import { TickwireProvider, useConnectionState, usePortfolio, useQuotes, useTickwireClient, useTrades } from "../src/react/index.js";
+import { TickwireProvider, useConnectionState, useNotifications, usePortfolio, useQuotes, useTickwireClient, useTrades } from "../src/react/index.js";
 import { useRealGateway } from "./support/real-gateway.js";
 
 // Vitest's jsdom environment swaps the global Uint8Array for jsdom's, while Node's
@@ -47,6 +47,32 @@ describe("hooks against the real gateway", () => {
       quotes: { AAPL: { quote: { symbol: "AAPL", price: 189.5 }, prev: { symbol: "AAPL", price: 190 }, direction: "down" } },
       portfolio: { totalValue: 1000, cash: 50 },
       trades: [trade(4), trade(3), trade(2)],
+    });
+    unmount();
+  });
+
+  it("lists the unread inbox re-sent on subscribe without making it `latest`; a live notification is", async () => {
+    const server = await rt.start();
+    const notify = (message: string) =>
+      fetch(`${server.url}/api/v1/notifications`, {
+        method: "POST",
+        headers: { authorization: "Bearer test-key", "content-type": "application/json" },
+        body: JSON.stringify({ userId: "alice", type: "info", message }),
+      }).then((r) => r.json() as Promise<{ ids: string[] }>);
+    const old = await notify("Waiting since yesterday.");
+    const getToken = () => server.issueToken({ sub: "alice", tier: "builder", ttlSeconds: 3600 });
+    const wrapper = ({ children }: { children: ReactNode }) =>
+      createElement(TickwireProvider, { url: server.url, getToken, transports: ["websocket"] }, children);
+    const { result, unmount } = renderHook(() => ({ inbox: useNotifications(), client: useTickwireClient() }), { wrapper });
+    await until("the unread backlog", () => result.current.inbox.items.length === 1);
+    await result.current.client!.subscribe("notifications", () => {}).ready;
+    expect({ ids: result.current.inbox.items.map((n) => n.id), latest: result.current.inbox.latest }).toEqual({ ids: old.ids, latest: null });
+    const fresh = await notify("Rebalance now.");
+    await until("the live one", () => result.current.inbox.latest !== null);
+    expect({ ids: result.current.inbox.items.map((n) => n.id), latest: result.current.inbox.latest?.id, unread: result.current.inbox.unread }).toEqual({
+      ids: [fresh.ids[0], old.ids[0]],
+      latest: fresh.ids[0],
+      unread: 2,
     });
     unmount();
   });

@@ -24,8 +24,8 @@ describe("client.subscribe", () => {
     const p2 = gw.publish("trades:alice", trade(2), "trade:failed");
     await waitFor("two trades", () => got.length === 2);
     expect(got).toEqual([
-      [trade(1), { channel: "trades:alice", offset: p1.offset, epoch: p1.epoch, ts: expect.any(Number), event: "trade:executed" }],
-      [trade(2), { channel: "trades:alice", offset: p2.offset, epoch: p2.epoch, ts: expect.any(Number), event: "trade:failed" }],
+      [trade(1), { channel: "trades:alice", offset: p1.offset, epoch: p1.epoch, ts: expect.any(Number), event: "trade:executed", live: true }],
+      [trade(2), { channel: "trades:alice", offset: p2.offset, epoch: p2.epoch, ts: expect.any(Number), event: "trade:failed", live: true }],
     ]);
   });
 

@@ -3,16 +3,13 @@ import type { Notification } from "@tickwire/protocol";
 
 /** How long a toast stays, in ms. */
 const TOAST_MS = 6000;
-/**
- * A notification older than this when the page opened is not toasted: the
- * gateway replays the inbox as `notification:new` on subscribe, and the
- * inbox, not a toast, is the place for what arrived while the page was closed.
- */
-const REPLAY_WINDOW_MS = 30_000;
 
 /** Props of {@link ToastStack}. */
 export interface ToastStackProps {
-  /** The newest live notification; each new id pops a toast. */
+  /**
+   * The newest live notification; each new id pops a toast. `useNotifications` never
+   * sets it for the unread inbox re-sent on subscribe: that belongs in the inbox.
+   */
   latest: Notification | null;
   onRead(id: string): void;
 }
@@ -21,7 +18,6 @@ export interface ToastStackProps {
 export function ToastStack({ latest, onRead }: ToastStackProps) {
   const [toasts, setToasts] = useState<Notification[]>([]);
   const timers = useRef(new Map<string, ReturnType<typeof setTimeout>>());
-  const [openedAt] = useState(() => Date.now());
 
   const dismiss = (id: string) => {
     clearTimeout(timers.current.get(id));
@@ -31,10 +27,9 @@ export function ToastStack({ latest, onRead }: ToastStackProps) {
 
   useEffect(() => {
     if (!latest || latest.read || timers.current.has(latest.id)) return;
-    if (Date.parse(latest.timestamp) < openedAt - REPLAY_WINDOW_MS) return;
     setToasts((all) => [latest, ...all.filter((t) => t.id !== latest.id)].slice(0, 4));
     timers.current.set(latest.id, setTimeout(() => dismiss(latest.id), TOAST_MS));
-  }, [latest, openedAt]);
+  }, [latest]);
 
   useEffect(() => {
     const map = timers.current;

@@ -9,7 +9,7 @@ export interface NotificationsView {
   items: Notification[];
   /** Unread count (from the server on load, kept up to date live). */
   unread: number;
-  /** The last notification that arrived live (for a toast), or null. */
+  /** The last notification that arrived live (for a toast), or null; never one re-sent from the unread inbox on subscribe. */
   latest: Notification | null;
   /** Marks notifications read. */
   ack(ids: readonly string[]): Promise<void>;
@@ -40,10 +40,11 @@ export function useNotifications(limit = 50): NotificationsView {
 
   useEffect(() => {
     if (!client) return;
-    const sub = client.subscribe("notifications", (n) =>
+    const sub = client.subscribe("notifications", (n, meta) =>
       setInbox((prev) => {
-        if (prev.items.some((item) => item.id === n.id)) return { ...prev, latest: n };
-        return { items: [n, ...prev.items].slice(0, limit), unread: prev.unread + (n.read ? 0 : 1), latest: n };
+        // Only what arrives live is `latest` (a toast); the unread inbox re-sent on subscribe is not news.
+        if (prev.items.some((item) => item.id === n.id)) return meta.live ? { ...prev, latest: n } : prev;
+        return { items: [n, ...prev.items].slice(0, limit), unread: prev.unread + (n.read ? 0 : 1), latest: meta.live ? n : prev.latest };
       }),
     );
     return () => sub.unsubscribe();
