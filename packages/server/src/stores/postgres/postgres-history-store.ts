@@ -1,17 +1,8 @@
 import type { Pool } from "pg";
 import type { ChannelPosition, Publication } from "../../core/publication.js";
 import type { HistoryAppend, HistoryLimits, HistoryStore } from "../../core/store.js";
+import { toPublication, type PublicationRow } from "../publication-row.js";
 import { inTransaction } from "./transaction.js";
-
-interface PublicationRow {
-  channel: string;
-  offset: number;
-  epoch: string;
-  ts: number;
-  event: string;
-  data: string;
-  trace_id: string;
-}
 
 /** Event-channel history in PostgreSQL: the same contract as the SQLite history. */
 export class PostgresHistoryStore implements HistoryStore {
@@ -55,14 +46,6 @@ export class PostgresHistoryStore implements HistoryStore {
        WHERE channel = $1 AND epoch = $2 AND "offset" > $3 AND ts >= $4 ORDER BY "offset" LIMIT $5`,
       [channel, epoch, afterOffset, minTs, limit],
     );
-    return rows.map((row) => ({
-      channel: row.channel,
-      offset: row.offset,
-      epoch: row.epoch,
-      ts: row.ts,
-      event: row.event,
-      data: JSON.parse(row.data) as unknown,
-      traceId: row.trace_id,
-    }));
+    return rows.map(toPublication);
   }
 }

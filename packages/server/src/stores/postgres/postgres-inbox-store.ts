@@ -2,37 +2,11 @@ import { randomUUID } from "node:crypto";
 import type { Pool } from "pg";
 import type { InboxStore, InboxWrite, InboxWriteResult, StoredNotification } from "../../core/store.js";
 import { inTransaction } from "./transaction.js";
+import { NOTIFICATION_COLUMNS, toNotification, type NotificationRow } from "../notification-row.js";
 
-interface ItemRow {
-  id: string;
-  user_id: string;
-  seq: number;
-  created_at: number;
-  read_at: number | null;
-  type: string;
-  title: string | null;
-  message: string;
-  data: string | null;
-  action_url: string | null;
-}
-
-const ITEM_COLUMNS = "i.id, i.user_id, i.seq, i.created_at, i.read_at, c.type, c.title, c.message, c.data, c.action_url";
+const ITEM_COLUMNS = NOTIFICATION_COLUMNS;
 const ITEM_FROM = "tw_inbox_items i JOIN tw_inbox_contents c ON c.content_id = i.content_id";
 
-function toNotification(row: ItemRow): StoredNotification {
-  return {
-    id: row.id,
-    userId: row.user_id,
-    seq: row.seq,
-    createdAt: row.created_at,
-    readAt: row.read_at,
-    type: row.type,
-    title: row.title,
-    message: row.message,
-    data: row.data === null ? null : (JSON.parse(row.data) as Record<string, unknown>),
-    actionUrl: row.action_url,
-  };
-}
 
 /**
  * The inbox in PostgreSQL. A write is a handful of set-based statements in one
@@ -121,7 +95,7 @@ export class PostgresInboxStore implements InboxStore {
       where.push(`i.seq < (SELECT seq FROM tw_inbox_items WHERE id = $${params.length} AND user_id = $1)`);
     }
     params.push(query.limit);
-    const { rows } = await this.pool.query<ItemRow>(
+    const { rows } = await this.pool.query<NotificationRow>(
       `SELECT ${ITEM_COLUMNS} FROM ${ITEM_FROM} WHERE ${where.join(" AND ")} ORDER BY i.seq DESC LIMIT $${params.length}`,
       params,
     );
@@ -129,7 +103,7 @@ export class PostgresInboxStore implements InboxStore {
   }
 
   async unread(userId: string, limit: number): Promise<StoredNotification[]> {
-    const { rows } = await this.pool.query<ItemRow>(
+    const { rows } = await this.pool.query<NotificationRow>(
       `SELECT ${ITEM_COLUMNS} FROM ${ITEM_FROM} WHERE i.user_id = $1 AND i.read_at IS NULL ORDER BY i.seq LIMIT $2`,
       [userId, limit],
     );

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type Database from "better-sqlite3";
 import type { InboxStore, InboxWrite, InboxWriteResult, StoredNotification } from "../../core/store.js";
+import { NOTIFICATION_COLUMNS, toNotification, type NotificationRow } from "../notification-row.js";
 
 /**
  * Inbox tables. Content is stored once per publish (`inbox_contents`) and each
@@ -47,36 +48,9 @@ CREATE TABLE IF NOT EXISTS inbox_dedup (
 CREATE INDEX IF NOT EXISTS inbox_dedup_expiry ON inbox_dedup (expires_at);
 `;
 
-interface ItemRow {
-  id: string;
-  user_id: string;
-  seq: number;
-  created_at: number;
-  read_at: number | null;
-  type: string;
-  title: string | null;
-  message: string;
-  data: string | null;
-  action_url: string | null;
-}
-
-const ITEM_COLUMNS = "i.id, i.user_id, i.seq, i.created_at, i.read_at, c.type, c.title, c.message, c.data, c.action_url";
+const ITEM_COLUMNS = NOTIFICATION_COLUMNS;
 const ITEM_FROM = "inbox_items i JOIN inbox_contents c ON c.content_id = i.content_id";
 
-function toNotification(row: ItemRow): StoredNotification {
-  return {
-    id: row.id,
-    userId: row.user_id,
-    seq: row.seq,
-    createdAt: row.created_at,
-    readAt: row.read_at,
-    type: row.type,
-    title: row.title,
-    message: row.message,
-    data: row.data === null ? null : (JSON.parse(row.data) as Record<string, unknown>),
-    actionUrl: row.action_url,
-  };
-}
 
 /**
  * The inbox part of the embedded store, on the SQLite connection it shares.
@@ -111,7 +85,7 @@ export class SqliteInboxStore implements InboxStore {
       ),
       setTotal: db.prepare<[number, string]>("UPDATE inbox_users SET total = ? WHERE user_id = ?"),
       top: db.prepare<[string], { seq: number }>("SELECT seq FROM inbox_users WHERE user_id = ?"),
-      unread: db.prepare<[string, number], ItemRow>(`SELECT ${ITEM_COLUMNS} FROM ${ITEM_FROM} WHERE i.user_id = ? AND i.read_at IS NULL ORDER BY i.seq LIMIT ?`),
+      unread: db.prepare<[string, number], NotificationRow>(`SELECT ${ITEM_COLUMNS} FROM ${ITEM_FROM} WHERE i.user_id = ? AND i.read_at IS NULL ORDER BY i.seq LIMIT ?`),
       countUnread: db.prepare<[string], { n: number }>("SELECT COUNT(*) AS n FROM inbox_items WHERE user_id = ? AND read_at IS NULL"),
       markRead: db.prepare<[number, string, string]>("UPDATE inbox_items SET read_at = ? WHERE user_id = ? AND id = ? AND read_at IS NULL"),
       pruneItems: db.prepare<[number], { user_id: string }>("DELETE FROM inbox_items WHERE created_at < ? RETURNING user_id"),
@@ -140,7 +114,7 @@ export class SqliteInboxStore implements InboxStore {
       params.push(query.beforeId, userId);
     }
     params.push(query.limit);
-    const rows = this.db.prepare(`SELECT ${ITEM_COLUMNS} FROM ${ITEM_FROM} WHERE ${where.join(" AND ")} ORDER BY i.seq DESC LIMIT ?`).all(...params) as ItemRow[];
+    const rows = this.db.prepare(`SELECT ${ITEM_COLUMNS} FROM ${ITEM_FROM} WHERE ${where.join(" AND ")} ORDER BY i.seq DESC LIMIT ?`).all(...params) as NotificationRow[];
     return rows.map(toNotification);
   }
 

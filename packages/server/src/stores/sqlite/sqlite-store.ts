@@ -3,6 +3,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import type { PublishResult } from "@tickwire/protocol";
 import type { ChannelPosition, Publication } from "../../core/publication.js";
+import { toPublication, type PublicationRow } from "../publication-row.js";
 import type { HistoryAppend, HistoryLimits, HistoryStore, IdempotencyStore, Store } from "../../core/store.js";
 import { SqliteInboxStore } from "./sqlite-inbox-store.js";
 
@@ -37,16 +38,6 @@ CREATE TABLE IF NOT EXISTS idempotency (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS idempotency_expiry ON idempotency (expires_at);
 `;
-
-interface PublicationRow {
-  channel: string;
-  offset: number;
-  epoch: string;
-  ts: number;
-  event: string;
-  data: string;
-  trace_id: string;
-}
 
 /**
  * The embedded store: one SQLite file in WAL mode (synchronous=NORMAL: a commit
@@ -142,15 +133,7 @@ class SqliteHistoryStore implements HistoryStore {
   }
 
   async read(channel: string, epoch: string, afterOffset: number, limit: number, minTs: number): Promise<Publication[]> {
-    return this.select.all(channel, epoch, afterOffset, minTs, limit).map((row) => ({
-      channel: row.channel,
-      offset: row.offset,
-      epoch: row.epoch,
-      ts: row.ts,
-      event: row.event,
-      data: JSON.parse(row.data) as unknown,
-      traceId: row.trace_id,
-    }));
+    return this.select.all(channel, epoch, afterOffset, minTs, limit).map(toPublication);
   }
 }
 
