@@ -99,6 +99,21 @@ describe("HTTP publish API", () => {
     });
   });
 
+  it("keeps a batch's order per channel, with and without idempotency keys", async () => {
+    const gw = await bed.gateway();
+    const socket = await bed.connectAs(gw, "alice");
+    const seen = record(socket, "trade:update");
+    await socket.emitWithAck("subscribe", { channels: ["trades"] });
+    const plain = await api(gw, "POST", "/api/v1/publish/batch", { items: Array.from({ length: 100 }, (_, i) => ({ channel: "trades:alice", data: { n: i + 1 } })) });
+    expect(plain.body.results.map((r: { offset: number }) => r.offset)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    const keyed = await api(gw, "POST", "/api/v1/publish/batch", {
+      items: Array.from({ length: 10 }, (_, i) => ({ channel: "trades:alice", data: { n: 101 + i }, ...(i % 2 === 0 ? { idempotencyKey: `k-${i}` } : {}) })),
+    });
+    expect(keyed.body.results.map((r: { offset: number }) => r.offset)).toEqual(Array.from({ length: 10 }, (_, i) => 101 + i));
+    await until(() => seen.length === 110);
+    expect(seen.map((e) => [e.meta.offset, (e.payload as { n: number }).n])).toEqual(Array.from({ length: 110 }, (_, i) => [i + 1, i + 1]));
+  });
+
   it("serves channel history after an offset, with a limit", async () => {
     const gw = await bed.gateway();
     for (let i = 1; i <= 5; i++) await gw.publish({ channel: "signals:prov", data: { n: i } });

@@ -24,15 +24,22 @@ export function registerPublishRoutes(app: FastifyInstance, ctx: HttpContext): v
     requireApiKey(request, ctx.apiKeys);
     const body = validate(PublishBatchBodySchema, request.body);
     const traceId = traceIdOf(request);
-    const results: PublishBatchItemResult[] = [];
-    // In order: items of one channel keep their order in the batch.
-    for (const item of body.items) {
-      try {
-        results.push({ ok: true, ...(await ctx.publisher.publish({ ...item, traceId })) });
-      } catch (err) {
-        const e = err instanceof TickwireError ? err : new TickwireError("INTERNAL", undefined, { cause: err });
-        results.push({ ok: false, channel: item.channel, error: e.toWire() });
-      }
+    const settle = (item: (typeof body.items)[number]): Promise<PublishBatchItemResult> =>
+      ctx.publisher.publish({ ...item, traceId }).then(
+        (result): PublishBatchItemResult => ({ ok: true, ...result }),
+        (err: unknown): PublishBatchItemResult => {
+          const e = err instanceof TickwireError ? err : new TickwireError("INTERNAL", undefined, { cause: err });
+          return { ok: false, channel: item.channel, error: e.toWire() };
+        },
+      );
+    let results: PublishBatchItemResult[];
+    if (body.items.every((item) => item.idempotencyKey === undefined)) {
+      // Started in one turn, in item order: the engine orders them as given and writes them in one commit.
+      results = await Promise.all(body.items.map(settle));
+    } else {
+      // An idempotency lookup goes to the store first, so items start one after another to keep their order.
+      results = [];
+      for (const item of body.items) results.push(await settle(item));
     }
     return { results };
   });
