@@ -34,6 +34,14 @@ describe("the tickwire CLI", () => {
     expect(payload.exp! - payload.iat!).toBe(120);
   });
 
+  it("is linked as the `tickwire` command of the repository (npx tickwire)", () => {
+    const bin = resolve(import.meta.dirname, "../../../../node_modules/.bin/tickwire");
+    expect(existsSync(bin)).toBe(true);
+    const out = spawnSync(bin, ["token", "--sub", "bob"], { env: env({ TICKWIRE_JWT_SECRET: "cli-secret-0123456789" }), encoding: "utf8" });
+    expect(out.status).toBe(0);
+    expect(out.stdout.trim().split(".")).toHaveLength(3);
+  });
+
   it("refuses a bad tier or a missing --sub with a usage message", () => {
     const bad = spawnSync(process.execPath, [CLI, "token", "--sub", "a", "--tier", "king"], { env: env({ TICKWIRE_JWT_SECRET: "s".repeat(20) }), encoding: "utf8" });
     expect(bad.status).toBe(2);
