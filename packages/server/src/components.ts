@@ -1,3 +1,4 @@
+import { LegacyEventsComponent } from "./compat/legacy-events-component.js";
 import type { GatewayOptions } from "./config/options.js";
 import type { GatewayComponent } from "./core/component.js";
 import { RedisStreamIngest } from "./ingest/redis-stream-ingest.js";
@@ -6,7 +7,7 @@ import { NotificationService } from "./notifications/notification-service.js";
 import { Simulator } from "./simulator/simulator.js";
 import { StreamsComponent } from "./streams/streams-component.js";
 
-/** The components the options turn on (simulator, ingest, feed, notifications). */
+/** The components the options turn on (simulator, ingest, feed, notifications, legacy client events). */
 export function defaultComponents(options: GatewayOptions): GatewayComponent[] {
   const components: GatewayComponent[] = [];
   // First: its publish rules apply to every publisher, including the components below.
@@ -19,6 +20,7 @@ export function defaultComponents(options: GatewayOptions): GatewayComponent[] {
       maxDataBytes: options.maxPublicationBytes,
     }),
   );
+  if (options.legacyEvents) components.push(new LegacyEventsComponent());
   // Publishers start after the notification service, so their notifications find the inbox.
   if (options.ingestRedisUrl !== undefined) {
     components.push(new RedisStreamIngest({ url: options.ingestRedisUrl, stream: options.ingestStream, group: options.ingestGroup, consumer: options.ingestConsumer }));

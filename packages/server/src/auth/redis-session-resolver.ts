@@ -17,7 +17,9 @@ export class RedisSessionResolver implements SessionResolver {
   private readonly redis: Redis;
 
   constructor(private readonly options: RedisSessionResolverOptions) {
-    this.redis = new Redis(options.url, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: options.timeoutMs });
+    // Lookups made while the connection is (re)established wait in the offline queue,
+    // bounded by the command timeout: a handshake right after start is not refused.
+    this.redis = new Redis(options.url, { maxRetriesPerRequest: 1, enableOfflineQueue: true, commandTimeout: options.timeoutMs });
     this.redis.on("error", () => {
       // Reported per lookup as UNAVAILABLE; ioredis keeps reconnecting.
     });

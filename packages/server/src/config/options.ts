@@ -39,6 +39,8 @@ export interface GatewayOptions {
   readonly redisUrl: string | undefined;
   /** Built-in simulated market and demo account. @default true in dev mode */
   readonly simulator: boolean;
+  /** Accept the client events of the platforms Tickwire replaces (docs/legacy-clients.md); off: they are UNKNOWN_EVENT. @default true */
+  readonly legacyEvents: boolean;
   /** Allowed browser origins; `*` allows any. @default ["*"] in dev mode, [] in production */
   readonly corsOrigins: readonly string[];
   /** Redis stream ingest. @default undefined */
@@ -120,6 +122,7 @@ export const DEFAULT_OPTIONS: GatewayOptions = Object.freeze({
   databaseUrl: undefined,
   redisUrl: undefined,
   simulator: false,
+  legacyEvents: true,
   corsOrigins: [],
   ingestRedisUrl: undefined,
   ingestStream: "tickwire:ingest",

@@ -52,6 +52,7 @@ export function optionsFromEnv(env: Env): Partial<Record<keyof GatewayOptions, u
   set("databaseUrl", nonEmpty(env.TICKWIRE_DATABASE_URL));
   set("redisUrl", nonEmpty(env.TICKWIRE_REDIS_URL));
   set("simulator", nonEmpty(env.TICKWIRE_SIMULATOR));
+  set("legacyEvents", nonEmpty(env.TICKWIRE_LEGACY_EVENTS));
   set("corsOrigins", list(nonEmpty(env.TICKWIRE_CORS_ORIGINS)));
   set("ingestRedisUrl", nonEmpty(env.TICKWIRE_INGEST_REDIS_URL));
   set("ingestStream", nonEmpty(env.TICKWIRE_INGEST_STREAM));
@@ -191,6 +192,14 @@ export function resolveOptions(input: Partial<Record<keyof GatewayOptions, unkno
     else problems.push(`TICKWIRE_SIMULATOR must be "on" or "off" (got "${raw.simulator}").`);
   } else if (input.simulator === undefined) {
     raw.simulator = dev && input.jwtSecret === undefined;
+  }
+  if (typeof raw.legacyEvents === "string") {
+    const v = raw.legacyEvents.toLowerCase();
+    if (v === "on" || v === "true" || v === "1") raw.legacyEvents = true;
+    else if (v === "off" || v === "false" || v === "0") raw.legacyEvents = false;
+    else problems.push(`TICKWIRE_LEGACY_EVENTS must be "on" or "off" (got "${raw.legacyEvents}").`);
+  } else if (typeof raw.legacyEvents !== "boolean") {
+    problems.push("legacyEvents must be true or false.");
   }
   if (typeof raw.rateLimit === "string") raw.rateLimit = parseRateLimit(raw.rateLimit, problems);
   if (raw.conflationMs !== undefined) raw.conflationMs = Object.freeze(parseConflation(raw.conflationMs, problems));

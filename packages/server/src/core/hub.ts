@@ -9,7 +9,7 @@ import { filterFields, metaOf, type Subscription } from "./subscription.js";
 
 /** Sessions of one channel and tier, sharing one delivery policy (conflation timers are per group, not per socket). */
 class DeliveryGroup {
-  /** Subscriptions by field set: each set is encoded once per publication. */
+  /** Subscriptions by delivery set (field set and event alias): each set is encoded once per publication. */
   readonly byFields = new Map<string, Set<Subscription>>();
   policy!: DeliveryPolicy;
   size = 0;
@@ -37,7 +37,7 @@ class ChannelFanout {
  * The local hub: channel → sessions of this node. The engine hands it every
  * publication in order; it buffers them for subscribers still recovering and
  * passes them to each (channel, tier) group's policy, which writes them to the
- * group's sockets, one encoding per distinct field set.
+ * group's sockets, one encoding per distinct field set and event alias.
  */
 export class Hub {
   private readonly channels = new Map<string, ChannelFanout>();
@@ -82,6 +82,13 @@ export class Hub {
   refield(sub: Subscription, fields: readonly string[] | undefined): void {
     this.regroup(sub, () => {
       sub.fields = fields;
+    });
+  }
+
+  /** Changes the event name a subscription's publications are emitted under (undefined: their own). */
+  realias(sub: Subscription, eventAlias: string | undefined): void {
+    this.regroup(sub, () => {
+      sub.eventAlias = eventAlias;
     });
   }
 
@@ -133,7 +140,7 @@ export class Hub {
    */
   sendTo(sub: Subscription, publication: Publication, live = true): void {
     const payload = filterFields(publication.data, sub.fields, sub.namespace.keyField);
-    sub.session.connection.emit(publication.event, payload, metaOf(publication));
+    sub.session.connection.emit(sub.eventAlias ?? publication.event, payload, metaOf(publication));
     sub.lastOffset = publication.offset;
     this.metrics.delivered(sub.namespace.name, 1, publication.ts, this.now(), live);
   }
@@ -169,10 +176,11 @@ export class Hub {
       fanout.groups.set(sub.tier, created);
       group = created;
     }
-    let set = group.byFields.get(sub.fieldsKey);
+    const key = sub.deliveryKey;
+    let set = group.byFields.get(key);
     if (!set) {
       set = new Set();
-      group.byFields.set(sub.fieldsKey, set);
+      group.byFields.set(key, set);
     }
     set.add(sub);
     group.size++;
@@ -180,9 +188,10 @@ export class Hub {
 
   private leave(fanout: ChannelFanout, sub: Subscription): boolean {
     const group = fanout.groups.get(sub.tier);
-    const set = group?.byFields.get(sub.fieldsKey);
+    const key = sub.deliveryKey;
+    const set = group?.byFields.get(key);
     if (!group || !set || !set.delete(sub)) return false;
-    if (set.size === 0) group.byFields.delete(sub.fieldsKey);
+    if (set.size === 0) group.byFields.delete(key);
     group.size--;
     if (group.size === 0) {
       group.policy.close();
@@ -209,7 +218,7 @@ export class Hub {
       if (!first) continue;
       namespace = first.namespace.name;
       const payload = filterFields(publication.data, first.fields, first.namespace.keyField);
-      this.broadcaster.broadcast(ids, publication.event, payload, meta);
+      this.broadcaster.broadcast(ids, first.eventAlias ?? publication.event, payload, meta);
       delivered += ids.length;
     }
     if (delivered === 0) return;

@@ -17,6 +17,8 @@ export class Subscription {
     readonly namespace: NamespaceDefinition,
     /** Payload fields to deliver (quotes), or undefined for the whole payload. */
     public fields: readonly string[] | undefined,
+    /** Event name publications are emitted under instead of their own (legacy clients, docs/legacy-clients.md), or undefined. */
+    public eventAlias?: string,
   ) {
     this.tier = session.tier;
   }
@@ -24,6 +26,11 @@ export class Subscription {
   /** Distinct field sets share one encoded payload; this is the key of the set. */
   get fieldsKey(): string {
     return this.fields === undefined ? "*" : this.fields.join(",");
+  }
+
+  /** Key of the hub's delivery set: subscriptions with the same fields and event alias share one encoding. */
+  get deliveryKey(): string {
+    return this.eventAlias === undefined ? this.fieldsKey : `${this.eventAlias}>${this.fieldsKey}`;
   }
 
   /** True while the subscription is recovering and buffers live publications. */

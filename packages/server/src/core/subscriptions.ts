@@ -33,6 +33,16 @@ export interface SubscriptionManagerOptions {
 
 const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
+/** How a subscription delivers, beyond what the protocol's subscribe item says. */
+export interface SubscribeOptions {
+  /**
+   * Emit the channel's publications (snapshots and replays included) under this
+   * event name instead of their own; legacy clients (docs/legacy-clients.md).
+   * The last subscribe of a channel decides: a subscribe without it clears it.
+   */
+  readonly eventAlias?: string | undefined;
+}
+
 /**
  * Subscribes and unsubscribes sessions: authorisation, limits, and recovery
  * (protocol.md section 6). Live publications that arrive while history is read
@@ -43,10 +53,10 @@ export class SubscriptionManager {
   constructor(private readonly options: SubscriptionManagerOptions) {}
 
   /** Subscribes `session` to one requested channel; never throws for a refusal, it answers `failed`. */
-  async subscribe(session: Session, item: SubscribeItem): Promise<{ ok: SubscribedChannel } | { failed: FailedChannel }> {
+  async subscribe(session: Session, item: SubscribeItem, options: SubscribeOptions = {}): Promise<{ ok: SubscribedChannel } | { failed: FailedChannel }> {
     const requested = typeof item === "string" ? item : item.channel;
     try {
-      return { ok: await this.subscribeOne(session, item, requested) };
+      return { ok: await this.subscribeOne(session, item, requested, options.eventAlias) };
     } catch (err) {
       const e = err instanceof TickwireError ? err : new TickwireError("INTERNAL", undefined, { cause: err });
       if (e.code === "INTERNAL") this.options.logger.error({ err, channel: requested }, "subscribe failed");
@@ -110,7 +120,7 @@ export class SubscriptionManager {
     return { channel: parsed.channel, namespace };
   }
 
-  private async subscribeOne(session: Session, item: SubscribeItem, requested: string): Promise<SubscribedChannel> {
+  private async subscribeOne(session: Session, item: SubscribeItem, requested: string, eventAlias: string | undefined): Promise<SubscribedChannel> {
     const { channel, namespace } = this.authorize(session, item, requested);
     const fields = typeof item === "string" ? undefined : item.fields;
     const since = typeof item === "string" ? undefined : item.since;
@@ -119,8 +129,9 @@ export class SubscriptionManager {
 
     const existing = session.subscriptions.get(channel);
     if (existing) {
-      // Subscribing twice is harmless: only the field set may change.
+      // Subscribing twice is harmless: only the field set and the event alias may change.
       if (existing.fieldsKey !== (fields === undefined ? "*" : fields.join(","))) this.options.hub.refield(existing, fields);
+      if (existing.eventAlias !== eventAlias) this.options.hub.realias(existing, eventAlias);
       const inbox = namespace.kind === "inbox" ? this.options.inbox() : undefined;
       const position = inbox ? await inbox.position(session.userId) : await this.options.engine.position(channel, namespace);
       return named({ offset: Math.max(existing.lastOffset, position.offset), epoch: position.epoch });
@@ -132,7 +143,7 @@ export class SubscriptionManager {
       }
     }
 
-    const sub = new Subscription(session, channel, namespace, fields);
+    const sub = new Subscription(session, channel, namespace, fields, eventAlias);
     session.subscriptions.set(channel, sub);
     if (this.options.hub.add(sub)) {
       try {

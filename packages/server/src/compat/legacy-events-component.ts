@@ -1,0 +1,28 @@
+import type { GatewayComponent } from "../core/component.js";
+import type { Gateway } from "../gateway.js";
+import { LegacySubscriber } from "./legacy-subscriber.js";
+import { registerRrrEvents } from "./rrr-events.js";
+import { registerStackMotiveEvents } from "./stackmotive-events.js";
+import { registerTradeCopierEvents } from "./trade-copier-events.js";
+
+/**
+ * The legacy compatibility layer: the client events of the platforms Tickwire
+ * replaces (StackMotive, the trade copier, RRRalgorithms), mapped onto
+ * Tickwire's channels; see docs/legacy-clients.md. On unless `legacyEvents` is false.
+ * @example
+ * const gw = await createGateway(options, { components: [new LegacyEventsComponent()] });
+ */
+export class LegacyEventsComponent implements GatewayComponent {
+  readonly name = "legacy-events";
+
+  register(gateway: Gateway): void {
+    const subscriber = new LegacySubscriber(gateway.subscriptions);
+    registerStackMotiveEvents(gateway.router, subscriber);
+    registerTradeCopierEvents(gateway.router, subscriber);
+    registerRrrEvents(gateway.router, subscriber);
+  }
+
+  async start(): Promise<void> {}
+
+  async stop(): Promise<void> {}
+}
