@@ -18,6 +18,12 @@ export default defineConfig({
     hookTimeout: 20_000,
     // Servers on real ports and a real SQLite file per test: files run in parallel, tests in a file in order.
     pool: "forks",
+    coverage: {
+      provider: "v8",
+      include: ["packages/*/src/**", "apps/dashboard/src/**"],
+      reporter: ["text-summary", "json-summary"],
+      reportsDirectory: "coverage",
+    },
     maxWorkers: 2,
   },
 });

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { jwtVerify } from "jose";
@@ -86,5 +86,42 @@ describe("the tickwire CLI", () => {
     expect(await shutdown).toEqual({ reconnectAfterMs: 1000 });
     expect(await exited).toBe(0);
     socket.close();
+  });
+
+  it("starts in dev mode with a persisted secret and key, a demo token, and the simulator on", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "tickwire-dev-"));
+    dirs.push(dataDir);
+    const devEnv = env({ TICKWIRE_PORT: "0", TICKWIRE_HOST: "127.0.0.1", TICKWIRE_DATA_DIR: dataDir, TICKWIRE_LOG_LEVEL: "warn" });
+    const child = spawn(process.execPath, [CLI, "start"], { env: devEnv, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    try {
+      await new Promise<void>((ok, fail) => {
+        const timer = setTimeout(() => fail(new Error(`no dev banner in: ${output}`)), 10_000);
+        child.stdout.on("data", () => {
+          if (output.includes("Simulator:")) {
+            clearTimeout(timer);
+            ok();
+          }
+        });
+      });
+      const base = /Dashboard:\s+(http:\/\/\S+)\//.exec(output)![1]!.replace("localhost", "127.0.0.1");
+      const apiKey = /API key:\s+(\S+)/.exec(output)![1]!;
+      expect(output).toMatch(/Demo token:\s+\S+\.\S+\.\S+ {3}\(user "demo", tier operator, 12 h\)/);
+      expect(output).toContain("Simulator:   on");
+      const creds = JSON.parse(readFileSync(join(dataDir, "dev-credentials.json"), "utf8")) as { jwtSecret: string; apiKey: string };
+      expect(creds.apiKey).toBe(apiKey);
+      // `tickwire token` in dev mode signs with the running server's secret.
+      const token = spawnSync(process.execPath, [CLI, "token", "--sub", "dana", "--tier", "participant"], { env: devEnv, encoding: "utf8" }).stdout.trim();
+      const socket = io(base, { auth: { token }, transports: ["websocket"], reconnection: false });
+      const connected = await new Promise<Record<string, unknown>>((r) => socket.once("connected", r));
+      socket.close();
+      expect(connected).toMatchObject({ userId: "dana", tier: "participant" });
+      const stats = await fetch(`${base}/api/v1/stats`, { headers: { authorization: `Bearer ${apiKey}` } });
+      expect(((await stats.json()) as { node: { simulator: boolean } }).node.simulator).toBe(true);
+    } finally {
+      child.kill("SIGTERM");
+      await new Promise((r) => child.once("exit", r));
+    }
   });
 });
