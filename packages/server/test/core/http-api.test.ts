@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { TestBed, api, record, until } from "../helpers.js";
+import { API_KEY, TestBed, api, record, until } from "../helpers.js";
 
 const bed = new TestBed();
 afterEach(() => bed.cleanup());
@@ -61,6 +61,14 @@ describe("HTTP publish API", () => {
     const res = await api(gw, "POST", "/api/v1/publish", "{not json");
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ statusCode: 400, code: "BAD_REQUEST" });
+  });
+
+  it("answers a body that is not JSON, or an empty JSON body, with 400 BAD_REQUEST", async () => {
+    const gw = await bed.gateway();
+    const post = (body: string, type: string) =>
+      fetch(`${gw.url}/api/v1/publish`, { method: "POST", headers: { authorization: `Bearer ${API_KEY}`, "content-type": type }, body }).then(async (r) => ({ status: r.status, body: await r.json() }));
+    expect(await post("channel=quotes:A", "application/x-www-form-urlencoded")).toEqual({ status: 400, body: { statusCode: 400, code: "BAD_REQUEST", message: "Send the body as application/json." } });
+    expect(await post("", "application/json")).toEqual({ status: 400, body: { statusCode: 400, code: "BAD_REQUEST", message: "The JSON body is empty." } });
   });
 
   it("returns the first result for a repeated idempotency key and publishes nothing more", async () => {
