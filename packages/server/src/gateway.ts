@@ -25,6 +25,7 @@ import { SessionRegistry } from "./core/session-registry.js";
 import type { Store } from "./core/store.js";
 import { SubscriptionManager } from "./core/subscriptions.js";
 import { MemoryEngine } from "./engines/memory-engine.js";
+import { RedisEngine } from "./engines/redis/index.js";
 import { ApiKeyChecker } from "./http/api-auth.js";
 import type { ReadinessCheck } from "./http/context.js";
 import { createHttpApp } from "./http/http-app.js";
@@ -106,7 +107,12 @@ export class Gateway {
     this.logger = deps.logger ?? createLogger(options.logLevel);
     this.metrics = new GatewayMetrics({ defaultMetrics: true });
     this.catalogue = buildCatalogue([...DEFAULT_NAMESPACES, ...options.namespaces]);
-    this.engine = deps.engine ?? new MemoryEngine({ history: store.history, now: this.now });
+    // TICKWIRE_REDIS_URL turns on the multi-node engine (docs/scaling.md, "Many nodes").
+    this.engine =
+      deps.engine ??
+      (options.redisUrl !== undefined
+        ? new RedisEngine({ url: options.redisUrl, prefix: options.redisPrefix, now: this.now, logger: this.logger.child({ component: "engine" }) })
+        : new MemoryEngine({ history: store.history, now: this.now }));
     this.registry = new SessionRegistry(options.maxConnectionsPerUser);
     this.router = new EventRouter(this.logger, this.metrics);
     this.tokens = new TokenVerifier({

@@ -18,6 +18,7 @@ export type { InboxHandler } from "./core/inbox-handler.js";
 export type { DeliveryPolicy, DeliveryPolicyContext, DeliveryPolicyFactory } from "./core/delivery-policy.js";
 export type { PublishRequest } from "./core/publisher.js";
 export { MemoryEngine } from "./engines/memory-engine.js";
+export { RedisEngine, type RedisEngineOptions, type FeedCounters } from "./engines/redis/index.js";
 export { SqliteStore } from "./stores/sqlite/sqlite-store.js";
 export { PostgresStore, type PostgresStoreOptions } from "./stores/postgres/postgres-store.js";
 export { createStore } from "./stores/create-store.js";

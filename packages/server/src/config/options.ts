@@ -37,6 +37,8 @@ export interface GatewayOptions {
   readonly databaseUrl: string | undefined;
   /** Multi-node mode through Redis. @default undefined */
   readonly redisUrl: string | undefined;
+  /** Prefix of the multi-node engine's Redis keys and pub/sub channels; nodes of one deployment share it. @default "tw:" */
+  readonly redisPrefix: string;
   /** Built-in simulated market and demo account. @default true in dev mode */
   readonly simulator: boolean;
   /** Accept the client events of the platforms Tickwire replaces (docs/legacy-clients.md); off: they are UNKNOWN_EVENT. @default true */
@@ -121,6 +123,7 @@ export const DEFAULT_OPTIONS: GatewayOptions = Object.freeze({
   dataDir: "./data",
   databaseUrl: undefined,
   redisUrl: undefined,
+  redisPrefix: "tw:",
   simulator: false,
   legacyEvents: true,
   corsOrigins: [],

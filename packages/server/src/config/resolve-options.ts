@@ -51,6 +51,7 @@ export function optionsFromEnv(env: Env): Partial<Record<keyof GatewayOptions, u
   set("dataDir", nonEmpty(env.TICKWIRE_DATA_DIR));
   set("databaseUrl", nonEmpty(env.TICKWIRE_DATABASE_URL));
   set("redisUrl", nonEmpty(env.TICKWIRE_REDIS_URL));
+  set("redisPrefix", nonEmpty(env.TICKWIRE_REDIS_PREFIX));
   set("simulator", nonEmpty(env.TICKWIRE_SIMULATOR));
   set("legacyEvents", nonEmpty(env.TICKWIRE_LEGACY_EVENTS));
   set("corsOrigins", list(nonEmpty(env.TICKWIRE_CORS_ORIGINS)));
@@ -204,6 +205,7 @@ export function resolveOptions(input: Partial<Record<keyof GatewayOptions, unkno
   if (typeof raw.rateLimit === "string") raw.rateLimit = parseRateLimit(raw.rateLimit, problems);
   if (raw.conflationMs !== undefined) raw.conflationMs = Object.freeze(parseConflation(raw.conflationMs, problems));
   if (typeof raw.ingestGroup !== "string" || raw.ingestGroup === "") problems.push("ingestGroup must be a non-empty string.");
+  if (typeof raw.redisPrefix !== "string" || raw.redisPrefix === "") problems.push("redisPrefix must be a non-empty string.");
   if (typeof raw.feedReconnectMinMs === "number" && typeof raw.feedReconnectMaxMs === "number" && raw.feedReconnectMinMs > raw.feedReconnectMaxMs) {
     problems.push("feedReconnectMinMs must not exceed feedReconnectMaxMs.");
   }

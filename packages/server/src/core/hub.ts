@@ -140,8 +140,8 @@ export class Hub {
    */
   sendTo(sub: Subscription, publication: Publication, live = true): void {
     const payload = filterFields(publication.data, sub.fields, sub.namespace.keyField);
+    if (sub.advance(publication)) this.resync(sub);
     sub.session.connection.emit(sub.eventAlias ?? publication.event, payload, metaOf(publication));
-    sub.lastOffset = publication.offset;
     this.metrics.delivered(sub.namespace.name, 1, publication.ts, this.now(), live);
   }
 
@@ -209,11 +209,11 @@ export class Hub {
       let first: Subscription | undefined;
       for (const sub of set) {
         // A subscriber that already has this offset (merged from its recovery buffer) is skipped.
-        if (sub.lastOffset >= publication.offset && sub.lastOffset !== 0) continue;
+        if (sub.has(publication)) continue;
         if (!this.admit(sub, publication)) continue;
         first ??= sub;
         ids.push(sub.session.id);
-        sub.lastOffset = publication.offset;
+        if (sub.advance(publication)) this.resync(sub);
       }
       if (!first) continue;
       namespace = first.namespace.name;
@@ -265,6 +265,15 @@ export class Hub {
     held.set(sub, publication);
   }
 
+  /**
+   * The channel started another epoch (its history was lost, e.g. Redis lost its
+   * keys): the subscriber's position means nothing any more, so it is told to
+   * refetch before it gets the first publication of the new history.
+   */
+  private resync(sub: Subscription): void {
+    sub.session.connection.emit("resync", { channel: sub.channel, reason: "The channel's history was lost; its offsets restarted under a new epoch." });
+  }
+
   /** The socket drained: writes the newest held value of each of its state subscriptions. */
   private release(session: Session): void {
     const held = this.held.get(session);
@@ -272,7 +281,7 @@ export class Hub {
     this.held.delete(session);
     if (session.closed || this.evicted.has(session)) return;
     for (const [sub, publication] of held) {
-      if (publication.offset <= sub.lastOffset) continue;
+      if (sub.has(publication)) continue;
       if (session.connection.bufferedPackets() >= this.limits.stateBacklogPackets) this.hold(sub, publication);
       else this.sendTo(sub, publication);
     }

@@ -8,6 +8,8 @@ export class Subscription {
   buffer: Publication[] | undefined = [];
   /** Offset of the last publication sent to this subscriber. */
   lastOffset = 0;
+  /** Epoch `lastOffset` belongs to; undefined until the subscriber has a position. */
+  lastEpoch: string | undefined;
   /** Tier of the delivery group the subscription sits in (the session's tier when it joined). */
   tier: Tier;
 
@@ -31,6 +33,19 @@ export class Subscription {
   /** Key of the hub's delivery set: subscriptions with the same fields and event alias share one encoding. */
   get deliveryKey(): string {
     return this.eventAlias === undefined ? this.fieldsKey : `${this.eventAlias}>${this.fieldsKey}`;
+  }
+
+  /** True when the subscriber already has `publication`: same history, offset not above its last one. */
+  has(publication: { offset: number; epoch: string }): boolean {
+    return publication.epoch === this.lastEpoch && publication.offset <= this.lastOffset;
+  }
+
+  /** Records `publication` as the last one sent; true when it starts another epoch than the subscriber had. */
+  advance(publication: { offset: number; epoch: string }): boolean {
+    const newEpoch = this.lastEpoch !== undefined && this.lastEpoch !== publication.epoch;
+    this.lastEpoch = publication.epoch;
+    this.lastOffset = publication.offset;
+    return newEpoch;
   }
 
   /** True while the subscription is recovering and buffers live publications. */

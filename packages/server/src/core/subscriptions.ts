@@ -171,7 +171,7 @@ export class SubscriptionManager {
     if (namespace.kind === "inbox") {
       const inbox = this.options.inbox();
       const position = inbox ? await inbox.subscribe(sub, namespace) : await engine.position(channel, namespace);
-      this.goLive(sub, position.offset);
+      this.goLive(sub, position.offset, position.epoch);
       return { offset: Math.max(position.offset, sub.lastOffset), epoch: position.epoch };
     }
 
@@ -201,7 +201,7 @@ export class SubscriptionManager {
       floor = position.offset;
       if (namespace.kind === "state") floor = await this.snapshot(sub, floor);
     }
-    this.goLive(sub, floor);
+    this.goLive(sub, floor, epoch);
     const offset = Math.max(floor, sub.lastOffset);
     return recovered === undefined ? { offset, epoch } : { offset, epoch, recovered, replayed: replayed ?? 0 };
   }
@@ -215,13 +215,18 @@ export class SubscriptionManager {
   }
 
   private send(sub: Subscription, publication: Publication, live = true): void {
-    if (publication.offset <= sub.lastOffset) return;
+    if (sub.has(publication)) return;
     this.options.hub.sendTo(sub, publication, live);
   }
 
   /** Flushes buffered live publications above `floor` in order, then joins the live group (same tick: no gap). */
-  private goLive(sub: Subscription, floor: number): void {
-    if (sub.lastOffset < floor) sub.lastOffset = floor;
+  private goLive(sub: Subscription, floor: number, epoch: string): void {
+    if (sub.lastEpoch !== epoch) {
+      sub.lastEpoch = epoch;
+      sub.lastOffset = floor;
+    } else if (sub.lastOffset < floor) {
+      sub.lastOffset = floor;
+    }
     const buffered = sub.buffer ?? [];
     for (const publication of buffered) this.send(sub, publication);
     this.options.hub.activate(sub);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_NAMESPACES, type NamespaceDefinition } from "@tickwire/protocol";
 import type { Engine, Publication } from "@tickwire/server";
+import { until } from "../helpers.js";
 
 /** What a contract run needs: a fresh engine, and optionally a restart on the same durable state. */
 export interface EngineHarness {
@@ -33,9 +34,12 @@ export function engineContract(name: string, make: () => Promise<EngineHarness>)
 
     it("assigns offsets 1..N in publish order under one epoch and hands them to the listener in order", async () => {
       await withEngine(async ({ engine }, seen) => {
+        // The listener gets the channels this node subscribed to; a multi-node engine delivers asynchronously.
+        await engine.subscribe("signals");
         const results = await Promise.all(Array.from({ length: 2000 }, (_, i) => engine.publish("signals", ns("signals"), input({ i }))));
         expect(results.map((r) => r.offset)).toEqual(Array.from({ length: 2000 }, (_, i) => i + 1));
         expect(new Set(results.map((r) => r.epoch)).size).toBe(1);
+        await until(() => seen.length >= 2000, 10_000, "the listener to see every publication");
         expect(seen.map((p) => p.offset)).toEqual(results.map((r) => r.offset));
         expect(seen.map((p) => (p.data as { i: number }).i)).toEqual(Array.from({ length: 2000 }, (_, i) => i));
       });

@@ -1,0 +1,3 @@
+export { RedisEngine, type RedisEngineOptions } from "./redis-engine.js";
+export { channelKeys, partitionOf, PARTITIONS, type ChannelKeys } from "./redis-keys.js";
+export type { FeedCounters } from "./channel-feed.js";

@@ -1,0 +1,54 @@
+import type { Publication, PublishInput } from "../../core/publication.js";
+
+/** What a stream entry and a pub/sub message carry besides offset and epoch. */
+interface Body {
+  readonly ts: number;
+  readonly event: string;
+  readonly data: unknown;
+  readonly traceId: string;
+}
+
+/** The JSON body stored in the stream and sent on pub/sub. */
+export function encodeBody(input: PublishInput): string {
+  const body: Body = { ts: input.ts, event: input.event, data: input.data, traceId: input.traceId };
+  return JSON.stringify(body);
+}
+
+function fromBody(channel: string, offset: number, epoch: string, json: string): Publication {
+  const body = JSON.parse(json) as Body;
+  return { channel, offset, epoch, ts: body.ts, event: body.event, data: body.data, traceId: body.traceId };
+}
+
+/** Decodes a pub/sub message `offset:epoch|body` (the publish script writes it); undefined when malformed. */
+export function decodeMessage(channel: string, message: string): Publication | undefined {
+  const colon = message.indexOf(":");
+  const bar = message.indexOf("|", colon + 1);
+  if (colon <= 0 || bar <= colon) return undefined;
+  const offset = Number(message.slice(0, colon));
+  if (!Number.isInteger(offset) || offset < 1) return undefined;
+  try {
+    return fromBody(channel, offset, message.slice(colon + 1, bar), message.slice(bar + 1));
+  } catch {
+    return undefined;
+  }
+}
+
+/** A stream entry as XRANGE returns it: `[id, [field, value, …]]`. */
+export type StreamEntry = [id: string, fields: string[]];
+
+/** Decodes stream entries of one epoch, skipping any it cannot read. */
+export function decodeEntries(channel: string, epoch: string, entries: readonly StreamEntry[]): Publication[] {
+  const out: Publication[] = [];
+  for (const [id, fields] of entries) {
+    const offset = Number(id.slice(0, id.indexOf("-")));
+    let body: string | undefined;
+    for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === "b") body = fields[i + 1];
+    if (!Number.isInteger(offset) || body === undefined) continue;
+    try {
+      out.push(fromBody(channel, offset, epoch, body));
+    } catch {
+      // A corrupt entry is a hole, as if it had been trimmed.
+    }
+  }
+  return out;
+}

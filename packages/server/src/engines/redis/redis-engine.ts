@@ -1,0 +1,259 @@
+import { randomBytes } from "node:crypto";
+import { Redis, type RedisOptions } from "ioredis";
+import { pino } from "pino";
+import type { NamespaceDefinition } from "@tickwire/protocol";
+import type { Engine, HistoryRead, PublicationListener } from "../../core/engine.js";
+import type { ChannelPosition, Publication, PublishInput } from "../../core/publication.js";
+import type { Logger } from "../../observability/logger.js";
+import { newEpoch } from "../memory-engine.js";
+import { ChannelFeed, type FeedCounters } from "./channel-feed.js";
+import { decodeEntries, decodeMessage, encodeBody } from "./redis-codec.js";
+import { channelKeys, type ChannelKeys } from "./redis-keys.js";
+import { defineScripts, type EngineScripts } from "./redis-scripts.js";
+
+/** Options of the Redis engine. */
+export interface RedisEngineOptions {
+  /** `redis://` URL of the Redis every node shares. */
+  readonly url: string;
+  /** Prefix of every key and pub/sub channel; nodes of one deployment use the same one. @default "tw:" */
+  readonly prefix?: string;
+  /** How long a channel's offset and epoch (and a state channel's latest value) outlive its last publish. @default 2592000000 (30 days) */
+  readonly metaTtlMs?: number;
+  /** Longest wait in `start` for the first connection attempt; the engine keeps reconnecting after it. @default 2000 */
+  readonly connectTimeoutMs?: number;
+  /** More ioredis options for both connections (TLS, `retryStrategy`, …); the engine's own settings win. @default {} */
+  readonly redis?: RedisOptions;
+  /** Clock of the history TTL, injectable for tests. @default Date.now */
+  readonly now?: () => number;
+  /** @default a silent logger */
+  readonly logger?: Logger;
+}
+
+const DAY_MS = 24 * 3_600_000;
+
+function isDurable(namespace: NamespaceDefinition): boolean {
+  return namespace.kind === "event" && namespace.history.size > 0;
+}
+
+/**
+ * The multi-node engine (docs/scaling.md, "Many nodes"). A Lua script orders
+ * each publish in Redis: offset from the channel's meta hash, history in a
+ * stream, and a PUBLISH on the channel's own pub/sub channel. Every node, the
+ * publisher's included, delivers only what its subscriber connection receives,
+ * through one ordered queue per channel that fills gaps from the stream (see
+ * ChannelFeed). Publishes fail at once while Redis is unreachable (the publisher
+ * answers 503); open sockets are not affected.
+ */
+export class RedisEngine implements Engine {
+  readonly name = "redis";
+  /** What the channel feeds of this node counted. */
+  readonly counters: FeedCounters = { filled: 0, holes: 0, syncs: 0, deferred: 0 };
+  private readonly prefix: string;
+  private readonly metaTtlMs: number;
+  private readonly now: () => number;
+  private readonly logger: Logger;
+  private readonly command: Redis;
+  private readonly subscriber: Redis;
+  private readonly scripts: EngineScripts;
+  /** Feeds by pub/sub channel name. */
+  private readonly feeds = new Map<string, ChannelFeed>();
+  /** Subscribe and unsubscribe of one channel run one after the other. */
+  private readonly ops = new Map<string, Promise<void>>();
+  private readonly inflight = new Set<Promise<unknown>>();
+  private listener: PublicationListener = () => {};
+  private closed = false;
+
+  constructor(private readonly options: RedisEngineOptions) {
+    this.prefix = options.prefix ?? "tw:";
+    this.metaTtlMs = options.metaTtlMs ?? 30 * DAY_MS;
+    this.now = options.now ?? Date.now;
+    this.logger = options.logger ?? pino({ level: "silent" });
+    const id = randomBytes(4).toString("hex");
+    // No offline queue and no resend: a command fails at once while Redis is away
+    // instead of running late (or twice) after a reconnect.
+    const common: RedisOptions = {
+      ...options.redis,
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      autoResendUnfulfilledCommands: false,
+    };
+    this.command = new Redis(options.url, { ...common, connectionName: `${this.prefix}cmd:${id}` });
+    // The engine re-subscribes itself after a reconnect, then catches every channel up.
+    this.subscriber = new Redis(options.url, { ...common, connectionName: `${this.prefix}sub:${id}`, autoResubscribe: false });
+    this.scripts = defineScripts(this.command, this.metaTtlMs);
+    this.watch(this.command, "command", () => this.syncAll());
+    this.watch(this.subscriber, "subscriber", () => this.resubscribe());
+    this.subscriber.on("message", (name: string, message: string) => this.onMessage(name, message));
+  }
+
+  async start(listener: PublicationListener): Promise<void> {
+    this.listener = listener;
+    const timeoutMs = this.options.connectTimeoutMs ?? 2000;
+    // Wait for the first attempt only: a gateway starts (and answers 503 on publish) while Redis is down.
+    const attempt = (r: Redis) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        r.connect().then(
+          () => (clearTimeout(timer), resolve()),
+          () => (clearTimeout(timer), resolve()),
+        );
+      });
+    await Promise.all([attempt(this.command), attempt(this.subscriber)]);
+  }
+
+  publish(channel: string, namespace: NamespaceDefinition, input: PublishInput): Promise<Publication> {
+    if (this.closed) return Promise.reject(new Error("engine closed"));
+    const durable = isDurable(namespace);
+    const maxLen = durable ? namespace.history.size : namespace.kind === "state" ? 1 : 0;
+    const streamTtlMs = durable && namespace.history.ttlMs > 0 ? namespace.history.ttlMs : this.metaTtlMs;
+    const args = { epoch: newEpoch(), body: encodeBody(input), maxLen, streamTtlMs };
+    const run = this.scripts
+      .publish(channelKeys(this.prefix, channel), args)
+      .then(({ offset, epoch }): Publication => ({ channel, offset, epoch, ts: input.ts, event: input.event, data: input.data, traceId: input.traceId }));
+    this.inflight.add(run);
+    const forget = () => this.inflight.delete(run);
+    run.then(forget, forget);
+    return run;
+  }
+
+  subscribe(channel: string): Promise<void> {
+    return this.serially(channel, () => this.doSubscribe(channel));
+  }
+
+  unsubscribe(channel: string): Promise<void> {
+    return this.serially(channel, () => this.doUnsubscribe(channel));
+  }
+
+  async position(channel: string): Promise<ChannelPosition> {
+    const read = await this.scripts.read(channelKeys(this.prefix, channel), newEpoch(), 0, "+", 0);
+    return { offset: read.top, epoch: read.epoch };
+  }
+
+  async history(channel: string, namespace: NamespaceDefinition, afterOffset: number, limit: number): Promise<HistoryRead> {
+    if (!isDurable(namespace)) {
+      const position = await this.position(channel);
+      return { position, publications: [], contiguous: afterOffset === position.offset };
+    }
+    // Position and entries are read at one instant; a later publication reaches a
+    // recovering subscriber through the hub's buffer.
+    const read = await this.scripts.read(channelKeys(this.prefix, channel), newEpoch(), afterOffset + 1, "+", limit);
+    const position = { offset: read.top, epoch: read.epoch };
+    if (afterOffset >= position.offset) return { position, publications: [], contiguous: afterOffset === position.offset };
+    const minTs = namespace.history.ttlMs > 0 ? this.now() - namespace.history.ttlMs : 0;
+    const publications = decodeEntries(channel, read.epoch, read.entries).filter((p) => p.offset <= position.offset && p.ts >= minTs);
+    const contiguous = publications.length > 0 && publications[0]!.offset === afterOffset + 1;
+    return { position, publications, contiguous };
+  }
+
+  async latest(channel: string): Promise<Publication | undefined> {
+    const read = await this.scripts.read(channelKeys(this.prefix, channel), newEpoch(), "top", "+", 1);
+    return decodeEntries(channel, read.epoch, read.entries).find((p) => p.offset === read.top);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.allSettled([...this.inflight]);
+    for (const feed of this.feeds.values()) feed.close();
+    this.feeds.clear();
+    this.command.disconnect();
+    this.subscriber.disconnect();
+  }
+
+  private async doSubscribe(channel: string): Promise<void> {
+    if (this.closed) throw new Error("engine closed");
+    const keys = channelKeys(this.prefix, channel);
+    if (this.feeds.has(keys.pubsub)) return;
+    const feed = new ChannelFeed(channel, (from, to, count) => this.readFeed(channel, keys, from, to, count), (p) => this.deliver(p), this.counters, (err, what) =>
+      this.logger.warn({ err, channel }, what),
+    );
+    this.feeds.set(keys.pubsub, feed);
+    try {
+      // Subscribed first, position second: nothing published in between is missed.
+      await this.subscriber.subscribe(keys.pubsub);
+      const read = await this.scripts.read(keys, newEpoch(), 0, "+", 0);
+      feed.start(read.epoch, read.top);
+    } catch (err) {
+      if (this.feeds.get(keys.pubsub) === feed) await this.doUnsubscribe(channel);
+      throw err;
+    }
+  }
+
+  private async doUnsubscribe(channel: string): Promise<void> {
+    const { pubsub } = channelKeys(this.prefix, channel);
+    const feed = this.feeds.get(pubsub);
+    if (!feed) return;
+    feed.close();
+    this.feeds.delete(pubsub);
+    // While Redis is away this fails; the reconnect re-subscribes only the channels still wanted.
+    await this.subscriber.unsubscribe(pubsub).catch(() => undefined);
+  }
+
+  private async readFeed(channel: string, keys: ChannelKeys, from: number, to: number | "+", count: number) {
+    const read = await this.scripts.read(keys, newEpoch(), from, to, count);
+    return { top: read.top, epoch: read.epoch, publications: decodeEntries(channel, read.epoch, read.entries) };
+  }
+
+  private onMessage(name: string, message: string): void {
+    const feed = this.feeds.get(name);
+    if (!feed) return;
+    const publication = decodeMessage(feed.channel, message);
+    if (publication) feed.push(publication);
+    else this.logger.warn({ channel: feed.channel }, "malformed pub/sub message ignored");
+  }
+
+  private deliver(publication: Publication): void {
+    try {
+      this.listener(publication);
+    } catch (err) {
+      this.logger.error({ err, channel: publication.channel, traceId: publication.traceId }, "listener failed");
+    }
+  }
+
+  /** After the subscriber reconnects: subscribe every wanted channel again, then catch each up from its stream. */
+  private async resubscribe(): Promise<void> {
+    const names = [...this.feeds.keys()];
+    if (names.length > 0) await this.subscriber.subscribe(...names);
+    this.syncAll();
+  }
+
+  private syncAll(): void {
+    for (const feed of this.feeds.values()) feed.sync();
+  }
+
+  /** Logs connection loss once per outage and runs `onReconnect` on every `ready` after the first. */
+  private watch(connection: Redis, role: string, onReconnect: () => Promise<void> | void): void {
+    let connected = false;
+    let everReady = false;
+    let reported = false;
+    connection.on("ready", () => {
+      if (reported) this.logger.info({ role }, "redis connection restored");
+      connected = true;
+      reported = false;
+      if (everReady && !this.closed) {
+        Promise.resolve(onReconnect()).catch((err: unknown) => this.logger.warn({ err, role }, "resync after reconnect failed"));
+      }
+      everReady = true;
+    });
+    connection.on("error", (err: Error) => {
+      if (reported || this.closed) return;
+      reported = true;
+      this.logger.warn({ err, role, connected }, "redis connection failed; retrying");
+    });
+    connection.on("close", () => {
+      connected = false;
+    });
+  }
+
+  private serially(channel: string, op: () => Promise<void>): Promise<void> {
+    const previous = this.ops.get(channel) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(op);
+    const settled = next.catch(() => undefined);
+    this.ops.set(channel, settled);
+    void settled.then(() => {
+      if (this.ops.get(channel) === settled) this.ops.delete(channel);
+    });
+    return next;
+  }
+}

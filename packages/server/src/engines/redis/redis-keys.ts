@@ -1,0 +1,38 @@
+/**
+ * Partitions of the key space. Fixed for good: changing it moves every channel
+ * to another hash tag, i.e. renames every key.
+ */
+export const PARTITIONS = 16;
+
+/** The Redis names one channel uses; they share the hash tag `{p<k>}`, so one script may touch them all (and Redis Cluster keeps them in one slot). */
+export interface ChannelKeys {
+  /** Hash: `e` the epoch, `s` the top offset. */
+  readonly meta: string;
+  /** Stream: one entry per publication, id `<offset>-0`, field `b` the body. */
+  readonly hist: string;
+  /** Pub/sub channel the publish script announces each publication on. */
+  readonly pubsub: string;
+}
+
+/** The partition of a channel: FNV-1a (32 bit) of its UTF-8 bytes, modulo PARTITIONS. */
+export function partitionOf(channel: string): number {
+  let hash = 0x811c9dc5;
+  for (const byte of Buffer.from(channel, "utf8")) {
+    hash ^= byte;
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % PARTITIONS;
+}
+
+/**
+ * Key names of a channel under `prefix`.
+ * @example channelKeys("tw:", "trades:alice") // { meta: "tw:meta:{p7}:trades:alice", hist: "tw:hist:{p7}:…", pubsub: "tw:pub:{p7}:…" }
+ */
+export function channelKeys(prefix: string, channel: string): ChannelKeys {
+  const tag = `{p${partitionOf(channel)}}`;
+  return {
+    meta: `${prefix}meta:${tag}:${channel}`,
+    hist: `${prefix}hist:${tag}:${channel}`,
+    pubsub: `${prefix}pub:${tag}:${channel}`,
+  };
+}
