@@ -164,7 +164,10 @@ export class Gateway {
       tokens: this.tokens,
     });
     this.readiness.set("store", () => ({ ok: true, details: { kind: this.store.kind } }));
-    this.readiness.set("engine", () => ({ ok: !this.closing, details: { name: this.engine.name } }));
+    this.readiness.set("engine", () => {
+      const health = this.engine.health?.() ?? { ok: true, details: { name: this.engine.name } };
+      return { ok: health.ok && !this.closing, details: health.details };
+    });
     if (this.sessionResolver?.state) {
       const resolver = this.sessionResolver;
       this.readiness.set("sessions", () => ({ ok: resolver.state!().breaker !== "open", details: resolver.state!() }));
@@ -248,6 +251,7 @@ export class Gateway {
       mode: this.engine.name === "memory" ? "single" : this.engine.name,
       store: this.store.kind,
       simulator: this.options.simulator,
+      engine: this.engine.health?.().details,
       registry: this.registry,
       hub: this.hub,
       metrics: this.metrics,

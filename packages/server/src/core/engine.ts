@@ -39,6 +39,8 @@ export interface Engine {
   history(channel: string, namespace: NamespaceDefinition, afterOffset: number, limit: number): Promise<HistoryRead>;
   /** Latest publication of a state channel, if any. */
   latest(channel: string, namespace: NamespaceDefinition): Promise<Publication | undefined>;
+  /** Whether the engine can serve now, with details for `/readyz` and stats (engines without a backend omit it). */
+  health?(): { ok: boolean; details: Record<string, unknown> };
   /** Stops the engine; pending publishes settle first. */
   close(): Promise<void>;
 }

@@ -11,6 +11,8 @@ export interface StatsSources {
   readonly mode: string;
   readonly store: string;
   readonly simulator: boolean;
+  /** The engine's health details (Redis connection states and feed counters), when it has any. */
+  readonly engine?: Record<string, unknown> | undefined;
   readonly registry: SessionRegistry;
   readonly hub: Hub;
   readonly metrics: GatewayMetrics;
@@ -32,6 +34,7 @@ export function buildStats(s: StatsSources): Record<string, unknown> {
       mode: s.mode,
       store: s.store,
       simulator: s.simulator,
+      ...(s.engine ? { engine: s.engine } : {}),
     },
     connections: { current: s.registry.connectionCount, users: s.registry.userCount, byTier: s.registry.byTier() },
     subscriptions: { total, channels: s.hub.channelCount(), byNamespace },

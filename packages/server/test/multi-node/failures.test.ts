@@ -98,5 +98,21 @@ describe.runIf(available)("many nodes on one Redis: failures", () => {
     const reply = await within(socket.emitWithAck("subscribe", { channels: ["trades"] }), 3000, "the subscribe");
     expect(reply).toMatchObject({ ok: true, subscribed: [], failed: [{ channel: "trades", code: "UNAVAILABLE" }] });
     expect(socket.connected).toBe(true);
+    const ready = await api(gw, "GET", "/readyz", undefined, null);
+    expect(ready.status).toBe(503);
+    expect(ready.body.checks.engine).toEqual({
+      ok: false,
+      details: { name: "redis", command: expect.not.stringMatching(/^ready$/), subscriber: expect.not.stringMatching(/^ready$/), channels: expect.any(Number), filled: 0, holes: 0, syncs: expect.any(Number), deferred: 0 },
+    });
+  });
+
+  it("reports the engine ready, with its connections and feed counters, in /readyz and stats", async () => {
+    cluster = new Cluster(bed);
+    const [a] = await cluster.nodes(1);
+    const ready = await api(a!, "GET", "/readyz", undefined, null);
+    expect(ready.status).toBe(200);
+    expect(ready.body.checks.engine).toEqual({ ok: true, details: { name: "redis", command: "ready", subscriber: "ready", channels: 0, filled: 0, holes: 0, syncs: expect.any(Number), deferred: 0 } });
+    const stats = await api(a!, "GET", "/api/v1/stats");
+    expect(stats.body.node).toMatchObject({ mode: "redis", engine: { name: "redis", command: "ready", subscriber: "ready" } });
   });
 });

@@ -151,6 +151,13 @@ export class RedisEngine implements Engine {
     return decodeEntries(channel, read.epoch, read.entries).find((p) => p.offset === read.top);
   }
 
+  /** Ready while both Redis connections are; details carry their states and the feed counters. */
+  health(): { ok: boolean; details: Record<string, unknown> } {
+    const command = this.command.status;
+    const subscriber = this.subscriber.status;
+    return { ok: command === "ready" && subscriber === "ready", details: { name: this.name, command, subscriber, channels: this.feeds.size, ...this.counters } };
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
