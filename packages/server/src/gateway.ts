@@ -22,6 +22,8 @@ import type { InboxHandler } from "./core/inbox-handler.js";
 import { Publisher, type PublishRequest } from "./core/publisher.js";
 import type { Session } from "./core/session.js";
 import { SessionRegistry } from "./core/session-registry.js";
+import { createLimits, type Limits } from "./limits/create-limits.js";
+import type { ConnectionLimiter } from "./limits/connection-limiter.js";
 import type { Store } from "./core/store.js";
 import { SubscriptionManager } from "./core/subscriptions.js";
 import { MemoryEngine } from "./engines/memory-engine.js";
@@ -47,6 +49,8 @@ export const DEFAULT_DASHBOARD_DIR = resolve(here, "../../../apps/dashboard/dist
 export interface GatewayDeps {
   readonly store?: Store;
   readonly engine?: Engine;
+  /** Replaces the per-user connection limiter (by default in memory, or on Redis with redisUrl). */
+  readonly connectionLimiter?: ConnectionLimiter;
   readonly policyFactory?: DeliveryPolicyFactory;
   readonly components?: GatewayComponent[];
   readonly logger?: Logger;
@@ -93,6 +97,9 @@ export class Gateway {
   private sessionResolver: SessionResolver | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
+  /** Connection and rate limits across nodes (docs/scaling.md, "Limits across nodes"). */
+  limits!: Limits;
+  private readonly connectionLimiterOverride: ConnectionLimiter | undefined;
   /** The gateway's clock (injectable through deps.now). */
   readonly now: () => number;
 
@@ -113,7 +120,8 @@ export class Gateway {
       (options.redisUrl !== undefined
         ? new RedisEngine({ url: options.redisUrl, prefix: options.redisPrefix, now: this.now, logger: this.logger.child({ component: "engine" }) })
         : new MemoryEngine({ history: store.history, now: this.now }));
-    this.registry = new SessionRegistry(options.maxConnectionsPerUser);
+    this.registry = new SessionRegistry();
+    this.connectionLimiterOverride = deps.connectionLimiter;
     this.router = new EventRouter(this.logger, this.metrics);
     this.tokens = new TokenVerifier({
       secret: options.jwtSecret,
@@ -188,10 +196,13 @@ export class Gateway {
       },
       this.logger,
     );
+    this.limits = await createLimits(options, { nodeId: this.nodeId, registry: this.metrics.registry, logger: this.logger.child({ component: "limits" }), connectionLimiter: this.connectionLimiterOverride });
     this.transport = new SocketTransport(this.http.server, {
       options,
       authenticator: new Authenticator(this.tokens, this.sessionResolver),
       registry: this.registry,
+      connectionLimiter: this.limits.connections,
+      userRateLimiter: this.limits.userRate,
       router: this.router,
       metrics: this.metrics,
       logger: this.logger,
@@ -277,6 +288,7 @@ export class Gateway {
     await this.http.close().catch(() => undefined);
     this.hub.close();
     await this.engine.close();
+    await this.limits?.close();
     await this.sessionResolver?.close();
     await this.store.close();
   }

@@ -18,6 +18,8 @@ export type { InboxHandler } from "./core/inbox-handler.js";
 export type { DeliveryPolicy, DeliveryPolicyContext, DeliveryPolicyFactory } from "./core/delivery-policy.js";
 export type { PublishRequest } from "./core/publisher.js";
 export { MemoryEngine } from "./engines/memory-engine.js";
+export { MemoryConnectionLimiter, RedisConnectionLimiter, UserRateLimiter, LimitFallbacks, connectLimitsRedis, createLimits } from "./limits/index.js";
+export type { ConnectionLimiter, RedisConnectionLimiterOptions, UserRateLimiterOptions, LimitKind, LimitsRedisOptions, Limits, LimitsDeps } from "./limits/index.js";
 export { RedisEngine, type RedisEngineOptions, type FeedCounters } from "./engines/redis/index.js";
 export { SqliteStore } from "./stores/sqlite/sqlite-store.js";
 export { PostgresStore, type PostgresStoreOptions } from "./stores/postgres/postgres-store.js";

@@ -83,6 +83,12 @@ export interface GatewayOptions {
   readonly maxSubscriptions: PerTier<number>;
   /** Inbound event rate limit per connection, per tier. @default 50/s, burst 100 for every tier */
   readonly rateLimit: PerTier<RateLimitOptions>;
+  /** Inbound event budget per user across all its connections (and nodes, with redisUrl), per tier; tiers left out have none. @default undefined (off) */
+  readonly userRateLimit: Partial<PerTier<RateLimitOptions>> | undefined;
+  /** With redisUrl: how long a node's connection lease outlives its last renewal (renewed every third of it), so a dead node's connections stop counting. @default 30000 */
+  readonly connectionLeaseTtlMs: number;
+  /** With redisUrl: nodes in the deployment; while Redis is unreachable each node allows 1/expectedNodes of a user's userRateLimit. @default 1 */
+  readonly expectedNodes: number;
   /** Largest client event payload answered normally; larger ones get PAYLOAD_TOO_LARGE. @default 65536 */
   readonly maxEventBytes: number;
   /** Largest transport frame; larger ones close the connection. @default 1048576 */
@@ -151,6 +157,9 @@ export const DEFAULT_OPTIONS: GatewayOptions = Object.freeze({
     builder: Object.freeze({ eventsPerSecond: 50, burst: 100 }),
     operator: Object.freeze({ eventsPerSecond: 50, burst: 100 }),
   }),
+  userRateLimit: undefined,
+  connectionLeaseTtlMs: 30_000,
+  expectedNodes: 1,
   maxEventBytes: 64 * 1024,
   maxFrameBytes: 1024 * 1024,
   maxPublicationBytes: 64 * 1024,

@@ -81,6 +81,9 @@ export function optionsFromEnv(env: Env): Partial<Record<keyof GatewayOptions, u
   set("notificationMaxPerUser", nonEmpty(env.TICKWIRE_NOTIFICATION_MAX_PER_USER));
   const rate = nonEmpty(env.TICKWIRE_RATE_LIMIT);
   if (rate !== undefined) set("rateLimit", rate);
+  set("userRateLimit", nonEmpty(env.TICKWIRE_USER_RATE_LIMIT));
+  set("connectionLeaseTtlMs", nonEmpty(env.TICKWIRE_CONNECTION_LEASE_TTL_MS));
+  set("expectedNodes", nonEmpty(env.TICKWIRE_EXPECTED_NODES));
   return out;
 }
 
@@ -103,13 +106,18 @@ const INTEGER_KEYS = [
   "feedReconnectMaxMs",
   "stateBacklogPackets",
   "maxQueuedPackets",
+  "connectionLeaseTtlMs",
+  "expectedNodes",
 ] as const;
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
-/** Parses `navigator=10:20,operator=100:200` (rate:burst per tier) or `50:100` for all tiers. */
-function parseRateLimit(value: string, problems: string[]): GatewayOptions["rateLimit"] | undefined {
-  const result: Record<string, { eventsPerSecond: number; burst: number }> = { ...DEFAULT_OPTIONS.rateLimit };
+/**
+ * Parses `navigator=10:20,operator=100:200` (rate:burst per tier) or `50:100` for all tiers;
+ * tiers left out keep `base` (the per-connection defaults; none for the per-user budget).
+ */
+function parseRateLimit(value: string, problems: string[], name = "TICKWIRE_RATE_LIMIT", base: Partial<GatewayOptions["rateLimit"]> = DEFAULT_OPTIONS.rateLimit): GatewayOptions["rateLimit"] | undefined {
+  const result: Record<string, { eventsPerSecond: number; burst: number }> = { ...base };
   const parsePair = (pair: string): { eventsPerSecond: number; burst: number } | undefined => {
     const m = /^(\d+):(\d+)$/.exec(pair.trim());
     if (!m) return undefined;
@@ -118,7 +126,7 @@ function parseRateLimit(value: string, problems: string[]): GatewayOptions["rate
   if (!value.includes("=")) {
     const pair = parsePair(value);
     if (!pair) {
-      problems.push(`TICKWIRE_RATE_LIMIT "${value}" is not "rate:burst" or "tier=rate:burst,…".`);
+      problems.push(`${name} "${value}" is not "rate:burst" or "tier=rate:burst,…".`);
       return undefined;
     }
     for (const tier of TIERS) result[tier] = pair;
@@ -128,12 +136,32 @@ function parseRateLimit(value: string, problems: string[]): GatewayOptions["rate
     const [tier, pairText] = part.split("=");
     const pair = pairText === undefined ? undefined : parsePair(pairText);
     if (!tier || !(TIERS as readonly string[]).includes(tier.trim()) || !pair) {
-      problems.push(`TICKWIRE_RATE_LIMIT part "${part}" is not "tier=rate:burst".`);
+      problems.push(`${name} part "${part}" is not "tier=rate:burst".`);
       continue;
     }
     result[tier.trim()] = pair;
   }
   return result as GatewayOptions["rateLimit"];
+}
+
+/** The per-user budget: known tiers, each with a rate ≥ 1 and a burst ≥ its rate. */
+function checkUserRateLimit(value: unknown, problems: string[]): void {
+  if (typeof value !== "object" || value === null) {
+    problems.push("userRateLimit must map tiers to { eventsPerSecond, burst }.");
+    return;
+  }
+  for (const [tier, rate] of Object.entries(value)) {
+    const r = rate as Partial<{ eventsPerSecond: unknown; burst: unknown }> | undefined;
+    const ok =
+      (TIERS as readonly string[]).includes(tier) &&
+      typeof r?.eventsPerSecond === "number" &&
+      typeof r.burst === "number" &&
+      Number.isInteger(r.eventsPerSecond) &&
+      Number.isInteger(r.burst) &&
+      r.eventsPerSecond >= 1 &&
+      r.burst >= r.eventsPerSecond;
+    if (!ok) problems.push(`userRateLimit entry ${JSON.stringify([tier, rate])} is not "tier: { eventsPerSecond ≥ 1, burst ≥ eventsPerSecond }".`);
+  }
 }
 
 /** Parses `navigator=1000,participant=250,builder=100,operator=0` or one number for every tier. */
@@ -203,6 +231,10 @@ export function resolveOptions(input: Partial<Record<keyof GatewayOptions, unkno
     problems.push("legacyEvents must be true or false.");
   }
   if (typeof raw.rateLimit === "string") raw.rateLimit = parseRateLimit(raw.rateLimit, problems);
+  if (typeof raw.userRateLimit === "string") raw.userRateLimit = parseRateLimit(raw.userRateLimit, problems, "TICKWIRE_USER_RATE_LIMIT", {});
+  if (raw.userRateLimit !== undefined) checkUserRateLimit(raw.userRateLimit, problems);
+  if (typeof raw.expectedNodes === "number" && raw.expectedNodes < 1) problems.push("expectedNodes must be at least 1.");
+  if (typeof raw.connectionLeaseTtlMs === "number" && raw.connectionLeaseTtlMs < 3) problems.push("connectionLeaseTtlMs must be at least 3.");
   if (raw.conflationMs !== undefined) raw.conflationMs = Object.freeze(parseConflation(raw.conflationMs, problems));
   if (typeof raw.ingestGroup !== "string" || raw.ingestGroup === "") problems.push("ingestGroup must be a non-empty string.");
   if (typeof raw.redisPrefix !== "string" || raw.redisPrefix === "") problems.push("redisPrefix must be a non-empty string.");

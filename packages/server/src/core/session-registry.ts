@@ -1,28 +1,10 @@
 import type { Tier } from "@tickwire/protocol";
 import type { Session } from "./session.js";
 
-/** Open sessions of this node by user, and per-user connection reservations. */
+/** Open sessions of this node by user (the per-user connection limit is a ConnectionLimiter's). */
 export class SessionRegistry {
   private readonly byUser = new Map<string, Set<Session>>();
-  private readonly reserved = new Map<string, number>();
   private total = 0;
-
-  constructor(private readonly maxConnectionsPerUser: number) {}
-
-  /** Reserves a connection slot for `userId`; false when the user is at the limit. */
-  reserve(userId: string): boolean {
-    const n = this.reserved.get(userId) ?? 0;
-    if (n >= this.maxConnectionsPerUser) return false;
-    this.reserved.set(userId, n + 1);
-    return true;
-  }
-
-  /** Gives back a slot taken by reserve. */
-  release(userId: string): void {
-    const n = (this.reserved.get(userId) ?? 0) - 1;
-    if (n <= 0) this.reserved.delete(userId);
-    else this.reserved.set(userId, n);
-  }
 
   add(session: Session): void {
     let set = this.byUser.get(session.userId);

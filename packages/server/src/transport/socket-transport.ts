@@ -10,6 +10,8 @@ import type { Broadcaster, Connection } from "../core/connection.js";
 import type { EventRouter } from "../core/event-router.js";
 import { Session } from "../core/session.js";
 import type { SessionRegistry } from "../core/session-registry.js";
+import type { ConnectionLimiter } from "../limits/connection-limiter.js";
+import type { UserRateLimiter } from "../limits/user-rate-limiter.js";
 import type { Logger } from "../observability/logger.js";
 import type { GatewayMetrics } from "../observability/metrics.js";
 
@@ -18,6 +20,10 @@ export interface SocketTransportDeps {
   readonly options: GatewayOptions;
   readonly authenticator: Authenticator;
   readonly registry: SessionRegistry;
+  /** Per-user connection slots, taken in the handshake. */
+  readonly connectionLimiter: ConnectionLimiter;
+  /** Per-user event budget across connections, when configured. */
+  readonly userRateLimiter?: UserRateLimiter;
   readonly router: EventRouter;
   readonly metrics: GatewayMetrics;
   readonly logger: Logger;
@@ -120,7 +126,7 @@ export class SocketTransport implements Broadcaster {
   }
 
   private async authenticate(socket: Socket): Promise<void> {
-    const { authenticator, registry, metrics, logger, options } = this.deps;
+    const { authenticator, connectionLimiter, metrics, logger, options } = this.deps;
     let identity: Identity;
     try {
       identity = await authenticator.authenticate(socket.handshake.auth);
@@ -131,13 +137,21 @@ export class SocketTransport implements Broadcaster {
       logger.debug({ reason, address: socket.handshake.address }, "connection refused");
       throw refusal(e.code, e.message);
     }
-    if (!registry.reserve(identity.userId)) {
+    // The slot is given back when the transport closes, whether or not the connection
+    // completed, and also when it closed while the slot was being taken.
+    let closed = false;
+    let held = false;
+    socket.conn.once("close", () => {
+      closed = true;
+      if (held) connectionLimiter.release(identity.userId, socket.id);
+    });
+    if (!(await connectionLimiter.acquire(identity.userId, socket.id))) {
       metrics.authFailures.inc({ reason: "connection_limit" });
       throw refusal("LIMIT_EXCEEDED", `User ${identity.userId} already has ${options.maxConnectionsPerUser} connections open.`);
     }
+    held = true;
+    if (closed) connectionLimiter.release(identity.userId, socket.id);
     (socket.data as { identity?: Identity }).identity = identity;
-    // The slot is given back when the transport closes, whether or not the connection completed.
-    socket.conn.once("close", () => registry.release(identity.userId));
   }
 
   private open(socket: Socket): void {
@@ -179,6 +193,12 @@ export class SocketTransport implements Broadcaster {
       if (err instanceof Error) throw err;
       this.deps.metrics.rateLimitedEvent();
       throw new TickwireError("RATE_LIMITED", `More than ${this.deps.options.rateLimit[session.tier].eventsPerSecond} events per second; slow down.`);
+    }
+    // The per-connection limit is exact on its node; the per-user budget spans connections and nodes.
+    if (this.deps.userRateLimiter && !(await this.deps.userRateLimiter.consume(session.userId, session.tier))) {
+      this.deps.metrics.rateLimitedEvent();
+      const budget = this.deps.options.userRateLimit?.[session.tier]?.eventsPerSecond;
+      throw new TickwireError("RATE_LIMITED", `More than ${budget} events per second across your connections; slow down.`);
     }
     if (typeof event !== "string" || !this.deps.router.knows(event)) {
       throw new TickwireError("UNKNOWN_EVENT", `"${String(event)}" is not a Tickwire event.`);
