@@ -29,10 +29,23 @@ export interface Engine {
   start(listener: PublicationListener): Promise<void>;
   /** Assigns the next offset, appends history, fans out; resolves once the publication is durable where the namespace asks for it. */
   publish(channel: string, namespace: NamespaceDefinition, input: PublishInput): Promise<Publication>;
-  /** This node now has local subscribers of `channel`. */
-  subscribe(channel: string): Promise<void>;
+  /**
+   * Fans a publication numbered elsewhere (the inbox: the store assigns its offset
+   * and epoch) out to the listener of every node with local subscribers of its
+   * channel, this one included, without storing it or assigning an offset.
+   * Resolves once it is handed over; rejects when it could not be (nothing is
+   * retried: the store re-sends unread notifications on subscribe).
+   */
+  relay(publication: Publication): Promise<void>;
+  /**
+   * This node now has local subscribers of `channel`. For a channel of kind
+   * `inbox`, `position` is the inbox position read just before: its epoch names
+   * the numbering whose relays this node takes (nodes with their own stores have
+   * their own inboxes), its offset where in-order delivery starts.
+   */
+  subscribe(channel: string, namespace: NamespaceDefinition, position?: ChannelPosition): Promise<void>;
   /** This node has no more local subscribers of `channel`. */
-  unsubscribe(channel: string): Promise<void>;
+  unsubscribe(channel: string, namespace: NamespaceDefinition): Promise<void>;
   /** The channel's position without reading history. */
   position(channel: string, namespace: NamespaceDefinition): Promise<ChannelPosition>;
   /** Publications after `afterOffset` (at most `limit`) with the channel position. */

@@ -97,7 +97,7 @@ export class SubscriptionManager {
     const { session } = sub;
     if (session.subscriptions.get(sub.channel) === sub) session.subscriptions.delete(sub.channel);
     if (sub.namespace.kind === "inbox") this.options.inbox()?.unsubscribe?.(session, sub.channel);
-    if (this.options.hub.remove(sub)) await this.options.engine.unsubscribe(sub.channel).catch(() => undefined);
+    if (this.options.hub.remove(sub)) await this.options.engine.unsubscribe(sub.channel, sub.namespace).catch(() => undefined);
   }
 
   private authorize(session: Session, item: SubscribeItem, requested: string): { channel: string; namespace: NamespaceDefinition } {
@@ -147,7 +147,10 @@ export class SubscriptionManager {
     session.subscriptions.set(channel, sub);
     if (this.options.hub.add(sub)) {
       try {
-        await this.options.engine.subscribe(channel);
+        // An inbox channel is numbered by the store: the engine takes relays of this
+        // store's numbering only, in order from the position read here.
+        const inbox = namespace.kind === "inbox" ? this.options.inbox() : undefined;
+        await this.options.engine.subscribe(channel, namespace, inbox ? await inbox.position(session.userId) : undefined);
       } catch (err) {
         await this.drop(sub);
         throw new TickwireError("UNAVAILABLE", "The channel cannot be subscribed right now; retry.", { cause: err });

@@ -81,6 +81,16 @@ export class MemoryEngine implements Engine {
     });
   }
 
+  /** One node: the publication goes straight to the listener, before this returns (as `hub.dispatch` would). */
+  relay(publication: Publication): Promise<void> {
+    try {
+      this.listener(publication);
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
   async subscribe(): Promise<void> {}
 
   async unsubscribe(): Promise<void> {}

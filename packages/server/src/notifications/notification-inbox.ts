@@ -1,4 +1,5 @@
 import { TickwireError, type NamespaceDefinition, type Notification, type PublishResult } from "@tickwire/protocol";
+import type { Engine } from "../core/engine.js";
 import type { Hub } from "../core/hub.js";
 import type { InboxHandler } from "../core/inbox-handler.js";
 import type { InboxStore, InboxWriteResult } from "../core/store.js";
@@ -13,8 +14,10 @@ import type { NotificationServiceOptions } from "./notification-options.js";
 /** What the inbox needs from the gateway. */
 export interface NotificationInboxDeps {
   readonly store: InboxStore;
-  /** Local fan-out: `dispatch` for live publications (it buffers for recovering subscribers), `sendTo` for re-sends. */
-  readonly hub: Pick<Hub, "dispatch" | "sendTo">;
+  /** Local re-sends to one subscriber on subscribe. */
+  readonly hub: Pick<Hub, "sendTo">;
+  /** Live fan-out to every node with subscribers of the inbox (one node: straight to the local hub). */
+  readonly engine: Pick<Engine, "relay">;
   /** The `notifications` namespace of the catalogue. */
   readonly namespace: NamespaceDefinition;
   readonly logger: Logger;
@@ -31,8 +34,9 @@ export interface InboxPage {
  * The durable inbox: stores first, then delivers. The store assigns each
  * notification its position in the user's inbox (the publication offset) in
  * the same transaction that decides duplicates; only after the commit is the
- * publication handed to the local hub. Writes touching a user are serialised
- * in this process, so live deliveries leave in offset order.
+ * publication relayed by the engine to the hub of every node with subscribers
+ * of the inbox (this node's hub directly with the memory engine). Writes
+ * touching a user are serialised in this process, so relays leave in offset order.
  */
 export class NotificationInbox implements InboxHandler {
   private readonly serializer = new KeyedSerializer();
@@ -42,7 +46,7 @@ export class NotificationInbox implements InboxHandler {
 
   /**
    * Stores one notification for each user and delivers it live to their
-   * subscribed connections on this node. Results come in `userIds` order; a
+   * subscribed connections on every node that shares the store and the engine. Results come in `userIds` order; a
    * user listed twice gets the same result twice.
    */
   async send(userIds: readonly string[], draft: NotificationDraft, traceId: string): Promise<InboxWriteResult[]> {
@@ -130,16 +134,22 @@ export class NotificationInbox implements InboxHandler {
     await Promise.allSettled([...this.pending]);
   }
 
+  /**
+   * Relays each new notification; never throws and never waits: stored is what
+   * the API promises, and a notification that missed its live delivery is
+   * re-sent on the next subscribe. Relays are issued in offset order (the
+   * engine keeps the order of one node's relays).
+   */
   private deliver(results: readonly InboxWriteResult[], draft: NotificationDraft, epoch: string, traceId: string): void {
     const event = this.deps.namespace.event;
+    const failed = (err: unknown, userId: string): void => this.deps.logger.warn({ err, traceId, userId }, "live notification delivery failed");
     for (const r of results) {
       if (r.deduplicated) continue;
       const stored = { ...draft.content, id: r.id, userId: r.userId, seq: r.seq, createdAt: r.createdAt, readAt: null };
       try {
-        this.deps.hub.dispatch(notificationPublication(stored, epoch, event, traceId));
+        this.deps.engine.relay(notificationPublication(stored, epoch, event, traceId)).catch((err: unknown) => failed(err, r.userId));
       } catch (err) {
-        // Stored is what the API promises; a failed live write is re-sent on the next subscribe.
-        this.deps.logger.warn({ err, traceId, userId: r.userId }, "live notification delivery failed");
+        failed(err, r.userId);
       }
     }
   }

@@ -43,6 +43,7 @@ export class NotificationService implements GatewayComponent {
     const inbox = new NotificationInbox({
       store: gateway.store.inbox,
       hub: gateway.hub,
+      engine: gateway.engine,
       namespace,
       logger: gateway.logger.child({ component: "notifications" }),
       options: this.options,

@@ -35,13 +35,25 @@ export function engineContract(name: string, make: () => Promise<EngineHarness>)
     it("assigns offsets 1..N in publish order under one epoch and hands them to the listener in order", async () => {
       await withEngine(async ({ engine }, seen) => {
         // The listener gets the channels this node subscribed to; a multi-node engine delivers asynchronously.
-        await engine.subscribe("signals");
+        await engine.subscribe("signals", ns("signals"));
         const results = await Promise.all(Array.from({ length: 2000 }, (_, i) => engine.publish("signals", ns("signals"), input({ i }))));
         expect(results.map((r) => r.offset)).toEqual(Array.from({ length: 2000 }, (_, i) => i + 1));
         expect(new Set(results.map((r) => r.epoch)).size).toBe(1);
         await until(() => seen.length >= 2000, 10_000, "the listener to see every publication");
         expect(seen.map((p) => p.offset)).toEqual(results.map((r) => r.offset));
         expect(seen.map((p) => (p.data as { i: number }).i)).toEqual(Array.from({ length: 2000 }, (_, i) => i));
+      });
+    });
+
+    it("relays publications numbered elsewhere to the listener as they are, in order, without numbering them", async () => {
+      await withEngine(async ({ engine }, seen) => {
+        const inbox = ns("notifications");
+        await engine.subscribe("notifications:u", inbox, { offset: 0, epoch: "store-epoch" });
+        const relayed = [1, 2, 3].map((offset): Publication => ({ channel: "notifications:u", offset, epoch: "store-epoch", ts: 1000 + offset, event: "notification:new", data: { n: offset }, traceId: `t${offset}` }));
+        for (const p of relayed) await engine.relay(p);
+        await until(() => seen.length >= 3, 5000, "the listener to see every relay");
+        expect(seen).toEqual(relayed);
+        await engine.unsubscribe("notifications:u", inbox);
       });
     });
 

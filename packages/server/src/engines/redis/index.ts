@@ -1,3 +1,4 @@
 export { RedisEngine, type RedisEngineOptions } from "./redis-engine.js";
 export { channelKeys, partitionOf, PARTITIONS, type ChannelKeys } from "./redis-keys.js";
 export type { FeedCounters } from "./channel-feed.js";
+export type { RelayCounters } from "./relay-feed.js";

@@ -19,6 +19,14 @@ function fromBody(channel: string, offset: number, epoch: string, json: string):
   return { channel, offset, epoch, ts: body.ts, event: body.event, data: body.data, traceId: body.traceId };
 }
 
+/** Marks a pub/sub message as relayed: numbered elsewhere (the inbox), never stored in Redis. */
+export const RELAY_MARK = "r:";
+
+/** A relayed publication as a pub/sub message: `r:offset:epoch|body`. */
+export function encodeRelay(publication: Publication): string {
+  return `${RELAY_MARK}${publication.offset}:${publication.epoch}|${encodeBody(publication)}`;
+}
+
 /** Decodes a pub/sub message `offset:epoch|body` (the publish script writes it); undefined when malformed. */
 export function decodeMessage(channel: string, message: string): Publication | undefined {
   const colon = message.indexOf(":");

@@ -7,9 +7,10 @@ import type { ChannelPosition, Publication, PublishInput } from "../../core/publ
 import type { Logger } from "../../observability/logger.js";
 import { newEpoch } from "../memory-engine.js";
 import { ChannelFeed, type FeedCounters } from "./channel-feed.js";
-import { decodeEntries, decodeMessage, encodeBody } from "./redis-codec.js";
+import { decodeEntries, decodeMessage, encodeBody, encodeRelay, RELAY_MARK } from "./redis-codec.js";
 import { channelKeys, type ChannelKeys } from "./redis-keys.js";
 import { defineScripts, type EngineScripts } from "./redis-scripts.js";
+import { RelayFeed, relayCounters, type RelayCounters } from "./relay-feed.js";
 
 /** Options of the Redis engine. */
 export interface RedisEngineOptions {
@@ -23,6 +24,8 @@ export interface RedisEngineOptions {
   readonly connectTimeoutMs?: number;
   /** More ioredis options for both connections (TLS, `retryStrategy`, …); the engine's own settings win. @default {} */
   readonly redis?: RedisOptions;
+  /** Longest wait of a relay that arrived ahead of a missing offset of its inbox (relays of one user from two nodes may cross). @default 250 */
+  readonly relayHoldMs?: number;
   /** Clock of the history TTL, injectable for tests. @default Date.now */
   readonly now?: () => number;
   /** @default a silent logger */
@@ -42,12 +45,16 @@ function isDurable(namespace: NamespaceDefinition): boolean {
  * publisher's included, delivers only what its subscriber connection receives,
  * through one ordered queue per channel that fills gaps from the stream (see
  * ChannelFeed). Publishes fail at once while Redis is unreachable (the publisher
- * answers 503); open sockets are not affected.
+ * answers 503); open sockets are not affected. Inbox channels are numbered by the
+ * store: they have no meta, stream or feed here, only their pub/sub channel, on
+ * which `relay` announces what the store numbered (see RelayFeed).
  */
 export class RedisEngine implements Engine {
   readonly name = "redis";
   /** What the channel feeds of this node counted. */
   readonly counters: FeedCounters = { filled: 0, holes: 0, syncs: 0, deferred: 0 };
+  /** What relays of this node counted. */
+  readonly relays: RelayCounters = relayCounters();
   private readonly prefix: string;
   private readonly metaTtlMs: number;
   private readonly now: () => number;
@@ -57,6 +64,8 @@ export class RedisEngine implements Engine {
   private readonly scripts: EngineScripts;
   /** Feeds by pub/sub channel name. */
   private readonly feeds = new Map<string, ChannelFeed>();
+  /** Inbox channels' relay feeds by pub/sub channel name. */
+  private readonly relayFeeds = new Map<string, RelayFeed>();
   /** Subscribe and unsubscribe of one channel run one after the other. */
   private readonly ops = new Map<string, Promise<void>>();
   private readonly inflight = new Set<Promise<unknown>>();
@@ -117,8 +126,33 @@ export class RedisEngine implements Engine {
     return run;
   }
 
-  subscribe(channel: string): Promise<void> {
-    return this.serially(channel, () => this.doSubscribe(channel));
+  /**
+   * PUBLISHes the publication, marked as relayed, on its channel's pub/sub
+   * channel; nothing is stored. When Redis cannot take it, this node's own
+   * subscribers still get it, and the promise rejects.
+   */
+  relay(publication: Publication): Promise<void> {
+    const { pubsub } = channelKeys(this.prefix, publication.channel);
+    const run = this.closed ? Promise.reject(new Error("engine closed")) : this.command.publish(pubsub, encodeRelay(publication));
+    const done = run.then(
+      () => {
+        this.relays.sent++;
+      },
+      (err: unknown) => {
+        this.relays.failed++;
+        this.relayFeeds.get(pubsub)?.push(publication);
+        throw err;
+      },
+    );
+    this.inflight.add(done);
+    const forget = () => this.inflight.delete(done);
+    done.then(forget, forget);
+    return done;
+  }
+
+  subscribe(channel: string, namespace: NamespaceDefinition, position?: ChannelPosition): Promise<void> {
+    const inbox = namespace.kind === "inbox";
+    return this.serially(channel, () => (inbox ? this.doSubscribeRelays(channel, position) : this.doSubscribe(channel)));
   }
 
   unsubscribe(channel: string): Promise<void> {
@@ -155,7 +189,7 @@ export class RedisEngine implements Engine {
   health(): { ok: boolean; details: Record<string, unknown> } {
     const command = this.command.status;
     const subscriber = this.subscriber.status;
-    return { ok: command === "ready" && subscriber === "ready", details: { name: this.name, command, subscriber, channels: this.feeds.size, ...this.counters } };
+    return { ok: command === "ready" && subscriber === "ready", details: { name: this.name, command, subscriber, channels: this.feeds.size + this.relayFeeds.size, ...this.counters, relays: { ...this.relays } } };
   }
 
   async close(): Promise<void> {
@@ -164,6 +198,8 @@ export class RedisEngine implements Engine {
     await Promise.allSettled([...this.inflight]);
     for (const feed of this.feeds.values()) feed.close();
     this.feeds.clear();
+    for (const feed of this.relayFeeds.values()) feed.close();
+    this.relayFeeds.clear();
     this.command.disconnect();
     this.subscriber.disconnect();
   }
@@ -187,12 +223,28 @@ export class RedisEngine implements Engine {
     }
   }
 
+  /** An inbox channel: its pub/sub channel only (no meta is read, so none is created). */
+  private async doSubscribeRelays(channel: string, position: ChannelPosition | undefined): Promise<void> {
+    if (this.closed) throw new Error("engine closed");
+    const { pubsub } = channelKeys(this.prefix, channel);
+    if (this.relayFeeds.has(pubsub)) return;
+    const feed = new RelayFeed(channel, position, this.options.relayHoldMs ?? 250, (p) => this.deliver(p), this.relays);
+    this.relayFeeds.set(pubsub, feed);
+    try {
+      await this.subscriber.subscribe(pubsub);
+    } catch (err) {
+      if (this.relayFeeds.get(pubsub) === feed) await this.doUnsubscribe(channel);
+      throw err;
+    }
+  }
+
   private async doUnsubscribe(channel: string): Promise<void> {
     const { pubsub } = channelKeys(this.prefix, channel);
-    const feed = this.feeds.get(pubsub);
+    const feed = this.feeds.get(pubsub) ?? this.relayFeeds.get(pubsub);
     if (!feed) return;
     feed.close();
     this.feeds.delete(pubsub);
+    this.relayFeeds.delete(pubsub);
     // While Redis is away this fails; the reconnect re-subscribes only the channels still wanted.
     await this.subscriber.unsubscribe(pubsub).catch(() => undefined);
   }
@@ -203,6 +255,14 @@ export class RedisEngine implements Engine {
   }
 
   private onMessage(name: string, message: string): void {
+    if (message.startsWith(RELAY_MARK)) {
+      const feed = this.relayFeeds.get(name);
+      if (!feed) return;
+      const publication = decodeMessage(feed.channel, message.slice(RELAY_MARK.length));
+      if (publication) feed.push(publication);
+      else this.logger.warn({ channel: feed.channel }, "malformed relay message ignored");
+      return;
+    }
     const feed = this.feeds.get(name);
     if (!feed) return;
     const publication = decodeMessage(feed.channel, message);
@@ -220,7 +280,8 @@ export class RedisEngine implements Engine {
 
   /** After the subscriber reconnects: subscribe every wanted channel again, then catch each up from its stream. */
   private async resubscribe(): Promise<void> {
-    const names = [...this.feeds.keys()];
+    // Relays missed meanwhile are not fetched again: the store re-sends them on the next subscribe.
+    const names = [...this.feeds.keys(), ...this.relayFeeds.keys()];
     if (names.length > 0) await this.subscriber.subscribe(...names);
     this.syncAll();
   }

@@ -1,0 +1,117 @@
+import type { ChannelPosition, Publication } from "../../core/publication.js";
+
+/** What relay feeds and relays count, for stats and tests. */
+export interface RelayCounters {
+  /** Relays published by this node. */
+  sent: number;
+  /** Relays this node could not publish (Redis unreachable); delivered locally only, re-sent to others on their next subscribe. */
+  failed: number;
+  /** Relays handed to the listener. */
+  delivered: number;
+  /** Relays that arrived ahead of a missing offset and waited for it. */
+  held: number;
+  /** Offsets given up on after the wait (a relay that never came: its node failed to publish it). */
+  skipped: number;
+  /** Relays dropped: at or below the position already delivered (re-sent on subscribe instead). */
+  late: number;
+  /** Relays dropped: numbered by another store (nodes with their own inboxes). */
+  foreign: number;
+}
+
+/** A fresh set of relay counters. */
+export function relayCounters(): RelayCounters {
+  return { sent: 0, failed: 0, delivered: 0, held: 0, skipped: 0, late: 0, foreign: 0 };
+}
+
+/**
+ * One inbox channel's relays on one node. The store numbers an inbox 1, 2, 3…
+ * without gaps, but relays of one user published by two nodes may cross in
+ * Redis, and the hub drops an offset at or below one a subscriber already got.
+ * So the feed delivers in offset order from the position given at subscribe: the
+ * next offset goes at once, a later one waits (at most `holdMs`) for the missing
+ * ones, then everything held goes in order and the missing offsets are skipped
+ * (their notifications stay unread and are re-sent on the next subscribe).
+ * Relays of another epoch belong to another store's inbox and are dropped.
+ * Without a position (no inbox handler on this node) relays are delivered as they come.
+ */
+export class RelayFeed {
+  private cursor: number | undefined;
+  private readonly epoch: string | undefined;
+  private readonly held = new Map<number, Publication>();
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(
+    readonly channel: string,
+    position: ChannelPosition | undefined,
+    private readonly holdMs: number,
+    private readonly deliver: (publication: Publication) => void,
+    private readonly counters: RelayCounters,
+  ) {
+    this.cursor = position?.offset;
+    this.epoch = position?.epoch;
+  }
+
+  /** A relayed publication from pub/sub (or from this node when Redis could not take it). */
+  push(publication: Publication): void {
+    if (this.closed) return;
+    if (this.epoch !== undefined && publication.epoch !== this.epoch) {
+      this.counters.foreign++;
+      return;
+    }
+    if (this.cursor === undefined) {
+      this.accept(publication);
+      return;
+    }
+    if (publication.offset <= this.cursor || this.held.has(publication.offset)) {
+      this.counters.late++;
+      return;
+    }
+    if (publication.offset > this.cursor + 1) {
+      this.held.set(publication.offset, publication);
+      this.counters.held++;
+      this.timer ??= setTimeout(() => this.release(), this.holdMs);
+      return;
+    }
+    this.accept(publication);
+    this.drain();
+  }
+
+  /** Stops delivering; held relays are dropped (they stay unread in the store). */
+  close(): void {
+    this.closed = true;
+    this.held.clear();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Delivers held relays that are now next in line; stops waiting once none is held. */
+  private drain(): void {
+    for (let next = this.held.get(this.cursor! + 1); next; next = this.held.get(this.cursor! + 1)) {
+      this.held.delete(next.offset);
+      this.accept(next);
+    }
+    if (this.held.size === 0 && this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  /** The wait is over: what is held goes in offset order; the offsets still missing are skipped. */
+  private release(): void {
+    this.timer = undefined;
+    if (this.closed) return;
+    const waiting = [...this.held.values()].sort((a, b) => a.offset - b.offset);
+    this.held.clear();
+    for (const publication of waiting) {
+      this.counters.skipped += publication.offset - this.cursor! - 1;
+      this.accept(publication);
+    }
+  }
+
+  private accept(publication: Publication): void {
+    this.cursor = publication.offset;
+    this.counters.delivered++;
+    this.deliver(publication);
+  }
+}
