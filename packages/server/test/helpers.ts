@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { io, type Socket } from "socket.io-client";
-import { createGateway, type Gateway, type GatewayDeps, type GatewayOptions } from "@tickwire/server";
+import type { NamespaceDefinition } from "@tickwire/protocol";
+import { createGateway, type Gateway, type GatewayDeps, type GatewayOptions, type InboxHandler } from "@tickwire/server";
 
 export const SECRET = "test-secret-0123456789abcdef";
 export const API_KEY = "test-api-key";
@@ -109,4 +110,31 @@ export async function api(gw: Gateway, method: string, path: string, body?: unkn
     // not JSON (metrics)
   }
   return { status: res.status, body: parsed };
+}
+
+/** An event namespace with a three-item history, for tests of trimmed history. */
+export const TINY_NAMESPACE: NamespaceDefinition = {
+  name: "tiny",
+  event: "tiny:event",
+  access: "any",
+  key: "none",
+  minTier: "navigator",
+  kind: "event",
+  history: { size: 3, ttlMs: 60_000 },
+  description: "A channel with a three-item history, for tests.",
+};
+
+/** Replaces the gateway's inbox with one that records what is published to it; returns the record. */
+export function recordingInbox(gw: Gateway): Array<[string, unknown]> {
+  const inbox: Array<[string, unknown]> = [];
+  const handler: InboxHandler = {
+    publish: async (userId, data) => {
+      inbox.push([userId, data]);
+      return { channel: `notifications:${userId}`, offset: inbox.length, epoch: "inbox" };
+    },
+    subscribe: async () => ({ offset: 0, epoch: "inbox" }),
+    position: async () => ({ offset: inbox.length, epoch: "inbox" }),
+  };
+  gw.setInboxHandler(handler);
+  return inbox;
 }

@@ -1,20 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { NamespaceDefinition } from "@tickwire/protocol";
-import { TestBed, record, until } from "../helpers.js";
+import { TINY_NAMESPACE, TestBed, record, until } from "../helpers.js";
 
 const bed = new TestBed();
 afterEach(() => bed.cleanup());
 
-const tiny: NamespaceDefinition = {
-  name: "tiny",
-  event: "tiny:event",
-  access: "any",
-  key: "none",
-  minTier: "navigator",
-  kind: "event",
-  history: { size: 3, ttlMs: 60_000 },
-  description: "A channel with a three-item history, for tests.",
-};
+const tiny = TINY_NAMESPACE;
 
 const offsets = (seen: Array<{ meta: Record<string, unknown> }>) => seen.map((e) => e.meta.offset);
 

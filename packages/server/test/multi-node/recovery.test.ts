@@ -1,22 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { NamespaceDefinition } from "@tickwire/protocol";
-import { TestBed, record, until } from "../helpers.js";
+import { TINY_NAMESPACE, TestBed, record, until } from "../helpers.js";
 import { redisAvailable } from "../services.js";
 import { Cluster, offsets, range, subscriber } from "./cluster.js";
 import { adminRedis, keysUnder } from "./redis-test-keys.js";
 
 const available = await redisAvailable();
 
-const tiny: NamespaceDefinition = {
-  name: "tiny",
-  event: "tiny:event",
-  access: "any",
-  key: "none",
-  minTier: "navigator",
-  kind: "event",
-  history: { size: 3, ttlMs: 60_000 },
-  description: "A channel with a three-item history, for tests.",
-};
+const tiny = TINY_NAMESPACE;
 
 describe.runIf(available)("many nodes on one Redis: recovery", () => {
   const bed = new TestBed();

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Gateway, InboxHandler } from "@tickwire/server";
-import { api, record, TestBed, until } from "../helpers.js";
+import type { Gateway } from "@tickwire/server";
+import { api, record, recordingInbox, TestBed, until } from "../helpers.js";
 import { REDIS_URL, redisAvailable } from "../services.js";
 import { RedisStreamIngest, type RedisIngestOptions } from "../../src/ingest/redis-stream-ingest.js";
 import { StreamsComponent } from "../../src/streams/streams-component.js";
@@ -142,15 +142,7 @@ describe.skipIf(!available)("Redis stream ingest", () => {
     expect(await pending()).toBe(2);
     expect((await api(gw, "GET", "/api/v1/channels/trades:alice/history")).body.offset).toBe(0);
 
-    const inbox: Array<[string, unknown]> = [];
-    const handler: InboxHandler = {
-      publish: async (userId, data) => {
-        inbox.push([userId, data]);
-        return { channel: `notifications:${userId}`, offset: inbox.length, epoch: "inbox" };
-      },
-      subscribe: async () => ({ offset: 0, epoch: "inbox" }),
-    };
-    gw.setInboxHandler(handler);
+    const inbox = recordingInbox(gw);
     await until(() => inbox.length === 1, 10_000, "the notification");
     // Every read counts as received, every failed attempt as an error: two succeeded.
     await until(() => feedOf(gw).received === (feedOf(gw).errors as number) + 2, 10_000, "both entries published");

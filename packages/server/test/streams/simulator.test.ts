@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { Gateway, InboxHandler } from "@tickwire/server";
+import type { Gateway } from "@tickwire/server";
 import { resolveOptions } from "@tickwire/server";
-import { record, TestBed, until } from "../helpers.js";
+import { record, recordingInbox, TestBed, until } from "../helpers.js";
 import { defaultComponents } from "../../src/components.js";
 import { seededRandom } from "../../src/simulator/random.js";
 import { Simulator, type SimulatorOptions } from "../../src/simulator/simulator.js";
@@ -154,15 +154,7 @@ describe("simulator", () => {
     await run(700);
     expect((await fetch(`${gw.url}/api/v1/channels/trades:demo/history?since=0`, { headers: { authorization: "Bearer test-api-key" } }).then((r) => r.json())).offset).toBe(2);
 
-    const inbox: Array<[string, unknown]> = [];
-    const handler: InboxHandler = {
-      publish: async (userId, data) => {
-        inbox.push([userId, data]);
-        return { channel: `notifications:${userId}`, offset: inbox.length, epoch: "inbox" };
-      },
-      subscribe: async () => ({ offset: 0, epoch: "inbox" }),
-    };
-    gw.setInboxHandler(handler);
+    const inbox = recordingInbox(gw);
     await run(600);
     await until(() => inbox.length === 1, 5000, "a notification");
     expect(inbox[0]).toEqual([
