@@ -97,6 +97,8 @@ export interface GatewayOptions {
   readonly maxPublicationBytes: number;
   /** Largest HTTP body. @default 8388608 */
   readonly maxBodyBytes: number;
+  /** Refused credentials (401) one address may send to the HTTP API per minute before it gets 429 for a minute; 0 turns the guard off. @default 30 */
+  readonly maxAuthFailuresPerMinute: number;
   /** How long an idempotency key is remembered. @default 86400000 (24 h) */
   readonly idempotencyTtlMs: number;
   /** Deployment namespaces added to (or replacing rows of) the default catalogue. @default [] */
@@ -164,6 +166,7 @@ export const DEFAULT_OPTIONS: GatewayOptions = Object.freeze({
   maxFrameBytes: 1024 * 1024,
   maxPublicationBytes: 64 * 1024,
   maxBodyBytes: 8 * 1024 * 1024,
+  maxAuthFailuresPerMinute: 30,
   idempotencyTtlMs: 24 * 3_600_000,
   namespaces: [],
   shutdownTimeoutMs: 10_000,

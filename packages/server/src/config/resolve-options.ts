@@ -74,6 +74,7 @@ export function optionsFromEnv(env: Env): Partial<Record<keyof GatewayOptions, u
   set("maxConnectionsPerUser", nonEmpty(env.TICKWIRE_MAX_CONNECTIONS_PER_USER));
   set("maxEventBytes", nonEmpty(env.TICKWIRE_MAX_EVENT_BYTES));
   set("maxPublicationBytes", nonEmpty(env.TICKWIRE_MAX_PUBLICATION_BYTES));
+  set("maxAuthFailuresPerMinute", nonEmpty(env.TICKWIRE_MAX_AUTH_FAILURES_PER_MINUTE));
   set("idempotencyTtlMs", nonEmpty(env.TICKWIRE_IDEMPOTENCY_TTL_MS));
   set("shutdownTimeoutMs", nonEmpty(env.TICKWIRE_SHUTDOWN_TIMEOUT_MS));
   set("notificationDedupWindowMs", nonEmpty(env.TICKWIRE_NOTIFICATION_DEDUP_WINDOW_MS));
@@ -95,6 +96,7 @@ const INTEGER_KEYS = [
   "maxFrameBytes",
   "maxPublicationBytes",
   "maxBodyBytes",
+  "maxAuthFailuresPerMinute",
   "idempotencyTtlMs",
   "shutdownTimeoutMs",
   "reconnectAfterMs",

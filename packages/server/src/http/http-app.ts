@@ -4,6 +4,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import cors from "@fastify/cors";
 import fastifyStatic from "@fastify/static";
 import type { Logger } from "../observability/logger.js";
+import { installAuthFailureGuard } from "./auth-failure-guard.js";
 import { errorBody, installErrorMapper } from "./error-mapper.js";
 import type { HttpContext } from "./context.js";
 import { registerChannelRoutes } from "./routes/channel-routes.js";
@@ -21,6 +22,7 @@ export async function createHttpApp(ctx: HttpContext, logger: Logger): Promise<F
     return503OnClosing: true,
   });
   installErrorMapper(app);
+  installAuthFailureGuard(app, ctx.options);
   const anyOrigin = ctx.options.corsOrigins.includes("*");
   await app.register(cors, { origin: anyOrigin ? true : [...ctx.options.corsOrigins] });
 

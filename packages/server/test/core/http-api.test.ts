@@ -17,6 +17,23 @@ describe("HTTP publish API", () => {
     });
   });
 
+  it("blocks an address for a minute after too many refused credentials, valid key or not", async () => {
+    const gw = await bed.gateway({ maxAuthFailuresPerMinute: 3 });
+    for (let i = 0; i < 4; i++) expect((await api(gw, "GET", "/api/v1/stats", undefined, `guess-${i}`)).status).toBe(401);
+    const res = await fetch(`${gw.url}/api/v1/stats`, { headers: { authorization: `Bearer ${API_KEY}` } });
+    expect(res.status).toBe(429);
+    expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(await res.json()).toEqual({ statusCode: 429, code: "RATE_LIMITED", message: "Too many refused credentials from this address; wait a minute." });
+    // Health and metrics are not behind credentials and stay available.
+    expect((await api(gw, "GET", "/healthz", undefined, null)).status).toBe(200);
+  });
+
+  it("lets a publisher that gets its key right keep working", async () => {
+    const gw = await bed.gateway({ maxAuthFailuresPerMinute: 3 });
+    for (let i = 0; i < 3; i++) expect((await api(gw, "GET", "/api/v1/stats", undefined, "typo")).status).toBe(401);
+    for (let i = 0; i < 20; i++) expect((await api(gw, "POST", "/api/v1/publish", { channel: "signals", data: { i } })).status).toBe(200);
+  });
+
   it("publishes and answers the offset and epoch; subscribers get payload and meta", async () => {
     const gw = await bed.gateway();
     const socket = await bed.connectAs(gw, "alice");
