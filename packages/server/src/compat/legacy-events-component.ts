@@ -1,13 +1,15 @@
 import type { GatewayComponent } from "../core/component.js";
 import type { Gateway } from "../gateway.js";
+import { registerHeartbeatEvents } from "./heartbeat-events.js";
 import { LegacySubscriber } from "./legacy-subscriber.js";
+import { registerMyStocksEvents } from "./mystocks-events.js";
 import { registerRrrEvents } from "./rrr-events.js";
 import { registerStackMotiveEvents } from "./stackmotive-events.js";
 import { registerTradeCopierEvents } from "./trade-copier-events.js";
 
 /**
  * The legacy compatibility layer: the client events of the platforms Tickwire
- * replaces (StackMotive, the trade copier, RRRalgorithms), mapped onto
+ * replaces (StackMotive, the trade copier, MyStocks, RRRalgorithms), mapped onto
  * Tickwire's channels; see docs/legacy-clients.md. On unless `legacyEvents` is false.
  * @example
  * const gw = await createGateway(options, { components: [new LegacyEventsComponent()] });
@@ -19,7 +21,9 @@ export class LegacyEventsComponent implements GatewayComponent {
     const subscriber = new LegacySubscriber(gateway.subscriptions);
     registerStackMotiveEvents(gateway.router, subscriber);
     registerTradeCopierEvents(gateway.router, subscriber);
+    registerMyStocksEvents(gateway.router, subscriber);
     registerRrrEvents(gateway.router, subscriber);
+    registerHeartbeatEvents(gateway.router);
   }
 
   async start(): Promise<void> {}

@@ -1,14 +1,15 @@
-import { TickwireError, type SubscribedChannel } from "@tickwire/protocol";
+import { TickwireError, type SubscribeItem, type SubscribedChannel } from "@tickwire/protocol";
 import type { EventContext } from "../core/event-router.js";
 import type { Session } from "../core/session.js";
+import type { LegacyView, Subscription } from "../core/subscription.js";
 import type { SubscriptionManager } from "../core/subscriptions.js";
 
 /** One channel a legacy request asks for, under the name the client used (a symbol, a stream). */
 export interface LegacyItem {
   readonly name: string;
   readonly channel: string;
-  /** Event name the channel's publications are delivered under, if not their own. */
-  readonly eventAlias?: string | undefined;
+  /** How the channel's publications reach the client, if not as Tickwire's own events. */
+  readonly view?: LegacyView | undefined;
 }
 
 /** A channel of a legacy request that was refused. */
@@ -26,11 +27,12 @@ export class LegacySubscriber {
   constructor(private readonly subscriptions: SubscriptionManager) {}
 
   /**
-   * Subscribes one channel.
+   * Subscribes one channel (a name, or `{ channel, fields }`); subscribing it
+   * again changes only its fields and view.
    * @throws TickwireError with the refusal's code and message (the router answers it).
    */
-  async one(session: Session, channel: string, eventAlias?: string): Promise<SubscribedChannel> {
-    const result = await this.subscriptions.subscribe(session, channel, { eventAlias });
+  async one(session: Session, item: SubscribeItem, view?: LegacyView): Promise<SubscribedChannel> {
+    const result = await this.subscriptions.subscribe(session, item, { view });
     if ("failed" in result) throw new TickwireError(result.failed.code, result.failed.message);
     return result.ok;
   }
@@ -45,7 +47,7 @@ export class LegacySubscriber {
     const subscribed: Array<LegacyItem & { channel: string }> = [];
     const failed: LegacyFailure[] = [];
     for (const item of items) {
-      const result = await this.subscriptions.subscribe(session, item.channel, { eventAlias: item.eventAlias });
+      const result = await this.subscriptions.subscribe(session, item.channel, { view: item.view });
       if ("ok" in result) subscribed.push({ ...item, channel: result.ok.channel });
       else failed.push({ name: item.name, code: result.failed.code, message: result.failed.message });
     }
@@ -53,6 +55,11 @@ export class LegacySubscriber {
       for (const f of failed) session.connection.emit("error", { code: f.code, message: f.message.includes(f.name) ? f.message : `${f.name}: ${f.message}`, event });
     }
     return { subscribed, failed };
+  }
+
+  /** The session's subscription of a channel name, if it has one. */
+  find(session: Session, channel: string): Subscription | undefined {
+    return this.subscriptions.find(session, channel);
   }
 
   /** Unsubscribes one channel name; resolves to the canonical channel when it was subscribed. */

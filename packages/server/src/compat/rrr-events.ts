@@ -1,7 +1,7 @@
 import { TickwireError } from "@tickwire/protocol";
 import type { EventRouter } from "../core/event-router.js";
-import type { Session } from "../core/session.js";
-import { LegacyPingSchema, StreamsRequestSchema } from "./legacy-schemas.js";
+import { LegacyView } from "../core/subscription.js";
+import { StreamsRequestSchema } from "./legacy-schemas.js";
 import type { LegacySubscriber } from "./legacy-subscriber.js";
 
 /**
@@ -15,6 +15,11 @@ export const RRR_STREAMS: Readonly<Record<string, string>> = Object.freeze({
   performance_metrics: "metrics",
 });
 
+/** One view per stream, defined once: dashboards on the same stream share one encoding. */
+const STREAM_VIEWS: Readonly<Record<string, LegacyView>> = Object.freeze(
+  Object.fromEntries(Object.keys(RRR_STREAMS).map((stream) => [stream, new LegacyView({ event: stream })])),
+);
+
 /** The streams of a request, deduplicated in order. @throws TickwireError BAD_REQUEST naming unknown streams (nothing is changed). */
 function knownStreams(streams: readonly string[]): string[] {
   const unique = [...new Set(streams)];
@@ -26,18 +31,14 @@ function knownStreams(streams: readonly string[]): string[] {
   return unique;
 }
 
-function pong(session: Session, reply: Record<string, unknown>): void {
-  if (!session.closed) session.connection.emit("pong", { timestamp: reply.server_time, client_timestamp: reply.client_timestamp });
-}
-
 /**
  * RRRalgorithms (seed 004): `subscribe { streams }` / `unsubscribe { streams }`
  * as variants of the protocol events, answered with `subscription_confirmed
- * { streams, status }`; every `ping` also gets a `pong { timestamp, client_timestamp }`.
+ * { streams, status }`. Its `ping` / `pong` are in heartbeat-events.ts.
  */
 export function registerRrrEvents(router: EventRouter, subscriber: LegacySubscriber): void {
   router.registerVariant("subscribe", StreamsRequestSchema, async (session, request, context) => {
-    const items = knownStreams(request.streams).map((stream) => ({ name: stream, channel: RRR_STREAMS[stream]!, eventAlias: stream }));
+    const items = knownStreams(request.streams).map((stream) => ({ name: stream, channel: RRR_STREAMS[stream]!, view: STREAM_VIEWS[stream] }));
     const { subscribed, failed } = await subscriber.many(session, items, "subscribe", context);
     const streams = subscribed.map((s) => s.name);
     if (streams.length > 0) session.connection.emit("subscription_confirmed", { streams, status: "subscribed" });
@@ -50,15 +51,6 @@ export function registerRrrEvents(router: EventRouter, subscriber: LegacySubscri
     for (const stream of streams) await subscriber.unsubscribe(session, RRR_STREAMS[stream]!);
     const reply = { streams, status: "unsubscribed" };
     session.connection.emit("subscription_confirmed", reply);
-    return reply;
-  });
-
-  // 004 sends { timestamp: ISO string }, which the protocol's ping accepts: the pong follows its answer.
-  router.observe("ping", (session, _request, reply) => pong(session, reply));
-  router.registerVariant("ping", LegacyPingSchema, (session, request) => {
-    const now = Date.now();
-    const reply = { timestamp: now, client_timestamp: request.timestamp ?? null, server_time: new Date(now).toISOString() };
-    pong(session, reply);
     return reply;
   });
 }

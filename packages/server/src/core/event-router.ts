@@ -35,13 +35,13 @@ interface Route {
  * the client sent none. A handler that throws never crashes the process.
  *
  * Beyond the protocol it takes extension events with their own schema, and
- * variants of protocol events: a payload the protocol schema refuses but a
- * variant's schema accepts goes to the variant (legacy clients,
+ * variants of protocol events: a payload the protocol schema refuses goes to
+ * the first variant whose schema accepts it (legacy clients,
  * docs/legacy-clients.md); otherwise the protocol's BAD_REQUEST stands.
  */
 export class EventRouter {
   private readonly handlers = new Map<string, Route>();
-  private readonly variants = new Map<string, Route>();
+  private readonly variants = new Map<string, Route[]>();
   private readonly observers = new Map<string, EventObserver[]>();
 
   constructor(
@@ -67,12 +67,13 @@ export class EventRouter {
 
   /**
    * Registers a variant of a protocol event: it handles payloads the protocol
-   * schema refuses and `schema` accepts. One variant per event.
+   * schema refuses and `schema` accepts. An event may have several variants,
+   * tried in the order registered; their schemas should be disjoint (the first
+   * that accepts a payload takes it).
    * @example router.registerVariant("subscribe", Type.Object({ streams: Type.Array(Type.String()) }), handler);
    */
   registerVariant<S extends TSchema>(event: ClientEventName, schema: S, handler: EventHandler<S>): void {
-    if (this.variants.has(event)) throw new Error(`"${event}" already has a variant.`);
-    this.variants.set(event, { schema, handler: handler as EventHandler });
+    this.variants.set(event, [...(this.variants.get(event) ?? []), { schema, handler: handler as EventHandler }]);
   }
 
   /** Calls `observer` after each `ok` answer of a protocol event handled by its protocol handler. */
@@ -97,8 +98,8 @@ export class EventRouter {
       try {
         request = validate(entry.schema, payload);
       } catch (err) {
-        const variant = this.variants.get(event);
-        if (!variant || !accepts(variant.schema, payload)) throw err;
+        const variant = this.variants.get(event)?.find((v) => accepts(v.schema, payload));
+        if (!variant) throw err;
         // Run before answering: `ack?.(…)` would skip the handler when there is no ack.
         const reply = await variant.handler(session, payload, context);
         ack?.({ ok: true, ...reply });

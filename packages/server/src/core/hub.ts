@@ -5,11 +5,11 @@ import type { Broadcaster } from "./connection.js";
 import type { DeliveryPolicy, DeliveryPolicyFactory } from "./delivery-policy.js";
 import type { Publication } from "./publication.js";
 import type { Session } from "./session.js";
-import { filterFields, metaOf, type Subscription } from "./subscription.js";
+import { filterFields, metaOf, type LegacyView, type PublicationMeta, type Subscription } from "./subscription.js";
 
 /** Sessions of one channel and tier, sharing one delivery policy (conflation timers are per group, not per socket). */
 class DeliveryGroup {
-  /** Subscriptions by delivery set (field set and event alias): each set is encoded once per publication. */
+  /** Subscriptions by delivery set (field set and legacy view): each set is encoded once per publication. */
   readonly byFields = new Map<string, Set<Subscription>>();
   policy!: DeliveryPolicy;
   size = 0;
@@ -37,7 +37,7 @@ class ChannelFanout {
  * The local hub: channel → sessions of this node. The engine hands it every
  * publication in order; it buffers them for subscribers still recovering and
  * passes them to each (channel, tier) group's policy, which writes them to the
- * group's sockets, one encoding per distinct field set and event alias.
+ * group's sockets, one encoding per distinct field set and legacy view.
  */
 export class Hub {
   private readonly channels = new Map<string, ChannelFanout>();
@@ -85,10 +85,10 @@ export class Hub {
     });
   }
 
-  /** Changes the event name a subscription's publications are emitted under (undefined: their own). */
-  realias(sub: Subscription, eventAlias: string | undefined): void {
+  /** Changes how a subscription's publications are emitted (undefined: the protocol's own event and payload). */
+  review(sub: Subscription, view: LegacyView | undefined): void {
     this.regroup(sub, () => {
-      sub.eventAlias = eventAlias;
+      sub.view = view;
     });
   }
 
@@ -139,9 +139,12 @@ export class Hub {
    * merged recovery buffers and drained held values (`live` true).
    */
   sendTo(sub: Subscription, publication: Publication, live = true): void {
+    const meta = metaOf(publication);
     const payload = filterFields(publication.data, sub.fields, sub.namespace.keyField);
+    const { view } = sub;
     if (sub.advance(publication)) this.resync(sub);
-    sub.session.connection.emit(sub.eventAlias ?? publication.event, payload, metaOf(publication));
+    if (view === undefined) sub.session.connection.emit(publication.event, payload, meta);
+    else sub.session.connection.emit(view.event, viewed(view, payload, meta, publication.data), meta);
     this.metrics.delivered(sub.namespace.name, 1, publication.ts, this.now(), live);
   }
 
@@ -218,7 +221,10 @@ export class Hub {
       if (!first) continue;
       namespace = first.namespace.name;
       const payload = filterFields(publication.data, first.fields, first.namespace.keyField);
-      this.broadcaster.broadcast(ids, first.eventAlias ?? publication.event, payload, meta);
+      // Once per set, never per socket: every subscription of the set has the same fields and view.
+      const { view } = first;
+      if (view === undefined) this.broadcaster.broadcast(ids, publication.event, payload, meta);
+      else this.broadcaster.broadcast(ids, view.event, viewed(view, payload, meta, publication.data), meta);
       delivered += ids.length;
     }
     if (delivered === 0) return;
@@ -292,4 +298,9 @@ export class Hub {
     this.byNamespace.set(namespace, n);
     this.metrics.subscriptions.set({ namespace }, n);
   }
+}
+
+/** A payload in a legacy view's shape (its transform's, or as it is). */
+function viewed(view: LegacyView, payload: unknown, meta: PublicationMeta, data: unknown): unknown {
+  return view.transform === undefined ? payload : view.transform(payload, meta, data);
 }

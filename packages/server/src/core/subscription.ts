@@ -2,6 +2,50 @@ import type { NamespaceDefinition, Tier } from "@tickwire/protocol";
 import type { Publication } from "./publication.js";
 import type { Session } from "./session.js";
 
+/** The `meta` argument of a publication event. */
+export interface PublicationMeta {
+  readonly channel: string;
+  readonly offset: number;
+  readonly epoch: string;
+  readonly ts: number;
+}
+
+/** What a LegacyView is defined with. */
+export interface LegacyViewSpec {
+  /** Event name the channel's publications are emitted under instead of their own. */
+  readonly event: string;
+  /**
+   * Reshapes the payload into the legacy client's format. `payload` is already
+   * filtered by the subscription's fields; `data` is the publication's whole
+   * payload (for values the filter drops). Called once per delivery set per
+   * publication, never per socket, so it must depend on nothing but its arguments.
+   */
+  readonly transform?: ((payload: unknown, meta: PublicationMeta, data: unknown) => unknown) | undefined;
+}
+
+let nextViewId = 0;
+
+/**
+ * How a legacy client receives a channel (docs/legacy-clients.md): under another
+ * event name, optionally reshaped. Define each view once (a module constant):
+ * the hub shares one encoding among subscriptions of the same view and fields,
+ * and two views are never the same set, even with the same event name.
+ * @example const STREAM_DATA = new LegacyView({ event: "stream_data", transform: (p, meta) => ({ data: p, timestamp: meta.ts }) });
+ */
+export class LegacyView implements LegacyViewSpec {
+  readonly event: string;
+  readonly transform: LegacyViewSpec["transform"];
+  /** Part of the hub's delivery key; unique per view. */
+  readonly key: string;
+
+  constructor(spec: LegacyViewSpec) {
+    this.event = spec.event;
+    this.transform = spec.transform;
+    this.key = `${spec.event}#${nextViewId++}`;
+    Object.freeze(this);
+  }
+}
+
 /** One session's subscription to one channel. */
 export class Subscription {
   /** Live publications that arrived while history was being read; merged in once recovery ends. */
@@ -19,8 +63,8 @@ export class Subscription {
     readonly namespace: NamespaceDefinition,
     /** Payload fields to deliver (quotes), or undefined for the whole payload. */
     public fields: readonly string[] | undefined,
-    /** Event name publications are emitted under instead of their own (legacy clients, docs/legacy-clients.md), or undefined. */
-    public eventAlias?: string,
+    /** How publications reach a legacy client (event name, payload shape), or undefined for the protocol's own. */
+    public view?: LegacyView,
   ) {
     this.tier = session.tier;
   }
@@ -30,9 +74,9 @@ export class Subscription {
     return this.fields === undefined ? "*" : this.fields.join(",");
   }
 
-  /** Key of the hub's delivery set: subscriptions with the same fields and event alias share one encoding. */
+  /** Key of the hub's delivery set: subscriptions with the same fields and legacy view share one encoding. */
   get deliveryKey(): string {
-    return this.eventAlias === undefined ? this.fieldsKey : `${this.eventAlias}>${this.fieldsKey}`;
+    return this.view === undefined ? this.fieldsKey : `${this.view.key}>${this.fieldsKey}`;
   }
 
   /** True when the subscriber already has `publication`: same history, offset not above its last one. */
@@ -68,6 +112,7 @@ export function filterFields(data: unknown, fields: readonly string[] | undefine
 }
 
 /** The `meta` argument of a publication event. */
-export function metaOf(publication: Publication): { channel: string; offset: number; epoch: string; ts: number } {
+export function metaOf(publication: Publication): PublicationMeta {
   return { channel: publication.channel, offset: publication.offset, epoch: publication.epoch, ts: publication.ts };
 }
+

@@ -15,7 +15,7 @@ import type { Hub } from "./hub.js";
 import type { InboxHandler } from "./inbox-handler.js";
 import type { Publication } from "./publication.js";
 import type { Session } from "./session.js";
-import { Subscription } from "./subscription.js";
+import { Subscription, type LegacyView } from "./subscription.js";
 
 /** Options of the subscription manager. */
 export interface SubscriptionManagerOptions {
@@ -37,15 +37,16 @@ const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 export interface SubscribeOptions {
   /**
    * Emit the channel's publications (snapshots and replays included) under this
-   * event name instead of their own; legacy clients (docs/legacy-clients.md).
-   * The last subscribe of a channel decides: a subscribe without it clears it.
+   * view's event name and shape instead of their own; legacy clients
+   * (docs/legacy-clients.md). The last subscribe of a channel decides: a
+   * subscribe without it clears it.
    */
-  readonly eventAlias?: string | undefined;
+  readonly view?: LegacyView | undefined;
 }
 
 /**
  * Subscribes and unsubscribes sessions: authorisation, limits, and recovery
- * (protocol.md section 6). Live publications that arrive while history is read
+ * (protocol.md section 5). Live publications that arrive while history is read
  * are buffered by the hub and merged by offset, so the subscriber sees no gap
  * and no duplicate.
  */
@@ -56,7 +57,7 @@ export class SubscriptionManager {
   async subscribe(session: Session, item: SubscribeItem, options: SubscribeOptions = {}): Promise<{ ok: SubscribedChannel } | { failed: FailedChannel }> {
     const requested = typeof item === "string" ? item : item.channel;
     try {
-      return { ok: await this.subscribeOne(session, item, requested, options.eventAlias) };
+      return { ok: await this.subscribeOne(session, item, requested, options.view) };
     } catch (err) {
       const e = err instanceof TickwireError ? err : new TickwireError("INTERNAL", undefined, { cause: err });
       if (e.code === "INTERNAL") this.options.logger.error({ err, channel: requested }, "subscribe failed");
@@ -72,6 +73,12 @@ export class SubscriptionManager {
     if (!sub) return undefined;
     await this.drop(sub);
     return channel;
+  }
+
+  /** The session's subscription of one channel name (bare owner names resolve to the caller's own), if any. */
+  find(session: Session, name: string): Subscription | undefined {
+    const parsed = parseChannel(name, this.options.catalogue, session.userId);
+    return session.subscriptions.get(isChannelError(parsed) ? name : parsed.channel);
   }
 
   /** Drops every subscription of a closing session. */
@@ -120,7 +127,7 @@ export class SubscriptionManager {
     return { channel: parsed.channel, namespace };
   }
 
-  private async subscribeOne(session: Session, item: SubscribeItem, requested: string, eventAlias: string | undefined): Promise<SubscribedChannel> {
+  private async subscribeOne(session: Session, item: SubscribeItem, requested: string, view: LegacyView | undefined): Promise<SubscribedChannel> {
     const { channel, namespace } = this.authorize(session, item, requested);
     const fields = typeof item === "string" ? undefined : item.fields;
     const since = typeof item === "string" ? undefined : item.since;
@@ -129,9 +136,9 @@ export class SubscriptionManager {
 
     const existing = session.subscriptions.get(channel);
     if (existing) {
-      // Subscribing twice is harmless: only the field set and the event alias may change.
+      // Subscribing twice is harmless: only the field set and the legacy view may change.
       if (existing.fieldsKey !== (fields === undefined ? "*" : fields.join(","))) this.options.hub.refield(existing, fields);
-      if (existing.eventAlias !== eventAlias) this.options.hub.realias(existing, eventAlias);
+      if (existing.view !== view) this.options.hub.review(existing, view);
       const inbox = namespace.kind === "inbox" ? this.options.inbox() : undefined;
       const position = inbox ? await inbox.position(session.userId) : await this.options.engine.position(channel, namespace);
       return named({ offset: Math.max(existing.lastOffset, position.offset), epoch: position.epoch });
@@ -143,7 +150,7 @@ export class SubscriptionManager {
       }
     }
 
-    const sub = new Subscription(session, channel, namespace, fields, eventAlias);
+    const sub = new Subscription(session, channel, namespace, fields, view);
     session.subscriptions.set(channel, sub);
     if (this.options.hub.add(sub)) {
       try {

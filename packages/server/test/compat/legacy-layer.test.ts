@@ -43,6 +43,18 @@ describe("the legacy compatibility layer", () => {
     expect(gw.hub.subscriptionsByNamespace()).toEqual({});
   });
 
+  it("tries every variant of an event in order: { streams } and { room } both reach their own handler on one connection", async () => {
+    const gw = await bed.gateway();
+    const socket = await bed.connectAs(gw, "alice");
+    expect(await socket.emitWithAck("subscribe", { room: "market_AAPL" })).toEqual({ ok: true, room: "market_AAPL", symbol: "AAPL", channel: "quotes:AAPL", fields: null });
+    expect(await socket.emitWithAck("subscribe", { streams: ["trade_feed"] })).toEqual({ ok: true, streams: ["trade_feed"], status: "subscribed", failed: [] });
+    expect(await socket.emitWithAck("subscribe", { room: "market_AAPL", streams: ["trade_feed"] })).toEqual({
+      ok: false,
+      error: { code: "BAD_REQUEST", message: "Invalid request: payload must have required property 'channels'." },
+    });
+    expect(gw.hub.subscriptionsByNamespace()).toEqual({ quotes: 1, trades: 1 });
+  });
+
   it("size-limits legacy events like every event", async () => {
     const gw = await bed.gateway({ maxEventBytes: 256 });
     const socket = await bed.connectAs(gw, "alice");

@@ -140,14 +140,20 @@ describe("RRRalgorithms dashboards", () => {
     const ws = await dashboard(gw, "rrr", "builder");
     ws.ping();
     await until(() => ws.of("pong").length === 1, 5000, "pong");
-    const [pong] = ws.of("pong") as Array<{ timestamp: string; client_timestamp: string }>;
-    expect(pong).toEqual({ timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), client_timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+    // One pong for every legacy client: RRR's { timestamp, client_timestamp } plus MyStocks' type and server_time.
+    const [pong] = ws.of("pong") as Array<{ timestamp: string; client_timestamp: string; server_time: number }>;
+    expect(pong).toEqual({
+      type: "pong",
+      timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      client_timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      server_time: Date.parse(pong!.timestamp),
+    });
     expect(Date.parse(pong!.timestamp)).toBeGreaterThanOrEqual(Date.parse(pong!.client_timestamp));
 
     const reply = await ws.socket.emitWithAck("ping", { timestamp: "2025-10-25T12:34:56.500Z", request_id: "r-1" });
     expect(reply).toEqual({ ok: true, timestamp: expect.any(Number), client_timestamp: "2025-10-25T12:34:56.500Z", server_time: new Date(reply.timestamp).toISOString() });
     await until(() => ws.of("pong").length === 2);
-    expect(ws.of("pong")[1]).toEqual({ timestamp: reply.server_time, client_timestamp: "2025-10-25T12:34:56.500Z" });
+    expect(ws.of("pong")[1]).toEqual({ type: "pong", timestamp: reply.server_time, client_timestamp: "2025-10-25T12:34:56.500Z", server_time: reply.timestamp });
   });
 
   it("get the subscribe outcome through an acknowledgement too", async () => {

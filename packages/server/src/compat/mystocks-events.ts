@@ -1,0 +1,128 @@
+import { TickwireError } from "@tickwire/protocol";
+import type { EventRouter } from "../core/event-router.js";
+import { newTraceId } from "../core/publisher.js";
+import type { Session } from "../core/session.js";
+import { LegacyView, type PublicationMeta } from "../core/subscription.js";
+import {
+  ActionRequestSchema,
+  MarketStreamRequestSchema,
+  MarketSymbolRequestSchema,
+  RoomRequestSchema,
+  StreamFilterRequestSchema,
+} from "./legacy-schemas.js";
+import type { LegacySubscriber } from "./legacy-subscriber.js";
+
+const QUOTES = "quotes:";
+
+/** The rooms MyStocks' server broadcast a symbol's market data to (`market_600519`, `stream_600519`). */
+const MARKET_ROOM = /^(?:market|stream)_(.+)$/;
+
+/** MyStocks' `stream_data` payload (seed 002, section 2.5). */
+export interface StreamData {
+  readonly symbol: string;
+  readonly data: unknown;
+  /** Epoch ms: the quote's own `timestamp` when it is a number, else the publish time. */
+  readonly timestamp: number;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * A quote publication in MyStocks' `stream_data` shape: `data` holds the quote's
+ * fields (already filtered) without `symbol`, which moves up beside `timestamp`.
+ * @example toStreamData({ symbol: "600519", price: 1850.5 }, { channel: "quotes:600519", offset: 3, epoch: "e", ts: 1699267202000 }, quote) // { symbol: "600519", data: { price: 1850.5 }, timestamp: 1699267202000 }
+ */
+export function toStreamData(payload: unknown, meta: PublicationMeta, data: unknown): StreamData {
+  let fields = payload;
+  if (isRecord(payload)) {
+    const { symbol: _symbol, ...rest } = payload;
+    fields = rest;
+  }
+  const own = isRecord(data) ? data.timestamp : undefined;
+  return {
+    symbol: meta.channel.startsWith(QUOTES) ? meta.channel.slice(QUOTES.length) : meta.channel,
+    data: fields,
+    timestamp: typeof own === "number" && Number.isFinite(own) ? own : meta.ts,
+  };
+}
+
+/** Quotes delivered as `stream_data`; one view, so clients with the same fields share one encoding. */
+const STREAM_DATA_VIEW = new LegacyView({ event: "stream_data", transform: toStreamData });
+
+/** A MyStocks field list as a Tickwire filter: deduplicated; none, null or empty is every field. */
+function fieldFilter(fields: readonly string[] | null | undefined): string[] | undefined {
+  if (fields === undefined || fields === null || fields.length === 0) return undefined;
+  return [...new Set(fields)];
+}
+
+/** Subscribes (or re-subscribes, changing only the field set) one symbol's quotes as `stream_data`. */
+async function subscribeStream(subscriber: LegacySubscriber, session: Session, symbol: string, fields: string[] | undefined): Promise<{ symbol: string; channel: string; fields: string[] | null }> {
+  const name = QUOTES + symbol;
+  const { channel } = await subscriber.one(session, fields === undefined ? name : { channel: name, fields }, STREAM_DATA_VIEW);
+  return { symbol: channel.slice(QUOTES.length), channel, fields: fields ?? null };
+}
+
+/** The symbol of a market room. @throws TickwireError BAD_REQUEST naming any other room. */
+function roomSymbol(room: string): string {
+  const symbol = MARKET_ROOM.exec(room)?.[1];
+  if (symbol === undefined) {
+    throw new TickwireError(
+      "BAD_REQUEST",
+      `Tickwire serves market rooms only; ${JSON.stringify(room)} is not one (market_{symbol} or stream_{symbol}). Use the platform's API for other rooms.`,
+    );
+  }
+  return symbol;
+}
+
+/**
+ * MyStocks (seed 002), the part Tickwire's model covers, market data streams:
+ * `subscribe_market_stream`, `unsubscribe_market_stream`, `stream_filter_update`,
+ * `subscribe` / `unsubscribe { room }` for market rooms (variants of the protocol
+ * events), and `request`, answered with a `response` that says actions are not
+ * served by the gateway. Quotes are delivered as `stream_data { symbol, data,
+ * timestamp }`. Its `ping` / `pong` are in heartbeat-events.ts.
+ */
+export function registerMyStocksEvents(router: EventRouter, subscriber: LegacySubscriber): void {
+  router.registerExtension("subscribe_market_stream", MarketStreamRequestSchema, (session, request) =>
+    subscribeStream(subscriber, session, request.symbol, fieldFilter(request.fields)),
+  );
+
+  router.registerExtension("unsubscribe_market_stream", MarketSymbolRequestSchema, async (session, request) => {
+    const channel = await subscriber.unsubscribe(session, QUOTES + request.symbol);
+    return { symbol: request.symbol, unsubscribed: channel !== undefined };
+  });
+
+  // Their update_fields(sid, symbol, fields): only for a stream the connection has, which keeps its snapshot position.
+  router.registerExtension("stream_filter_update", StreamFilterRequestSchema, async (session, request) => {
+    if (!subscriber.find(session, QUOTES + request.symbol)) {
+      throw new TickwireError("BAD_REQUEST", `"${request.symbol}" is not subscribed on this connection; send subscribe_market_stream first.`);
+    }
+    return subscribeStream(subscriber, session, request.symbol, fieldFilter(request.fields));
+  });
+
+  router.registerVariant("subscribe", RoomRequestSchema, async (session, request) => ({
+    room: request.room,
+    ...(await subscribeStream(subscriber, session, roomSymbol(request.room), undefined)),
+  }));
+
+  router.registerVariant("unsubscribe", RoomRequestSchema, async (session, request) => {
+    const channel = await subscriber.unsubscribe(session, QUOTES + roomSymbol(request.room));
+    return { room: request.room, unsubscribed: channel !== undefined };
+  });
+
+  // Tickwire has no backend actions: answer the request_id the client waits on, then refuse the event as usual.
+  router.registerExtension("request", ActionRequestSchema, (session, request) => {
+    const now = Date.now();
+    const error = {
+      code: "UNKNOWN_EVENT",
+      message: `Action ${JSON.stringify(request.action)} is not served here: request actions are served by the platform's API, not by the gateway.`,
+    } as const;
+    const traceId = typeof request.trace_id === "string" && request.trace_id.length <= 128 ? request.trace_id : newTraceId();
+    if (!session.closed) {
+      session.connection.emit("response", { type: "response", request_id: request.request_id, success: false, error, timestamp: now, server_time: now, trace_id: traceId });
+    }
+    throw new TickwireError(error.code, error.message);
+  });
+}
