@@ -25,7 +25,7 @@ export function QuoteRow({ symbol, state }: QuoteRowProps) {
           {q ? formatPrice(q.price) : "—"}
         </span>
       </td>
-      <td className={`num ${changeClass}`}>{formatChange(q?.change)}</td>
+      <td className={`num ${changeClass}`}>{formatChange(q?.change, q?.price)}</td>
       <td className={`num ${changeClass}`}>{formatPercent(q?.changePercent)}</td>
       <td className="num hide-sm muted">{formatPrice(q?.bid)}</td>
       <td className="num hide-sm muted">{formatPrice(q?.ask)}</td>

@@ -1,9 +1,11 @@
 const priceFormats = new Map<number, Intl.NumberFormat>();
 
 /** A price with 2 decimals, or more for small prices (crypto fractions, pennies). */
-export function formatPrice(value: number | undefined): string {
+export function formatPrice(value: number | undefined, reference: number | undefined = value): string {
   if (value === undefined || !Number.isFinite(value)) return "—";
-  const digits = Math.abs(value) >= 1 || value === 0 ? 2 : 4;
+  // Sub-dollar instruments get four decimals; the precision follows the instrument, not the number shown.
+  const scale = reference !== undefined && Number.isFinite(reference) ? reference : value;
+  const digits = Math.abs(scale) >= 1 || scale === 0 ? 2 : 4;
   let f = priceFormats.get(digits);
   if (!f) {
     f = new Intl.NumberFormat("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
@@ -25,10 +27,10 @@ export function formatSignedMoney(value: number | undefined): string {
   return `${value > 0 ? "+" : value < 0 ? "−" : ""}${money.format(Math.abs(value))}`;
 }
 
-/** A signed price change: `+1.25` / `−0.40`. */
-export function formatChange(value: number | undefined): string {
+/** A signed price change, with the precision of the instrument's `price`: `+1.25` / `−0.40`. */
+export function formatChange(value: number | undefined, price?: number): string {
   if (value === undefined || !Number.isFinite(value)) return "—";
-  return `${value > 0 ? "+" : value < 0 ? "−" : ""}${formatPrice(Math.abs(value))}`;
+  return `${value > 0 ? "+" : value < 0 ? "−" : ""}${formatPrice(Math.abs(value), price ?? value)}`;
 }
 
 /** A signed percentage: `+1.23%`. */
