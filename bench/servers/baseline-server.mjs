@@ -7,9 +7,9 @@ import { SignJWT, jwtVerify } from "jose";
 import { Server } from "socket.io";
 import { nowMs } from "../lib/proc.mjs";
 import { pace } from "../lib/pace.mjs";
-import { startProfile, stopProfile } from "../lib/profiler.mjs";
 import { quoteWalk } from "../lib/prng.mjs";
 import { childConfig, serve } from "../lib/rpc.mjs";
+import { commonHandlers } from "../lib/server-handlers.mjs";
 
 const config = childConfig();
 const seed = config.seed ?? 42;
@@ -45,23 +45,7 @@ const walks = new Map();
 serve(
   { port, url: `http://127.0.0.1:${port}`, pid: process.pid, server: "baseline", node: process.version },
   {
-    async tokens({ prefix, count, tier, start = 0 }) {
-      const out = [];
-      for (let i = start; i < start + count; i++) {
-        out.push(await new SignJWT({ tier }).setProtectedHeader({ alg: "HS256" }).setSubject(`${prefix}${i}`).setIssuedAt().setExpirationTime("1h").sign(secret));
-      }
-      return out;
-    },
-    gc() {
-      globalThis.gc?.();
-      globalThis.gc?.();
-      return true;
-    },
-    cpu() {
-      return process.cpuUsage();
-    },
-    startProfile,
-    stopProfile: ({ file }) => stopProfile(file),
+    ...commonHandlers((sub, tier) => new SignJWT({ tier }).setProtectedHeader({ alg: "HS256" }).setSubject(sub).setIssuedAt().setExpirationTime("1h").sign(secret)),
     stats() {
       return { connections: io.engine.clientsCount };
     },

@@ -6,9 +6,9 @@ import { join } from "node:path";
 import { createGateway } from "../../packages/server/dist/index.js";
 import { nowMs } from "../lib/proc.mjs";
 import { pace } from "../lib/pace.mjs";
-import { startProfile, stopProfile } from "../lib/profiler.mjs";
 import { prng, quoteWalk, tradeOf } from "../lib/prng.mjs";
 import { childConfig, serve } from "../lib/rpc.mjs";
+import { commonHandlers } from "../lib/server-handlers.mjs";
 
 const config = childConfig();
 const seed = config.seed ?? 42;
@@ -32,21 +32,7 @@ const tradeRand = prng(seed + 1);
 serve(
   { port: gw.port, url: gw.url, pid: process.pid, server: "tickwire", node: process.version },
   {
-    async tokens({ prefix, count, tier, start = 0 }) {
-      const out = [];
-      for (let i = start; i < start + count; i++) out.push(await gw.issueToken({ sub: `${prefix}${i}`, tier, ttlSeconds: 3600 }));
-      return out;
-    },
-    gc() {
-      globalThis.gc?.();
-      globalThis.gc?.();
-      return true;
-    },
-    cpu() {
-      return process.cpuUsage();
-    },
-    startProfile,
-    stopProfile: ({ file }) => stopProfile(file),
+    ...commonHandlers((sub, tier) => gw.issueToken({ sub, tier, ttlSeconds: 3600 })),
     stats() {
       return gw.stats();
     },

@@ -13,7 +13,7 @@ export type {
   StoredNotification,
 } from "./core/store.js";
 export type { Publication, ChannelPosition, PublishInput } from "./core/publication.js";
-export type { GatewayComponent } from "./core/component.js";
+export type { FeedState, GatewayComponent } from "./core/component.js";
 export type { InboxHandler } from "./core/inbox-handler.js";
 export type { DeliveryPolicy, DeliveryPolicyContext, DeliveryPolicyFactory } from "./core/delivery-policy.js";
 export type { PublishRequest } from "./core/publisher.js";

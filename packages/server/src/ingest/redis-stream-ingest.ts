@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import { Redis } from "ioredis";
 import { TickwireError } from "@tickwire/protocol";
-import type { GatewayComponent } from "../core/component.js";
+import type { FeedState, GatewayComponent } from "../core/component.js";
 import { newTraceId, type Publisher } from "../core/publisher.js";
 import type { Gateway } from "../gateway.js";
 import type { Logger } from "../observability/logger.js";
@@ -92,7 +92,7 @@ export class RedisStreamIngest implements GatewayComponent {
     await this.loop;
   }
 
-  feedState(): { name: string; state: string; breaker: string; received: number; errors: number } {
+  feedState(): FeedState {
     return { name: this.name, state: this.state, breaker: "none", received: this.received, errors: this.errors };
   }
 

@@ -1,6 +1,6 @@
 import CircuitBreaker from "opossum";
 import WebSocket, { type RawData } from "ws";
-import type { GatewayComponent } from "../core/component.js";
+import type { FeedState, GatewayComponent } from "../core/component.js";
 import { newTraceId, type Publisher } from "../core/publisher.js";
 import type { Gateway } from "../gateway.js";
 import type { Logger } from "../observability/logger.js";
@@ -80,7 +80,7 @@ export class UpstreamFeed implements GatewayComponent {
     this.breaker.shutdown();
   }
 
-  feedState(): { name: string; state: string; breaker: string; received: number; errors: number } {
+  feedState(): FeedState {
     const breaker = this.breaker.opened ? "open" : this.breaker.halfOpen ? "halfOpen" : "closed";
     return { name: this.name, state: this.state, breaker, received: this.received, errors: this.errors };
   }
