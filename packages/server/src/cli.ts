@@ -23,7 +23,25 @@ function devMode(env: NodeJS.ProcessEnv): boolean {
   return env.NODE_ENV !== "production" && !env.TICKWIRE_JWT_SECRET && !env.TICKWIRE_JWT_PUBLIC_KEY && !env.TICKWIRE_JWKS_FILE;
 }
 
+/** The running gateway, for the process-level handlers. */
+let running: Awaited<ReturnType<typeof createGateway>> | undefined;
+
+/**
+ * A rejection nothing handled is a bug, not a reason to drop every connection:
+ * it is logged and counted (`tickwire_unhandled_rejections_total`), and the
+ * process carries on.
+ */
+function onUnhandledRejection(reason: unknown): void {
+  if (!running) {
+    process.stderr.write(`Unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}\n`);
+    return;
+  }
+  running.metrics.unhandledRejections.inc();
+  running.logger.error({ err: reason }, "unhandled rejection; carrying on");
+}
+
 async function start(): Promise<void> {
+  process.on("unhandledRejection", onUnhandledRejection);
   const env = process.env;
   const input = optionsFromEnv(env) as Record<string, unknown>;
   const dev = devMode(env);
@@ -45,6 +63,7 @@ async function start(): Promise<void> {
     throw err;
   }
   const gw = gateway;
+  running = gw;
   const host = gw.options.host === "0.0.0.0" ? "localhost" : gw.options.host;
   const base = `http://${host}:${gw.port}`;
   if (dev) {
@@ -68,17 +87,18 @@ async function start(): Promise<void> {
   }
 
   let stopping = false;
-  const stop = (signal: string): void => {
+  const stop = (signal: string, code = 0): void => {
     if (stopping) return;
     stopping = true;
     gw.logger.info({ signal }, "shutting down");
+    // The last resort, if the graceful sequence does not end in time.
     const timer = setTimeout(() => {
       gw.logger.error("shutdown timed out; exiting");
       process.exit(1);
     }, gw.options.shutdownTimeoutMs);
     timer.unref();
     gw.close().then(
-      () => process.exit(0),
+      () => process.exit(code),
       (err: unknown) => {
         gw.logger.error({ err }, "shutdown failed");
         process.exit(1);
@@ -87,6 +107,11 @@ async function start(): Promise<void> {
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
+  // An exception nothing caught leaves the process in an unknown state: log it, shut down gracefully, exit 1.
+  process.on("uncaughtException", (err) => {
+    gw.logger.fatal({ err }, "uncaught exception; shutting down");
+    stop("uncaughtException", 1);
+  });
 }
 
 async function token(args: string[]): Promise<void> {

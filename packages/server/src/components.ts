@@ -18,15 +18,16 @@ export function defaultComponents(options: GatewayOptions): GatewayComponent[] {
       retentionMs: options.notificationRetentionMs,
       maxPerUser: options.notificationMaxPerUser,
       maxDataBytes: options.maxPublicationBytes,
+      maxDataDepth: options.maxInputDepth,
     }),
   );
   if (options.legacyEvents) components.push(new LegacyEventsComponent());
   // Publishers start after the notification service, so their notifications find the inbox.
   if (options.ingestRedisUrl !== undefined) {
-    components.push(new RedisStreamIngest({ url: options.ingestRedisUrl, stream: options.ingestStream, group: options.ingestGroup, consumer: options.ingestConsumer }));
+    components.push(new RedisStreamIngest({ url: options.ingestRedisUrl, stream: options.ingestStream, group: options.ingestGroup, consumer: options.ingestConsumer, maxEntryBytes: options.maxBodyBytes }));
   }
   if (options.feedUrl !== undefined) {
-    components.push(new UpstreamFeed({ url: options.feedUrl, reconnectMinMs: options.feedReconnectMinMs, reconnectMaxMs: options.feedReconnectMaxMs }));
+    components.push(new UpstreamFeed({ url: options.feedUrl, reconnectMinMs: options.feedReconnectMinMs, reconnectMaxMs: options.feedReconnectMaxMs, maxMessageBytes: options.maxBodyBytes }));
   }
   if (options.simulator) components.push(new Simulator());
   return components;

@@ -36,6 +36,7 @@ import { GatewayMetrics } from "./observability/metrics.js";
 import { buildStats } from "./observability/stats.js";
 import { createStore } from "./stores/create-store.js";
 import { SocketTransport } from "./transport/socket-transport.js";
+import type { SkipListener } from "./core/stored-data.js";
 import { streamPolicyFactory } from "./streams/stream-policy-factory.js";
 
 /** Version reported in stats. */
@@ -115,11 +116,17 @@ export class Gateway {
     this.metrics = new GatewayMetrics({ defaultMetrics: true });
     this.catalogue = buildCatalogue([...DEFAULT_NAMESPACES, ...options.namespaces]);
     // TICKWIRE_REDIS_URL turns on the multi-node engine (docs/scaling.md, "Many nodes").
+    const engineLogger = this.logger.child({ component: "engine" });
+    // A stored publication that cannot be read back or delivered is skipped by reads: counted and logged.
+    const onSkipped: SkipListener = ({ channel, offset, reason }) => {
+      this.metrics.skippedStored.inc({ reason });
+      engineLogger.warn({ channel, offset, reason }, "a stored publication was skipped");
+    };
     this.engine =
       deps.engine ??
       (options.redisUrl !== undefined
-        ? new RedisEngine({ url: options.redisUrl, prefix: options.redisPrefix, now: this.now, logger: this.logger.child({ component: "engine" }) })
-        : new MemoryEngine({ history: store.history, now: this.now }));
+        ? new RedisEngine({ url: options.redisUrl, prefix: options.redisPrefix, now: this.now, logger: engineLogger, onSkipped })
+        : new MemoryEngine({ history: store.history, now: this.now, logger: engineLogger, onSkipped }));
     this.registry = new SessionRegistry();
     this.connectionLimiterOverride = deps.connectionLimiter;
     this.router = new EventRouter(this.logger, this.metrics);
@@ -142,6 +149,7 @@ export class Gateway {
       metrics: this.metrics,
       logger: this.logger,
       maxPublicationBytes: options.maxPublicationBytes,
+      maxInputDepth: options.maxInputDepth,
       idempotencyTtlMs: options.idempotencyTtlMs,
       inbox: () => this.inbox,
       now: this.now,
@@ -208,7 +216,11 @@ export class Gateway {
       logger: this.logger,
       connectedPayload: (session) => this.connectedPayload(session),
       onOpen: () => {},
-      onClose: (session) => this.subscriptions.dropAll(session),
+      onClose: (session) => {
+        // Whatever its transport was doing: nothing stays held for a closed session.
+        this.hub.forget(session);
+        return this.subscriptions.dropAll(session);
+      },
     });
     for (const component of this.components) component.register?.(this);
     await this.engine.start((publication) => this.hub.dispatch(publication));
@@ -308,3 +320,4 @@ export class Gateway {
     };
   }
 }
+

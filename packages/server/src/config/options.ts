@@ -99,6 +99,8 @@ export interface GatewayOptions {
   readonly maxBodyBytes: number;
   /** Refused credentials (401) one address may send to the HTTP API per minute before it gets 429 for a minute; 0 turns the guard off. @default 30 */
   readonly maxAuthFailuresPerMinute: number;
+  /** Deepest nesting of objects and arrays in any input (publication and notification data, client event payloads); at most 256. @default 32 */
+  readonly maxInputDepth: number;
   /** How long an idempotency key is remembered. @default 86400000 (24 h) */
   readonly idempotencyTtlMs: number;
   /** Deployment namespaces added to (or replacing rows of) the default catalogue. @default [] */
@@ -167,6 +169,7 @@ export const DEFAULT_OPTIONS: GatewayOptions = Object.freeze({
   maxPublicationBytes: 64 * 1024,
   maxBodyBytes: 8 * 1024 * 1024,
   maxAuthFailuresPerMinute: 30,
+  maxInputDepth: 32,
   idempotencyTtlMs: 24 * 3_600_000,
   namespaces: [],
   shutdownTimeoutMs: 10_000,

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { TIERS } from "@tickwire/protocol";
+import { MAX_INPUT_DEPTH_CEILING } from "../core/input-bounds.js";
 import { DEFAULT_OPTIONS, type GatewayOptions } from "./options.js";
 
 /** A configuration that cannot start a gateway; the message lists every problem. */
@@ -75,6 +76,7 @@ export function optionsFromEnv(env: Env): Partial<Record<keyof GatewayOptions, u
   set("maxEventBytes", nonEmpty(env.TICKWIRE_MAX_EVENT_BYTES));
   set("maxPublicationBytes", nonEmpty(env.TICKWIRE_MAX_PUBLICATION_BYTES));
   set("maxAuthFailuresPerMinute", nonEmpty(env.TICKWIRE_MAX_AUTH_FAILURES_PER_MINUTE));
+  set("maxInputDepth", nonEmpty(env.TICKWIRE_MAX_INPUT_DEPTH));
   set("idempotencyTtlMs", nonEmpty(env.TICKWIRE_IDEMPOTENCY_TTL_MS));
   set("shutdownTimeoutMs", nonEmpty(env.TICKWIRE_SHUTDOWN_TIMEOUT_MS));
   set("notificationDedupWindowMs", nonEmpty(env.TICKWIRE_NOTIFICATION_DEDUP_WINDOW_MS));
@@ -110,6 +112,7 @@ const INTEGER_KEYS = [
   "maxQueuedPackets",
   "connectionLeaseTtlMs",
   "expectedNodes",
+  "maxInputDepth",
 ] as const;
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
@@ -191,6 +194,17 @@ function parseConflation(value: unknown, problems: string[]): GatewayOptions["co
   return { ...defaults, ...result } as GatewayOptions["conflationMs"];
 }
 
+/** Turns `on`/`off` (also true/false, 1/0) of an environment variable into a boolean option; a boolean stays. */
+function switchOf(raw: Record<string, unknown>, key: keyof GatewayOptions, variable: string, problems: string[]): void {
+  const value = raw[key];
+  if (typeof value === "boolean") return;
+  const v = typeof value === "string" ? value.toLowerCase() : undefined;
+  if (v === "on" || v === "true" || v === "1") raw[key] = true;
+  else if (v === "off" || v === "false" || v === "0") raw[key] = false;
+  else if (typeof value === "string") problems.push(`${variable} must be "on" or "off" (got "${value}").`);
+  else problems.push(`${key} must be true or false.`);
+}
+
 /**
  * Merges options over the defaults, validates them and freezes the result.
  * In dev mode a missing secret or API key is generated; in production it is an error.
@@ -216,21 +230,11 @@ export function resolveOptions(input: Partial<Record<keyof GatewayOptions, unkno
   if (typeof raw.maxConnectionsPerUser === "number" && raw.maxConnectionsPerUser < 1) problems.push("maxConnectionsPerUser must be at least 1.");
   if (typeof raw.notificationMaxPerUser === "number" && raw.notificationMaxPerUser < 1) problems.push("notificationMaxPerUser must be at least 1.");
 
-  if (typeof raw.simulator === "string") {
-    const v = raw.simulator.toLowerCase();
-    if (v === "on" || v === "true" || v === "1") raw.simulator = true;
-    else if (v === "off" || v === "false" || v === "0") raw.simulator = false;
-    else problems.push(`TICKWIRE_SIMULATOR must be "on" or "off" (got "${raw.simulator}").`);
-  } else if (input.simulator === undefined) {
-    raw.simulator = dev && input.jwtSecret === undefined;
-  }
-  if (typeof raw.legacyEvents === "string") {
-    const v = raw.legacyEvents.toLowerCase();
-    if (v === "on" || v === "true" || v === "1") raw.legacyEvents = true;
-    else if (v === "off" || v === "false" || v === "0") raw.legacyEvents = false;
-    else problems.push(`TICKWIRE_LEGACY_EVENTS must be "on" or "off" (got "${raw.legacyEvents}").`);
-  } else if (typeof raw.legacyEvents !== "boolean") {
-    problems.push("legacyEvents must be true or false.");
+  if (typeof raw.simulator === "string") switchOf(raw, "simulator", "TICKWIRE_SIMULATOR", problems);
+  else if (input.simulator === undefined) raw.simulator = dev && input.jwtSecret === undefined;
+  switchOf(raw, "legacyEvents", "TICKWIRE_LEGACY_EVENTS", problems);
+  if (typeof raw.maxInputDepth === "number" && (raw.maxInputDepth < 1 || raw.maxInputDepth > MAX_INPUT_DEPTH_CEILING)) {
+    problems.push(`maxInputDepth must be from 1 to ${MAX_INPUT_DEPTH_CEILING}.`);
   }
   if (typeof raw.rateLimit === "string") raw.rateLimit = parseRateLimit(raw.rateLimit, problems);
   if (typeof raw.userRateLimit === "string") raw.userRateLimit = parseRateLimit(raw.userRateLimit, problems, "TICKWIRE_USER_RATE_LIMIT", {});

@@ -1,4 +1,4 @@
-import type { Tier } from "@tickwire/protocol";
+import type { NamespaceDefinition, Tier } from "@tickwire/protocol";
 import type { Logger } from "../observability/logger.js";
 import type { GatewayMetrics } from "../observability/metrics.js";
 import type { Broadcaster } from "./connection.js";
@@ -113,9 +113,9 @@ export class Hub {
 
   /** Removes a subscription; true when the channel has no local subscriber left. */
   remove(sub: Subscription): boolean {
+    this.unhold(sub);
     const fanout = this.channels.get(sub.channel);
     if (!fanout) return false;
-    this.held.get(sub.session)?.delete(sub);
     const wasRecovering = fanout.recovering.delete(sub);
     if (!wasRecovering && !this.leave(fanout, sub)) return false;
     fanout.size--;
@@ -125,12 +125,30 @@ export class Hub {
     return true;
   }
 
-  /** Hands a publication to every local subscriber of its channel. */
+  /** Hands a publication to every local subscriber of its channel; never throws (a group that fails is told to resync). */
   dispatch(publication: Publication): void {
     const fanout = this.channels.get(publication.channel);
     if (!fanout) return;
     for (const sub of fanout.recovering) sub.buffer!.push(publication);
-    for (const group of fanout.groups.values()) group.policy.offer(publication);
+    for (const group of fanout.groups.values()) {
+      try {
+        group.policy.offer(publication);
+      } catch (err) {
+        this.failed(publication, [...group.byFields.values()].flatMap((set) => [...set]), err);
+      }
+    }
+  }
+
+  /** Forgets everything held for a closed session (called on close, whatever its transport was doing). */
+  forget(session: Session): void {
+    this.held.delete(session);
+  }
+
+  /** Sessions with state publications held until their socket drains, and how many publications. */
+  heldCount(): { sessions: number; publications: number } {
+    let publications = 0;
+    for (const held of this.held.values()) publications += held.size;
+    return { sessions: this.held.size, publications };
   }
 
   /**
@@ -143,8 +161,13 @@ export class Hub {
     const payload = filterFields(publication.data, sub.fields, sub.namespace.keyField);
     const { view } = sub;
     if (sub.advance(publication)) this.resync(sub);
-    if (view === undefined) sub.session.connection.emit(publication.event, payload, meta);
-    else sub.session.connection.emit(view.event, viewed(view, payload, meta, publication.data), meta);
+    try {
+      if (view === undefined) sub.session.connection.emit(publication.event, payload, meta);
+      else sub.session.connection.emit(view.event, viewed(view, payload, meta, publication.data), meta);
+    } catch (err) {
+      this.failed(publication, [sub], err);
+      return;
+    }
     this.metrics.delivered(sub.namespace.name, 1, publication.ts, this.now(), live);
   }
 
@@ -168,16 +191,8 @@ export class Hub {
   private join(fanout: ChannelFanout, sub: Subscription): void {
     let group = fanout.groups.get(sub.tier);
     if (!group) {
-      const created = new DeliveryGroup();
-      created.policy = this.policyFactory({
-        channel: sub.channel,
-        namespace: sub.namespace,
-        tier: sub.tier,
-        flush: (publication) => this.flush(created, publication),
-        skipped: (n) => this.metrics.conflatedPublication(sub.namespace.name, n),
-      });
-      fanout.groups.set(sub.tier, created);
-      group = created;
+      group = this.createGroup(sub.channel, sub.namespace, sub.tier);
+      fanout.groups.set(sub.tier, group);
     }
     const key = sub.deliveryKey;
     let set = group.byFields.get(key);
@@ -187,6 +202,19 @@ export class Hub {
     }
     set.add(sub);
     group.size++;
+  }
+
+  /** A group and its policy. The policy's callbacks hold nothing of the subscription that made it: the group outlives it. */
+  private createGroup(channel: string, namespace: NamespaceDefinition, tier: Tier): DeliveryGroup {
+    const group = new DeliveryGroup();
+    group.policy = this.policyFactory({
+      channel,
+      namespace,
+      tier,
+      flush: (publication) => this.flush(group, publication),
+      skipped: (n) => this.metrics.conflatedPublication(namespace.name, n),
+    });
+    return group;
   }
 
   private leave(fanout: ChannelFanout, sub: Subscription): boolean {
@@ -220,11 +248,16 @@ export class Hub {
       }
       if (!first) continue;
       namespace = first.namespace.name;
-      const payload = filterFields(publication.data, first.fields, first.namespace.keyField);
-      // Once per set, never per socket: every subscription of the set has the same fields and view.
-      const { view } = first;
-      if (view === undefined) this.broadcaster.broadcast(ids, publication.event, payload, meta);
-      else this.broadcaster.broadcast(ids, view.event, viewed(view, payload, meta, publication.data), meta);
+      try {
+        const payload = filterFields(publication.data, first.fields, first.namespace.keyField);
+        // Once per set, never per socket: every subscription of the set has the same fields and view.
+        const { view } = first;
+        if (view === undefined) this.broadcaster.broadcast(ids, publication.event, payload, meta);
+        else this.broadcaster.broadcast(ids, view.event, viewed(view, payload, meta, publication.data), meta);
+      } catch (err) {
+        this.failed(publication, [...set].filter((sub) => ids.includes(sub.session.id)), err);
+        continue;
+      }
       delivered += ids.length;
     }
     if (delivered === 0) return;
@@ -243,12 +276,14 @@ export class Hub {
     if (this.evicted.has(session)) return false;
     const queued = session.connection.bufferedPackets();
     if (sub.namespace.kind === "state") {
-      const held = this.held.get(session);
       if (queued >= this.limits.stateBacklogPackets) {
         this.hold(sub, publication);
         return false;
       }
-      if (held?.delete(sub)) this.metrics.supersededPublication(sub.namespace.name);
+      if (this.held.get(session)?.has(sub)) {
+        this.unhold(sub);
+        this.metrics.supersededPublication(sub.namespace.name);
+      }
       return true;
     }
     if (queued < this.limits.maxQueuedPackets) return true;
@@ -260,6 +295,8 @@ export class Hub {
 
   private hold(sub: Subscription, publication: Publication): void {
     const { session } = sub;
+    // A closed session is forgotten: nothing may be held for it again.
+    if (session.closed) return;
     let held = this.held.get(session);
     if (!held) {
       held = new Map();
@@ -278,6 +315,33 @@ export class Hub {
    */
   private resync(sub: Subscription): void {
     sub.session.connection.emit("resync", { channel: sub.channel, reason: "The channel's history was lost; its offsets restarted under a new epoch." });
+  }
+
+  /**
+   * A publication could not be written to `subs` (nothing that passed the input
+   * bounds should fail; this is the last line of defence): logged, counted, and
+   * each subscriber is told to resync, since it missed an offset.
+   */
+  private failed(publication: Publication, subs: readonly Subscription[], err: unknown): void {
+    const namespace = subs[0]?.namespace.name ?? publication.channel.split(":")[0]!;
+    this.metrics.deliveryFailures.inc({ namespace });
+    this.logger?.error({ err, traceId: publication.traceId, channel: publication.channel, offset: publication.offset, sockets: subs.length }, "a publication could not be delivered");
+    for (const sub of subs) {
+      if (sub.session.closed) continue;
+      try {
+        sub.session.connection.emit("resync", { channel: sub.channel, reason: "A publication of this channel could not be delivered; refetch its state." });
+      } catch (resyncErr) {
+        this.logger?.error({ err: resyncErr, channel: sub.channel }, "resync could not be sent");
+      }
+    }
+  }
+
+  /** Drops what is held for one subscription, and the session's entry once nothing is left. */
+  private unhold(sub: Subscription): void {
+    const held = this.held.get(sub.session);
+    if (!held) return;
+    held.delete(sub);
+    if (held.size === 0) this.held.delete(sub.session);
   }
 
   /** The socket drained: writes the newest held value of each of its state subscriptions. */

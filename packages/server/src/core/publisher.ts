@@ -11,6 +11,7 @@ import {
 import type { Logger } from "../observability/logger.js";
 import type { GatewayMetrics } from "../observability/metrics.js";
 import type { Engine } from "./engine.js";
+import { checkInput, isSafeString } from "./input-bounds.js";
 import type { InboxHandler } from "./inbox-handler.js";
 import type { IdempotencyStore } from "./store.js";
 
@@ -51,10 +52,17 @@ export interface PublisherOptions {
   readonly metrics: GatewayMetrics;
   readonly logger: Logger;
   readonly maxPublicationBytes: number;
+  /** Deepest nesting of `data` (docs/errors.md, "Limits"). */
+  readonly maxInputDepth: number;
   readonly idempotencyTtlMs: number;
   readonly inbox: () => InboxHandler | undefined;
   readonly now?: () => number;
 }
+
+/** Longest idempotency key from any publisher (the HTTP schema allows 128; the stream ingest makes longer ones from stream names). */
+const MAX_IDEMPOTENCY_KEY_LENGTH = 256;
+/** Longest event name (the HTTP schema's bound). */
+const MAX_EVENT_LENGTH = 64;
 
 /** A short id that follows a publication through the logs. */
 export function newTraceId(): string {
@@ -87,13 +95,25 @@ export class Publisher {
   async publish(request: PublishRequest): Promise<PublishResult> {
     const key = request.idempotencyKey;
     if (key === undefined) return this.publishOnce(request);
+    if (!isSafeString(key, MAX_IDEMPOTENCY_KEY_LENGTH)) {
+      throw new TickwireError("BAD_REQUEST", `An idempotency key is a string of 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters, well-formed Unicode without NUL.`);
+    }
     const running = this.inflight.get(key);
     if (running) return running;
     const run = (async () => {
-      const seen = await this.options.idempotency.get(key, this.now());
+      let seen;
+      try {
+        seen = await this.options.idempotency.get(key, this.now());
+      } catch (err) {
+        this.options.logger.error({ err, traceId: request.traceId }, "idempotency lookup failed");
+        throw new TickwireError("UNAVAILABLE", "The idempotency key could not be checked; retry with the same key.", { cause: err });
+      }
       if (seen) return seen;
       const result = await this.publishOnce(request);
-      await this.options.idempotency.put(key, result, this.now() + this.options.idempotencyTtlMs);
+      // Stored already: a key that could not be remembered is logged, never reported as a failed publish.
+      await this.options.idempotency.put(key, result, this.now() + this.options.idempotencyTtlMs).catch((err: unknown) => {
+        this.options.logger.error({ err, channel: result.channel, offset: result.offset, traceId: request.traceId }, "the idempotency key of a stored publication could not be saved");
+      });
       return result;
     })();
     this.inflight.set(key, run);
@@ -111,20 +131,12 @@ export class Publisher {
     }
     const { namespace, channel } = parsed;
     const event = request.event ?? namespace.event;
-    if (typeof event !== "string" || !isAllowedEvent(namespace, event)) {
-      throw new TickwireError("BAD_REQUEST", `Event "${String(event)}" is not allowed on "${namespace.name}".`);
+    if (typeof event !== "string" || event.length > MAX_EVENT_LENGTH || !isAllowedEvent(namespace, event)) {
+      throw new TickwireError("BAD_REQUEST", `Event "${typeof event === "string" ? event.slice(0, MAX_EVENT_LENGTH) : String(event)}" is not allowed on "${namespace.name}".`);
     }
     if (request.data === undefined) throw new TickwireError("BAD_REQUEST", "A publication needs `data`.");
-    let encoded: string | undefined;
-    try {
-      encoded = JSON.stringify(request.data);
-    } catch {
-      encoded = undefined;
-    }
-    if (encoded === undefined) throw new TickwireError("BAD_REQUEST", "`data` must be JSON.");
-    if (Buffer.byteLength(encoded) > this.options.maxPublicationBytes) {
-      throw new TickwireError("PAYLOAD_TOO_LARGE", `\`data\` is larger than ${this.options.maxPublicationBytes} bytes.`);
-    }
+    // Every way in passes here, so what is stored can always be encoded, replayed and served.
+    checkInput(request.data, { maxDepth: this.options.maxInputDepth, maxBytes: this.options.maxPublicationBytes }, "`data`");
     if (namespace.keyField !== undefined && (typeof request.data !== "object" || request.data === null || Array.isArray(request.data))) {
       throw new TickwireError("BAD_REQUEST", `"${namespace.name}" publications are objects.`);
     }

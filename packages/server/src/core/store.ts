@@ -1,5 +1,6 @@
 import type { ChannelPosition, Publication } from "./publication.js";
 import type { PublishResult } from "@tickwire/protocol";
+import type { SkipReason } from "./stored-data.js";
 
 /** How much history a channel keeps. */
 export interface HistoryLimits {
@@ -25,8 +26,12 @@ export interface HistoryStore {
    * Either all are stored or none.
    */
   appendMany(entries: readonly HistoryAppend[]): Promise<void>;
-  /** Publications with offset > afterOffset and not older than `minTs`, oldest first, at most `limit`. */
-  read(channel: string, epoch: string, afterOffset: number, limit: number, minTs: number): Promise<Publication[]>;
+  /**
+   * Publications with offset > afterOffset and not older than `minTs`, oldest first, at most `limit`.
+   * A row that cannot be read back or delivered is left out (its offset is missing from the result)
+   * and reported to `onSkipped`; it still counts toward `limit`.
+   */
+  read(channel: string, epoch: string, afterOffset: number, limit: number, minTs: number, onSkipped?: (offset: number, reason: SkipReason) => void): Promise<Publication[]>;
 }
 
 /** Remembers the result of an idempotent publish. */

@@ -106,8 +106,9 @@ export function filterFields(data: unknown, fields: readonly string[] | undefine
   if (fields === undefined || typeof data !== "object" || data === null || Array.isArray(data)) return data;
   const source = data as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  if (keyField !== undefined && keyField in source) out[keyField] = source[keyField];
-  for (const field of fields) if (field in source) out[field] = source[field];
+  // Own fields only: `toString` or `constructor` asked as fields are not the payload's.
+  if (keyField !== undefined && Object.hasOwn(source, keyField)) out[keyField] = source[keyField];
+  for (const field of fields) if (Object.hasOwn(source, field)) out[field] = source[field];
   return out;
 }
 

@@ -3,6 +3,8 @@ import type { NamespaceDefinition } from "@tickwire/protocol";
 import type { Engine, HistoryRead, PublicationListener } from "../core/engine.js";
 import type { ChannelPosition, Publication, PublishInput } from "../core/publication.js";
 import type { HistoryStore } from "../core/store.js";
+import type { SkipListener } from "../core/stored-data.js";
+import type { Logger } from "../observability/logger.js";
 
 /** Options of the single-node engine. */
 export interface MemoryEngineOptions {
@@ -12,6 +14,10 @@ export interface MemoryEngineOptions {
   readonly now?: () => number;
   /** Most publications written in one transaction. @default 1000 */
   readonly maxBatch?: number;
+  /** Where a listener failure is logged (the publication is stored and answered anyway). @default none */
+  readonly logger?: Logger;
+  /** Told about stored publications that history reads leave out. @default none */
+  readonly onSkipped?: SkipListener;
 }
 
 interface ChannelState {
@@ -111,9 +117,15 @@ export class MemoryEngine implements Engine {
     const position = { offset: state.offset, epoch: state.epoch };
     if (afterOffset >= position.offset) return { position, publications: [], contiguous: afterOffset === position.offset };
     const minTs = namespace.history.ttlMs > 0 ? this.now() - namespace.history.ttlMs : 0;
-    const read = await this.options.history.read(channel, position.epoch, afterOffset, limit, minTs);
+    // A skipped row is a counted error, not a gap in history: the range after it is still contiguous.
+    let firstSkipped = Infinity;
+    const read = await this.options.history.read(channel, position.epoch, afterOffset, limit, minTs, (offset, reason) => {
+      firstSkipped = Math.min(firstSkipped, offset);
+      this.options.onSkipped?.({ channel, offset, reason });
+    });
     const publications = read.filter((p) => p.offset <= position.offset);
-    const contiguous = publications.length > 0 && publications[0]!.offset === afterOffset + 1;
+    const first = Math.min(publications[0]?.offset ?? Infinity, firstSkipped);
+    const contiguous = publications.length > 0 && first === afterOffset + 1;
     return { position, publications, contiguous };
   }
 
@@ -133,7 +145,12 @@ export class MemoryEngine implements Engine {
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, this.maxBatch);
-        await this.writeBatch(batch);
+        try {
+          await this.writeBatch(batch);
+        } catch (err) {
+          // Never an unhandled rejection: whoever is still waiting gets the error (settling twice is a no-op).
+          for (const pending of batch) pending.reject(err);
+        }
       }
     } finally {
       this.draining = undefined;
@@ -176,11 +193,19 @@ export class MemoryEngine implements Engine {
     return { channel, offset, epoch: state.epoch, ts: input.ts, event: input.event, data: input.data, traceId: input.traceId };
   }
 
-  /** Makes a stored publication the channel's newest and hands it to the listener. */
+  /**
+   * Makes a stored publication the channel's newest and hands it to the listener.
+   * A listener failure is logged and goes no further: the publication is stored,
+   * so its publisher is answered, and so are the others of its commit.
+   */
   private commit(state: ChannelState, publication: Publication): void {
     state.offset = publication.offset;
     state.latest = publication;
-    this.listener(publication);
+    try {
+      this.listener(publication);
+    } catch (err) {
+      this.options.logger?.error({ err, channel: publication.channel, offset: publication.offset, traceId: publication.traceId }, "delivering a stored publication failed");
+    }
   }
 
   private createState(channel: string, position: ChannelPosition): ChannelState {

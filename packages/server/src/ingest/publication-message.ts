@@ -36,13 +36,19 @@ export function publicationFromJson(value: unknown): PublishRequest {
 /**
  * Reads a publication from the flat field list of a Redis stream entry:
  * `channel`, `data` (JSON text), optional `event` and `idempotencyKey`.
- * @throws BadMessageError when a field is missing or `data` is not JSON
+ * @throws BadMessageError when a field is missing, the entry is larger than `maxBytes` or `data` is not JSON
  * @example publicationFromStreamFields(["channel", "quotes:AAPL", "data", '{"symbol":"AAPL","price":1}'])
  */
-export function publicationFromStreamFields(fields: readonly string[] | null): PublishRequest {
+export function publicationFromStreamFields(fields: readonly string[] | null, maxBytes = Number.MAX_SAFE_INTEGER): PublishRequest {
   if (fields === null) throw new BadMessageError("The entry was deleted from the stream before it was read.");
   const map = new Map<string, string>();
-  for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i]!, fields[i + 1]!);
+  let size = 0;
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    size += fields[i]!.length + fields[i + 1]!.length;
+    map.set(fields[i]!, fields[i + 1]!);
+  }
+  // Refused before parsing: what it costs stays proportional to the bound, not to the entry.
+  if (size > maxBytes) throw new BadMessageError(`The entry is larger than ${maxBytes} bytes.`);
   const text = map.get("data");
   if (text === undefined) throw new BadMessageError("An entry needs a `data` field (JSON).");
   let data: unknown;

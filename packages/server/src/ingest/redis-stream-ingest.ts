@@ -31,6 +31,8 @@ export interface RedisIngestOptions {
   readonly startId?: string;
   /** Name in `/api/v1/stats` feeds and `/readyz`. @default "redis-ingest" */
   readonly name?: string;
+  /** Largest entry (its fields together), refused as a bad entry before its `data` is parsed. @default 8388608 */
+  readonly maxEntryBytes?: number;
 }
 
 type Entry = [id: string, fields: string[] | null];
@@ -161,7 +163,7 @@ export class RedisStreamIngest implements GatewayComponent {
     this.received++;
     const traceId = newTraceId();
     try {
-      const request = publicationFromStreamFields(fields);
+      const request = publicationFromStreamFields(fields, this.options.maxEntryBytes ?? 8 * 1024 * 1024);
       await this.publisher.publish({ ...request, idempotencyKey: request.idempotencyKey ?? `${this.stream}:${id}`, traceId });
     } catch (err) {
       this.errors++;

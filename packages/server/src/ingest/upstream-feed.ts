@@ -27,6 +27,8 @@ export interface UpstreamFeedOptions {
   readonly breakerResetMs?: number;
   /** Jitter source; tests inject a fixed one. @default Math.random */
   readonly random?: () => number;
+  /** Largest message: the WebSocket library closes a connection that sends a larger one (code 1009), and the feed reconnects. @default 8388608 */
+  readonly maxMessageBytes?: number;
 }
 
 /**
@@ -116,7 +118,7 @@ export class UpstreamFeed implements GatewayComponent {
   /** One connection attempt: resolves once the socket is open. */
   private open(): Promise<WebSocket> {
     return new Promise((resolve, reject) => {
-      const socket = new WebSocket(this.options.url, { handshakeTimeout: this.options.connectTimeoutMs ?? 10_000 });
+      const socket = new WebSocket(this.options.url, { handshakeTimeout: this.options.connectTimeoutMs ?? 10_000, maxPayload: this.options.maxMessageBytes ?? 8 * 1024 * 1024 });
       this.socket = socket;
       // Listening from the start: the first frames may arrive in the same read as the handshake's answer.
       socket.on("message", (raw: RawData) => {

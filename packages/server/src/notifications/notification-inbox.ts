@@ -79,7 +79,7 @@ export class NotificationInbox implements InboxHandler {
 
   /** InboxHandler: a publication onto `notifications:{userId}` from the generic publish API or the ingest. */
   async publish(userId: string, data: unknown, options: { traceId: string }): Promise<PublishResult> {
-    const draft = parseNotificationData(data, this.deps.options.maxDataBytes);
+    const draft = parseNotificationData(data, { maxBytes: this.deps.options.maxDataBytes, maxDepth: this.deps.options.maxDataDepth });
     const [result] = await this.send([userId], draft, options.traceId);
     return { channel: inboxChannel(userId), offset: result!.seq, epoch: await this.deps.store.epoch() };
   }

@@ -1,6 +1,7 @@
 import { Type } from "@sinclair/typebox";
 import { ID_PATTERN, NotificationBodySchema, TickwireError, type NotificationBody } from "@tickwire/protocol";
 import type { NotificationContent } from "../core/store.js";
+import { checkInput } from "../core/input-bounds.js";
 import { validate } from "../core/validator.js";
 
 /**
@@ -23,10 +24,17 @@ export interface NotificationRequest extends NotificationDraft {
 
 const USER_ID = new RegExp(ID_PATTERN);
 
-function draftOf(body: Omit<NotificationBody, "userId" | "userIds">, maxDataBytes: number): NotificationDraft {
-  if (body.data !== undefined && Buffer.byteLength(JSON.stringify(body.data)) > maxDataBytes) {
-    throw new TickwireError("PAYLOAD_TOO_LARGE", `\`data\` is larger than ${maxDataBytes} bytes.`);
-  }
+/** Bounds of a notification's `data` (docs/errors.md, "Limits"). */
+export interface NotificationDataLimits {
+  readonly maxBytes: number;
+  readonly maxDepth: number;
+}
+
+function draftOf(body: Omit<NotificationBody, "userId" | "userIds">, limits: NotificationDataLimits): NotificationDraft {
+  if (body.data !== undefined) checkInput(body.data, limits, "`data`");
+  // Stored as text (PostgreSQL refuses NUL): the same string rule as every input.
+  const { type, title, message, actionUrl, dedupKey } = body;
+  checkInput({ type, title, message, actionUrl, dedupKey }, { maxDepth: 1, maxBytes: Number.MAX_SAFE_INTEGER }, "The notification");
   return {
     content: {
       type: body.type,
@@ -44,7 +52,7 @@ function draftOf(body: Omit<NotificationBody, "userId" | "userIds">, maxDataByte
  * `userId` / `userIds`, user ids that name a notifications channel, `data` size.
  * @throws TickwireError BAD_REQUEST or PAYLOAD_TOO_LARGE
  */
-export function parseNotificationRequest(body: unknown, maxDataBytes: number): NotificationRequest {
+export function parseNotificationRequest(body: unknown, limits: NotificationDataLimits): NotificationRequest {
   const request = validate(NotificationBodySchema, body);
   if ((request.userId === undefined) === (request.userIds === undefined)) {
     throw new TickwireError("BAD_REQUEST", "Give exactly one of `userId` and `userIds`.");
@@ -53,13 +61,13 @@ export function parseNotificationRequest(body: unknown, maxDataBytes: number): N
   const bad = userIds.find((id) => !USER_ID.test(id));
   if (bad !== undefined) throw new TickwireError("BAD_REQUEST", `"${bad}" is not a valid user id.`);
   const { userId: _userId, userIds: _userIds, ...rest } = request;
-  return { ...draftOf(rest, maxDataBytes), userIds };
+  return { ...draftOf(rest, limits), userIds };
 }
 
 /**
  * Checks the `data` of a publication onto `notifications:{userId}` (same rules as the HTTP body).
  * @throws TickwireError BAD_REQUEST or PAYLOAD_TOO_LARGE
  */
-export function parseNotificationData(data: unknown, maxDataBytes: number): NotificationDraft {
-  return draftOf(validate(NotificationDataSchema, data), maxDataBytes);
+export function parseNotificationData(data: unknown, limits: NotificationDataLimits): NotificationDraft {
+  return draftOf(validate(NotificationDataSchema, data), limits);
 }

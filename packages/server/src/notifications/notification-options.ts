@@ -10,6 +10,8 @@ export interface NotificationServiceOptions {
   readonly pruneIntervalMs: number;
   /** Largest `data` object of a notification, in bytes of JSON. @default 65536 */
   readonly maxDataBytes: number;
+  /** Deepest nesting of a notification's `data` (the gateway's maxInputDepth). @default 32 */
+  readonly maxDataDepth: number;
   /** Page size of `notifications:list` and `GET /api/v1/notifications` when no limit is given. @default 50 */
   readonly defaultListLimit: number;
   /** Clock, injectable for tests. @default Date.now */
@@ -23,6 +25,7 @@ export const DEFAULT_NOTIFICATION_OPTIONS: NotificationServiceOptions = Object.f
   maxPerUser: 1000,
   pruneIntervalMs: 60_000,
   maxDataBytes: 64 * 1024,
+  maxDataDepth: 32,
   defaultListLimit: 50,
   now: Date.now,
 });

@@ -4,14 +4,14 @@ import { newTraceId } from "../core/publisher.js";
 import { requireApiKey, type ApiKeyChecker } from "../http/api-auth.js";
 import type { GatewayMetrics } from "../observability/metrics.js";
 import type { NotificationInbox } from "./notification-inbox.js";
-import { parseNotificationRequest } from "./notification-input.js";
+import { parseNotificationRequest, type NotificationDataLimits } from "./notification-input.js";
 
 /** What the notification routes need. */
 export interface NotificationRoutesDeps {
   readonly inbox: NotificationInbox;
   readonly apiKeys: ApiKeyChecker;
   readonly metrics: GatewayMetrics;
-  readonly maxDataBytes: number;
+  readonly limits: NotificationDataLimits;
 }
 
 
@@ -34,7 +34,7 @@ function flag(value: unknown, name: string): boolean | undefined {
 export function registerNotificationRoutes(app: FastifyInstance, deps: NotificationRoutesDeps): void {
   app.post("/api/v1/notifications", async (request): Promise<NotificationsPostReply> => {
     requireApiKey(request, deps.apiKeys);
-    const body = parseNotificationRequest(request.body, deps.maxDataBytes);
+    const body = parseNotificationRequest(request.body, deps.limits);
     const traceId = traceIdOf(request);
     const results = await deps.inbox.send(body.userIds, body, traceId);
     deps.metrics.published("notifications");

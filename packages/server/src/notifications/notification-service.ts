@@ -5,6 +5,7 @@ import { ApiKeyChecker } from "../http/api-auth.js";
 import { registerNotificationEvents } from "./notification-events.js";
 import { NotificationInbox } from "./notification-inbox.js";
 import { DEFAULT_NOTIFICATION_OPTIONS, type NotificationServiceOptions } from "./notification-options.js";
+import type { NotificationDataLimits } from "./notification-input.js";
 import { registerNotificationRoutes } from "./notification-routes.js";
 
 /**
@@ -24,11 +25,16 @@ export class NotificationService implements GatewayComponent {
   constructor(options: Partial<NotificationServiceOptions> = {}) {
     const merged = { ...DEFAULT_NOTIFICATION_OPTIONS };
     for (const [key, value] of Object.entries(options)) if (value !== undefined) (merged as Record<string, unknown>)[key] = value;
-    for (const key of ["dedupWindowMs", "retentionMs", "maxPerUser", "pruneIntervalMs", "maxDataBytes", "defaultListLimit"] as const) {
+    for (const key of ["dedupWindowMs", "retentionMs", "maxPerUser", "pruneIntervalMs", "maxDataBytes", "maxDataDepth", "defaultListLimit"] as const) {
       if (!Number.isInteger(merged[key]) || merged[key] < 0) throw new Error(`NotificationService: ${key} must be a whole number ≥ 0.`);
     }
     if (merged.maxPerUser < 1) throw new Error("NotificationService: maxPerUser must be at least 1.");
     this.options = Object.freeze(merged);
+  }
+
+  /** Bounds of a notification's `data`. */
+  dataLimits(): NotificationDataLimits {
+    return { maxBytes: this.options.maxDataBytes, maxDepth: this.options.maxDataDepth };
   }
 
   /** The inbox, once registered with a gateway. */
@@ -50,7 +56,7 @@ export class NotificationService implements GatewayComponent {
     });
     this.inboxValue = inbox;
     gateway.setInboxHandler(inbox);
-    registerNotificationRoutes(gateway.http, { inbox, apiKeys: new ApiKeyChecker(gateway.options.apiKeys), metrics: gateway.metrics, maxDataBytes: this.options.maxDataBytes });
+    registerNotificationRoutes(gateway.http, { inbox, apiKeys: new ApiKeyChecker(gateway.options.apiKeys), metrics: gateway.metrics, limits: this.dataLimits() });
     registerNotificationEvents(gateway.router, inbox);
   }
 

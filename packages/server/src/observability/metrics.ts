@@ -19,6 +19,9 @@ export class GatewayMetrics {
   readonly conflated: Counter<"namespace">;
   readonly superseded: Counter<"namespace">;
   readonly slowConsumerDisconnects: Counter;
+  readonly deliveryFailures: Counter<"namespace">;
+  readonly skippedStored: Counter<"reason">;
+  readonly unhandledRejections: Counter;
   readonly publicationsMeter = new RateMeter();
   readonly deliveriesMeter = new RateMeter();
   readonly latency = new LatencyReservoir();
@@ -51,6 +54,19 @@ export class GatewayMetrics {
     this.conflated = new Counter({ name: "tickwire_conflated_total", help: "State publications skipped by conflation or batching.", labelNames: ["namespace"], registers });
     this.superseded = new Counter({ name: "tickwire_superseded_total", help: "Queued state publications replaced by a newer one for a slow socket.", labelNames: ["namespace"], registers });
     this.slowConsumerDisconnects = new Counter({ name: "tickwire_slow_consumer_disconnects_total", help: "Sockets disconnected because their outbound queue overflowed.", registers });
+    this.deliveryFailures = new Counter({
+      name: "tickwire_delivery_failures_total",
+      help: "Publications that could not be written to their subscribers (who were told to resync), by namespace.",
+      labelNames: ["namespace"],
+      registers,
+    });
+    this.skippedStored = new Counter({
+      name: "tickwire_skipped_stored_publications_total",
+      help: "Stored publications left out of history reads and replays because they cannot be read back (unreadable) or delivered (too_deep).",
+      labelNames: ["reason"],
+      registers,
+    });
+    this.unhandledRejections = new Counter({ name: "tickwire_unhandled_rejections_total", help: "Promise rejections nothing handled (logged; the process carries on).", registers });
   }
 
   /** Counts one accepted publication. */

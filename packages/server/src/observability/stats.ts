@@ -45,6 +45,7 @@ export function buildStats(s: StatsSources): Record<string, unknown> {
     slowConsumerDisconnects: t.slowConsumerDisconnects,
     conflated: t.conflated,
     superseded: t.superseded,
+    held: s.hub.heldCount(),
     feeds: s.components.flatMap((c) => (c.feedState ? [c.feedState()] : [])),
   };
 }

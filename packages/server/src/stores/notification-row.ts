@@ -1,4 +1,5 @@
 import type { StoredNotification } from "../core/store.js";
+import { readStoredData } from "../core/stored-data.js";
 
 /** A stored notification as both SQL stores select it (`ITEM_COLUMNS` over items joined to contents). */
 export interface NotificationRow {
@@ -28,7 +29,14 @@ export function toNotification(row: NotificationRow): StoredNotification {
     type: row.type,
     title: row.title,
     message: row.message,
-    data: row.data === null ? null : (JSON.parse(row.data) as Record<string, unknown>),
+    data: dataOf(row.data),
     actionUrl: row.action_url,
   };
+}
+
+/** The notification's data; a damaged one reads as none, so the notification itself (its message) is still served. */
+function dataOf(json: string | null): Record<string, unknown> | null {
+  if (json === null) return null;
+  const stored = readStoredData(json);
+  return "data" in stored ? (stored.data as Record<string, unknown>) : null;
 }

@@ -8,6 +8,7 @@ import type { Identity } from "../auth/identity.js";
 import type { GatewayOptions } from "../config/options.js";
 import type { Broadcaster, Connection } from "../core/connection.js";
 import type { EventRouter } from "../core/event-router.js";
+import { inspectInput } from "../core/input-bounds.js";
 import { Session } from "../core/session.js";
 import type { SessionRegistry } from "../core/session-registry.js";
 import type { ConnectionLimiter } from "../limits/connection-limiter.js";
@@ -169,7 +170,8 @@ export class SocketTransport implements Broadcaster {
       const ack = typeof args[args.length - 1] === "function" ? (args[args.length - 1] as (r: unknown) => void) : undefined;
       this.admit(session, event, args)
         .then(() => router.handle(session, String(event), args))
-        .catch((err: unknown) => router.reject(session, String(event), err, ack));
+        .catch((err: unknown) => router.reject(session, String(event), err, ack))
+        .catch((err: unknown) => logger.error({ err, event: String(event), userId: session.userId }, "a client event could not be answered"));
     });
     socket.on("disconnect", (reason) => {
       session.close();
@@ -203,15 +205,15 @@ export class SocketTransport implements Broadcaster {
     if (typeof event !== "string" || !this.deps.router.knows(event)) {
       throw new TickwireError("UNKNOWN_EVENT", `"${String(event)}" is not a Tickwire event.`);
     }
-    const payload = typeof args[args.length - 1] === "function" ? args.slice(0, -1) : args;
-    let size = 0;
-    try {
-      size = Buffer.byteLength(JSON.stringify(payload) ?? "");
-    } catch {
-      throw new TickwireError("BAD_REQUEST", "The payload is not JSON.");
-    }
-    if (size > this.deps.options.maxEventBytes) {
-      throw new TickwireError("PAYLOAD_TOO_LARGE", `The payload is ${size} bytes; the limit is ${this.deps.options.maxEventBytes}.`);
+    // Depth, size and strings of every argument, in one walk that stops at the bound: attachments count by their length.
+    const count = typeof args[args.length - 1] === "function" ? args.length - 1 : args.length;
+    let budget = this.deps.options.maxEventBytes;
+    for (let i = 0; i < count; i++) {
+      const result = inspectInput(args[i], { maxDepth: this.deps.options.maxInputDepth, maxBytes: budget, binary: "count" });
+      if (typeof result !== "number") {
+        throw new TickwireError(result.code, result.code === "PAYLOAD_TOO_LARGE" ? `The payload is larger than ${this.deps.options.maxEventBytes} bytes.` : result.message);
+      }
+      budget -= result;
     }
   }
 }

@@ -48,7 +48,7 @@ describe("client events", () => {
     const gw = await bed.gateway({ maxEventBytes: 1024 });
     const socket = await bed.connectAs(gw, "alice");
     const reply = await socket.emitWithAck("subscribe", { channels: Array.from({ length: 100 }, (_, i) => `quotes:SYMBOL${i}`) });
-    expect(reply).toEqual({ ok: false, error: { code: "PAYLOAD_TOO_LARGE", message: expect.stringMatching(/^The payload is \d+ bytes; the limit is 1024\.$/) } });
+    expect(reply).toEqual({ ok: false, error: { code: "PAYLOAD_TOO_LARGE", message: "The payload is larger than 1024 bytes." } });
     expect(gw.hub.subscriptionsByNamespace()).toEqual({});
     expect(await socket.emitWithAck("ping", {})).toMatchObject({ ok: true });
   });

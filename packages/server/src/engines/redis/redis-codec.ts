@@ -1,4 +1,6 @@
+import { exceedsDepth, MAX_INPUT_DEPTH_CEILING } from "../../core/input-bounds.js";
 import type { Publication, PublishInput } from "../../core/publication.js";
+import type { SkipReason } from "../../core/stored-data.js";
 
 /** What a stream entry and a pub/sub message carry besides offset and epoch. */
 interface Body {
@@ -44,19 +46,27 @@ export function decodeMessage(channel: string, message: string): Publication | u
 /** A stream entry as XRANGE returns it: `[id, [field, value, …]]`. */
 export type StreamEntry = [id: string, fields: string[]];
 
-/** Decodes stream entries of one epoch, skipping any it cannot read. */
-export function decodeEntries(channel: string, epoch: string, entries: readonly StreamEntry[]): Publication[] {
+/**
+ * Decodes stream entries of one epoch. An entry it cannot read, or too deep to
+ * deliver (stored before the input bounds existed), is left out and reported to
+ * `onSkipped`: for a live feed it is a hole, as if it had been trimmed.
+ */
+export function decodeEntries(channel: string, epoch: string, entries: readonly StreamEntry[], onSkipped?: (offset: number, reason: SkipReason) => void): Publication[] {
   const out: Publication[] = [];
   for (const [id, fields] of entries) {
     const offset = Number(id.slice(0, id.indexOf("-")));
     let body: string | undefined;
     for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === "b") body = fields[i + 1];
-    if (!Number.isInteger(offset) || body === undefined) continue;
+    if (!Number.isInteger(offset)) continue;
+    let publication: Publication | undefined;
     try {
-      out.push(fromBody(channel, offset, epoch, body));
+      if (body !== undefined) publication = fromBody(channel, offset, epoch, body);
     } catch {
-      // A corrupt entry is a hole, as if it had been trimmed.
+      publication = undefined;
     }
+    if (publication === undefined || typeof publication.event !== "string") onSkipped?.(offset, "unreadable");
+    else if (exceedsDepth(publication.data, MAX_INPUT_DEPTH_CEILING)) onSkipped?.(offset, "too_deep");
+    else out.push(publication);
   }
   return out;
 }

@@ -4,6 +4,7 @@ import { pino } from "pino";
 import type { NamespaceDefinition } from "@tickwire/protocol";
 import type { Engine, HistoryRead, PublicationListener } from "../../core/engine.js";
 import type { ChannelPosition, Publication, PublishInput } from "../../core/publication.js";
+import type { SkipListener, SkipReason } from "../../core/stored-data.js";
 import type { Logger } from "../../observability/logger.js";
 import { newEpoch } from "../memory-engine.js";
 import { ChannelFeed, type FeedCounters } from "./channel-feed.js";
@@ -30,6 +31,8 @@ export interface RedisEngineOptions {
   readonly now?: () => number;
   /** @default a silent logger */
   readonly logger?: Logger;
+  /** Told about stored publications that reads leave out (unreadable, or too deep to deliver). @default none */
+  readonly onSkipped?: SkipListener;
 }
 
 const DAY_MS = 24 * 3_600_000;
@@ -175,14 +178,21 @@ export class RedisEngine implements Engine {
     const position = { offset: read.top, epoch: read.epoch };
     if (afterOffset >= position.offset) return { position, publications: [], contiguous: afterOffset === position.offset };
     const minTs = namespace.history.ttlMs > 0 ? this.now() - namespace.history.ttlMs : 0;
-    const publications = decodeEntries(channel, read.epoch, read.entries).filter((p) => p.offset <= position.offset && p.ts >= minTs);
-    const contiguous = publications.length > 0 && publications[0]!.offset === afterOffset + 1;
+    // A skipped entry is a counted error, not a gap in history: the range after it is still contiguous.
+    let firstSkipped = Infinity;
+    const decoded = decodeEntries(channel, read.epoch, read.entries, (offset, reason) => {
+      firstSkipped = Math.min(firstSkipped, offset);
+      this.skipped(channel, offset, reason);
+    });
+    const publications = decoded.filter((p) => p.offset <= position.offset && p.ts >= minTs);
+    const first = Math.min(publications[0]?.offset ?? Infinity, firstSkipped);
+    const contiguous = publications.length > 0 && first === afterOffset + 1;
     return { position, publications, contiguous };
   }
 
   async latest(channel: string): Promise<Publication | undefined> {
     const read = await this.scripts.read(channelKeys(this.prefix, channel), newEpoch(), "top", "+", 1);
-    return decodeEntries(channel, read.epoch, read.entries).find((p) => p.offset === read.top);
+    return decodeEntries(channel, read.epoch, read.entries, (offset, reason) => this.skipped(channel, offset, reason)).find((p) => p.offset === read.top);
   }
 
   /** Ready while both Redis connections are; details carry their states and the feed counters. */
@@ -251,7 +261,11 @@ export class RedisEngine implements Engine {
 
   private async readFeed(channel: string, keys: ChannelKeys, from: number, to: number | "+", count: number) {
     const read = await this.scripts.read(keys, newEpoch(), from, to, count);
-    return { top: read.top, epoch: read.epoch, publications: decodeEntries(channel, read.epoch, read.entries) };
+    return { top: read.top, epoch: read.epoch, publications: decodeEntries(channel, read.epoch, read.entries, (offset, reason) => this.skipped(channel, offset, reason)) };
+  }
+
+  private skipped(channel: string, offset: number, reason: SkipReason): void {
+    this.options.onSkipped?.({ channel, offset, reason });
   }
 
   private onMessage(name: string, message: string): void {

@@ -1,7 +1,8 @@
 import type { Pool } from "pg";
 import type { ChannelPosition, Publication } from "../../core/publication.js";
 import type { HistoryAppend, HistoryLimits, HistoryStore } from "../../core/store.js";
-import { toPublication, type PublicationRow } from "../publication-row.js";
+import { toPublications, type PublicationRow } from "../publication-row.js";
+import type { SkipReason } from "../../core/stored-data.js";
 import { inTransaction } from "./transaction.js";
 
 /** Event-channel history in PostgreSQL: the same contract as the SQLite history. */
@@ -40,12 +41,12 @@ export class PostgresHistoryStore implements HistoryStore {
     });
   }
 
-  async read(channel: string, epoch: string, afterOffset: number, limit: number, minTs: number): Promise<Publication[]> {
+  async read(channel: string, epoch: string, afterOffset: number, limit: number, minTs: number, onSkipped?: (offset: number, reason: SkipReason) => void): Promise<Publication[]> {
     const { rows } = await this.pool.query<PublicationRow>(
       `SELECT channel, "offset", epoch, ts, event, data, trace_id FROM tw_publications
        WHERE channel = $1 AND epoch = $2 AND "offset" > $3 AND ts >= $4 ORDER BY "offset" LIMIT $5`,
       [channel, epoch, afterOffset, minTs, limit],
     );
-    return rows.map(toPublication);
+    return toPublications(rows, onSkipped);
   }
 }

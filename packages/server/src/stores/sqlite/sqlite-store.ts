@@ -3,7 +3,8 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import type { PublishResult } from "@tickwire/protocol";
 import type { ChannelPosition, Publication } from "../../core/publication.js";
-import { toPublication, type PublicationRow } from "../publication-row.js";
+import { toPublications, type PublicationRow } from "../publication-row.js";
+import type { SkipReason } from "../../core/stored-data.js";
 import type { HistoryAppend, HistoryLimits, HistoryStore, IdempotencyStore, Store } from "../../core/store.js";
 import { SqliteInboxStore } from "./sqlite-inbox-store.js";
 
@@ -132,8 +133,8 @@ class SqliteHistoryStore implements HistoryStore {
     if (entries.length > 0) this.appendTx(entries);
   }
 
-  async read(channel: string, epoch: string, afterOffset: number, limit: number, minTs: number): Promise<Publication[]> {
-    return this.select.all(channel, epoch, afterOffset, minTs, limit).map(toPublication);
+  async read(channel: string, epoch: string, afterOffset: number, limit: number, minTs: number, onSkipped?: (offset: number, reason: SkipReason) => void): Promise<Publication[]> {
+    return toPublications(this.select.all(channel, epoch, afterOffset, minTs, limit), onSkipped);
   }
 }
 
