@@ -32,6 +32,7 @@ export const ERRORS = Object.freeze({
   RATE_LIMITED: def("RATE_LIMITED", 4004, 429, "Too many requests; slow down.", true),
   NOT_FOUND: def("NOT_FOUND", 4005, 404, "Nothing exists at this address."),
   CONFLICT: def("CONFLICT", 4006, 409, "The request conflicts with the current state."),
+  HEADERS_TOO_LARGE: def("HEADERS_TOO_LARGE", 4007, 431, "The request line and headers are larger than the server accepts."),
   UNAUTHORIZED: def("UNAUTHORIZED", 4100, 401, "Authentication is missing, malformed, expired or badly signed."),
   FORBIDDEN: def("FORBIDDEN", 4101, 403, "You are not allowed to do this."),
   LIMIT_EXCEEDED: def("LIMIT_EXCEEDED", 4102, 429, "A configured limit was reached."),

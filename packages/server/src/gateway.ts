@@ -136,6 +136,7 @@ export class Gateway {
       jwksFile: options.jwksFile,
       audience: options.jwtAudience,
       issuer: options.jwtIssuer,
+      requireExp: options.jwtRequireExp,
     });
     // The hub writes through the transport, which exists once the HTTP server does.
     const broadcaster = { broadcast: (ids: readonly string[], event: string, payload: unknown, meta: unknown) => this.transport.broadcast(ids, event, payload, meta) };

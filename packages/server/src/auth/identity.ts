@@ -16,5 +16,6 @@ export type AuthFailureReason =
   | "expired"
   | "bad_signature"
   | "bad_claims"
+  | "no_expiry"
   | "unknown_session"
   | "session_unavailable";

@@ -14,7 +14,12 @@ export interface TokenVerifierOptions {
   readonly jwksFile?: string | undefined;
   readonly audience?: string | undefined;
   readonly issuer?: string | undefined;
+  /** Refuse tokens without `exp`. @default true */
+  readonly requireExp?: boolean | undefined;
 }
+
+/** Lifetime of a token signed without one asked for: every token Tickwire signs expires. */
+const DEFAULT_TTL_SECONDS = 3600;
 
 /** An authentication failure with its reason (for metrics). */
 export class AuthError extends TickwireError {
@@ -69,17 +74,20 @@ export class TokenVerifier {
       }
       throw new AuthError("malformed", "The token could not be read.");
     }
+    if (this.options.requireExp !== false && typeof payload.exp !== "number") throw new AuthError("no_expiry", "The token has no `exp`: client tokens must expire.");
     return identityFromClaims(payload);
   }
 
-  /** Signs a client token (HS256 only): for the CLI, the dev-mode demo token and tests. */
+  /** Signs a client token (HS256 only): for the CLI, the dev-mode demo token and tests; it expires after `ttlSeconds` (default 3600). */
   async sign(claims: { sub: string; tier?: string; roles?: string[]; ttlSeconds?: number }): Promise<string> {
     if (this.secret === undefined) throw new Error("Tokens can be signed only with TICKWIRE_JWT_SECRET (HS256).");
+    const now = Math.floor(Date.now() / 1000);
+    const ttl = claims.ttlSeconds !== undefined && claims.ttlSeconds > 0 ? claims.ttlSeconds : DEFAULT_TTL_SECONDS;
     const jwt = new SignJWT({ ...(claims.tier ? { tier: claims.tier } : {}), ...(claims.roles ? { roles: claims.roles } : {}) })
       .setProtectedHeader({ alg: "HS256", typ: "JWT" })
       .setSubject(claims.sub)
-      .setIssuedAt();
-    if (claims.ttlSeconds !== undefined && claims.ttlSeconds > 0) jwt.setExpirationTime(Math.floor(Date.now() / 1000) + claims.ttlSeconds);
+      .setIssuedAt(now)
+      .setExpirationTime(now + ttl);
     if (this.options.audience) jwt.setAudience(this.options.audience);
     if (this.options.issuer) jwt.setIssuer(this.options.issuer);
     return jwt.sign(this.secret);

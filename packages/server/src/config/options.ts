@@ -29,6 +29,8 @@ export interface GatewayOptions {
   readonly jwtAudience: string | undefined;
   /** Checked when set. @default undefined */
   readonly jwtIssuer: string | undefined;
+  /** Refuse client tokens without `exp` (they would be valid forever); off only for identity providers that cannot set it. @default true */
+  readonly jwtRequireExp: boolean;
   /** Keys accepted by the HTTP API. @default one random key in dev mode */
   readonly apiKeys: readonly string[];
   /** Where the embedded SQLite store lives. @default "./data" */
@@ -99,6 +101,8 @@ export interface GatewayOptions {
   readonly maxBodyBytes: number;
   /** Refused credentials (401) one address may send to the HTTP API per minute before it gets 429 for a minute; 0 turns the guard off. @default 30 */
   readonly maxAuthFailuresPerMinute: number;
+  /** Reverse proxies (IP addresses, CIDR ranges, or `loopback`, `linklocal`, `uniquelocal`) whose `X-Forwarded-For` names the client address; none: the socket address is the client's. @default [] */
+  readonly trustedProxies: readonly string[];
   /** Deepest nesting of objects and arrays in any input (publication and notification data, client event payloads); at most 256. @default 32 */
   readonly maxInputDepth: number;
   /** How long an idempotency key is remembered. @default 86400000 (24 h) */
@@ -129,6 +133,7 @@ export const DEFAULT_OPTIONS: GatewayOptions = Object.freeze({
   jwksFile: undefined,
   jwtAudience: undefined,
   jwtIssuer: undefined,
+  jwtRequireExp: true,
   apiKeys: [],
   dataDir: "./data",
   databaseUrl: undefined,
@@ -169,6 +174,7 @@ export const DEFAULT_OPTIONS: GatewayOptions = Object.freeze({
   maxPublicationBytes: 64 * 1024,
   maxBodyBytes: 8 * 1024 * 1024,
   maxAuthFailuresPerMinute: 30,
+  trustedProxies: [],
   maxInputDepth: 32,
   idempotencyTtlMs: 24 * 3_600_000,
   namespaces: [],

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { isIP } from "node:net";
 import { TIERS } from "@tickwire/protocol";
 import { MAX_INPUT_DEPTH_CEILING } from "../core/input-bounds.js";
 import { DEFAULT_OPTIONS, type GatewayOptions } from "./options.js";
@@ -48,6 +49,7 @@ export function optionsFromEnv(env: Env): Partial<Record<keyof GatewayOptions, u
   set("jwksFile", nonEmpty(env.TICKWIRE_JWKS_FILE));
   set("jwtAudience", nonEmpty(env.TICKWIRE_JWT_AUDIENCE));
   set("jwtIssuer", nonEmpty(env.TICKWIRE_JWT_ISSUER));
+  set("jwtRequireExp", nonEmpty(env.TICKWIRE_JWT_REQUIRE_EXP));
   set("apiKeys", list(nonEmpty(env.TICKWIRE_API_KEYS)));
   set("dataDir", nonEmpty(env.TICKWIRE_DATA_DIR));
   set("databaseUrl", nonEmpty(env.TICKWIRE_DATABASE_URL));
@@ -76,6 +78,7 @@ export function optionsFromEnv(env: Env): Partial<Record<keyof GatewayOptions, u
   set("maxEventBytes", nonEmpty(env.TICKWIRE_MAX_EVENT_BYTES));
   set("maxPublicationBytes", nonEmpty(env.TICKWIRE_MAX_PUBLICATION_BYTES));
   set("maxAuthFailuresPerMinute", nonEmpty(env.TICKWIRE_MAX_AUTH_FAILURES_PER_MINUTE));
+  set("trustedProxies", list(nonEmpty(env.TICKWIRE_TRUSTED_PROXIES)));
   set("maxInputDepth", nonEmpty(env.TICKWIRE_MAX_INPUT_DEPTH));
   set("idempotencyTtlMs", nonEmpty(env.TICKWIRE_IDEMPOTENCY_TTL_MS));
   set("shutdownTimeoutMs", nonEmpty(env.TICKWIRE_SHUTDOWN_TIMEOUT_MS));
@@ -205,6 +208,20 @@ function switchOf(raw: Record<string, unknown>, key: keyof GatewayOptions, varia
   else problems.push(`${key} must be true or false.`);
 }
 
+/** Named ranges of proxy-addr, which Fastify's trustProxy reads. */
+const NAMED_RANGES = ["loopback", "linklocal", "uniquelocal"];
+
+/** An IP address, a CIDR range (`10.0.0.0/8`, `fd00::/8`) or a named range. */
+function isProxyEntry(entry: string): boolean {
+  if (NAMED_RANGES.includes(entry)) return true;
+  const [address, bits, ...rest] = entry.split("/");
+  const family = isIP(address ?? "");
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  const n = Number(bits);
+  return /^\d{1,3}$/.test(bits) && n >= 0 && n <= (family === 4 ? 32 : 128);
+}
+
 /**
  * Merges options over the defaults, validates them and freezes the result.
  * In dev mode a missing secret or API key is generated; in production it is an error.
@@ -233,9 +250,12 @@ export function resolveOptions(input: Partial<Record<keyof GatewayOptions, unkno
   if (typeof raw.simulator === "string") switchOf(raw, "simulator", "TICKWIRE_SIMULATOR", problems);
   else if (input.simulator === undefined) raw.simulator = dev && input.jwtSecret === undefined;
   switchOf(raw, "legacyEvents", "TICKWIRE_LEGACY_EVENTS", problems);
+  switchOf(raw, "jwtRequireExp", "TICKWIRE_JWT_REQUIRE_EXP", problems);
   if (typeof raw.maxInputDepth === "number" && (raw.maxInputDepth < 1 || raw.maxInputDepth > MAX_INPUT_DEPTH_CEILING)) {
     problems.push(`maxInputDepth must be from 1 to ${MAX_INPUT_DEPTH_CEILING}.`);
   }
+  if (!Array.isArray(raw.trustedProxies) || raw.trustedProxies.some((p) => typeof p !== "string")) problems.push("trustedProxies must be a list of addresses.");
+  else for (const entry of raw.trustedProxies as string[]) if (!isProxyEntry(entry)) problems.push(`trustedProxies entry "${entry}" is not an IP address, a CIDR range or one of loopback, linklocal, uniquelocal.`);
   if (typeof raw.rateLimit === "string") raw.rateLimit = parseRateLimit(raw.rateLimit, problems);
   if (typeof raw.userRateLimit === "string") raw.userRateLimit = parseRateLimit(raw.userRateLimit, problems, "TICKWIRE_USER_RATE_LIMIT", {});
   if (raw.userRateLimit !== undefined) checkUserRateLimit(raw.userRateLimit, problems);

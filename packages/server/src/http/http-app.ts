@@ -1,28 +1,44 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from "fastify";
+import { MAX_CHANNEL_LENGTH, TickwireError } from "@tickwire/protocol";
 import cors from "@fastify/cors";
 import fastifyStatic from "@fastify/static";
 import type { Logger } from "../observability/logger.js";
 import { installAuthFailureGuard } from "./auth-failure-guard.js";
-import { errorBody, installErrorMapper } from "./error-mapper.js";
+import { answerClientError, errorBody, installErrorMapper, sendFrameworkError } from "./error-mapper.js";
 import type { HttpContext } from "./context.js";
 import { registerChannelRoutes } from "./routes/channel-routes.js";
 import { registerOpsRoutes } from "./routes/ops-routes.js";
 import { registerPublishRoutes } from "./routes/publish-routes.js";
 import { registerUserRoutes } from "./routes/user-routes.js";
 
+/** Longest raw path parameter: a channel of MAX_CHANNEL_LENGTH characters, each percent-encoded. */
+export const MAX_PARAM_LENGTH = 3 * MAX_CHANNEL_LENGTH;
+
 /** Builds the Fastify app: the publisher API, ops endpoints and the dashboard's static files. */
 export async function createHttpApp(ctx: HttpContext, logger: Logger): Promise<FastifyInstance> {
+  const { trustedProxies } = ctx.options;
   const app: FastifyInstance = Fastify({
     loggerInstance: logger.child({ component: "http" }) as unknown as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: ctx.options.maxBodyBytes,
     forceCloseConnections: true,
     return503OnClosing: true,
+    // X-Forwarded-For is read only from these (request.ip is then the client's address).
+    trustProxy: trustedProxies.length > 0 ? [...trustedProxies] : false,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: (err: FastifyError, request, reply) => sendFrameworkError(err, request, reply, MAX_PARAM_LENGTH),
+    clientErrorHandler: answerClientError,
   });
   installErrorMapper(app);
   installAuthFailureGuard(app, ctx.options);
+  // @fastify/cors answers an incomplete preflight in plain text; answer it in the one shape first.
+  app.addHook("onRequest", async (request) => {
+    if (request.method !== "OPTIONS") return;
+    if (request.headers.origin === undefined) throw new TickwireError("BAD_REQUEST", "A CORS preflight request needs an Origin header.");
+    if (request.headers["access-control-request-method"] === undefined) throw new TickwireError("BAD_REQUEST", "A CORS preflight request needs an Access-Control-Request-Method header.");
+  });
   const anyOrigin = ctx.options.corsOrigins.includes("*");
   await app.register(cors, { origin: anyOrigin ? true : [...ctx.options.corsOrigins] });
 
@@ -44,7 +60,7 @@ export async function createHttpApp(ctx: HttpContext, logger: Logger): Promise<F
     const wantsPage = request.method === "GET" && !request.url.startsWith("/api/") && (request.headers.accept ?? "").includes("text/html");
     // Client-side routes of the dashboard (/ops) load its index.html.
     if (wantsPage && hasDashboard) return reply.sendFile("index.html");
-    return reply.status(404).send(errorBody("NOT_FOUND", `Nothing at ${request.method} ${request.url.split("?")[0]}.`));
+    return reply.status(404).send(errorBody("NOT_FOUND", `Nothing at ${request.method} ${request.url.split("?")[0]!.slice(0, 200)}.`));
   });
   return app;
 }

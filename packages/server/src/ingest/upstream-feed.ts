@@ -23,7 +23,7 @@ export interface UpstreamFeedOptions {
   readonly breakerErrorPercent?: number;
   /** …and at least this many attempts were made. @default 3 */
   readonly breakerVolume?: number;
-  /** How long the breaker stays open before one trial attempt. @default reconnectMaxMs */
+  /** How long the breaker stays open before it lets a connection attempt through by itself; reconnect attempts never wait for it (see the class). @default reconnectMaxMs */
   readonly breakerResetMs?: number;
   /** Jitter source; tests inject a fixed one. @default Math.random */
   readonly random?: () => number;
@@ -34,8 +34,10 @@ export interface UpstreamFeedOptions {
 /**
  * Consumes publications from an upstream WebSocket feed and publishes them
  * through the gateway's publisher. Reconnects with exponential backoff and
- * jitter; connection attempts go through a circuit breaker, so a feed that
- * keeps failing is left alone for `breakerResetMs` before a trial attempt.
+ * jitter. Connection attempts go through a circuit breaker, which opens when
+ * they keep failing and makes the feed unready; while it is open, every
+ * backoff step still makes one trial attempt, which closes it on success, so
+ * a recovered upstream is never kept away longer than the current step.
  * Bad messages are logged, counted and skipped. A push feed has no
  * acknowledgements: what it sends while disconnected is its own to replay.
  */
@@ -100,7 +102,7 @@ export class UpstreamFeed implements GatewayComponent {
     while (!this.stopped) {
       this.state = "connecting";
       try {
-        const socket = await this.breaker.fire();
+        const socket = this.breaker.opened ? await this.trial() : await this.breaker.fire();
         this.attempt = 0;
         await this.serve(socket);
         if (!this.stopped) this.logger.warn({ url: this.options.url }, "feed connection closed; reconnecting");
@@ -113,6 +115,13 @@ export class UpstreamFeed implements GatewayComponent {
       const delay = backoffDelayMs(this.attempt++, { minMs: this.options.reconnectMinMs ?? 500, maxMs: this.options.reconnectMaxMs ?? 30_000 }, this.options.random);
       await this.sleep(delay);
     }
+  }
+
+  /** An attempt past the open breaker at the end of a backoff step; a success closes it. */
+  private async trial(): Promise<WebSocket> {
+    const socket = await this.open();
+    this.breaker.close();
+    return socket;
   }
 
   /** One connection attempt: resolves once the socket is open. */
