@@ -36,7 +36,9 @@ import { GatewayMetrics } from "./observability/metrics.js";
 import { buildStats } from "./observability/stats.js";
 import { createStore } from "./stores/create-store.js";
 import { SocketTransport } from "./transport/socket-transport.js";
+import type { HttpDrain } from "./http/http-drain.js";
 import type { SkipListener } from "./core/stored-data.js";
+import { untilDeadline } from "./core/deadline.js";
 import { streamPolicyFactory } from "./streams/stream-policy-factory.js";
 
 /** Version reported in stats. */
@@ -94,6 +96,7 @@ export class Gateway {
   readonly startedAt = Date.now();
   http!: FastifyInstance;
   transport!: SocketTransport;
+  private httpDrain!: HttpDrain;
   private inbox: InboxHandler | undefined;
   private sessionResolver: SessionResolver | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
@@ -189,7 +192,7 @@ export class Gateway {
       const resolver = this.sessionResolver;
       this.readiness.set("sessions", () => ({ ok: resolver.state!().breaker !== "open", details: resolver.state!() }));
     }
-    this.http = await createHttpApp(
+    ({ app: this.http, drain: this.httpDrain } = await createHttpApp(
       {
         options,
         devMode: this.devMode,
@@ -204,7 +207,7 @@ export class Gateway {
         stats: async () => this.stats(),
       },
       this.logger,
-    );
+    ));
     this.limits = await createLimits(options, { nodeId: this.nodeId, registry: this.metrics.registry, logger: this.logger.child({ component: "limits" }), connectionLimiter: this.connectionLimiterOverride });
     this.transport = new SocketTransport(this.http.server, {
       options,
@@ -284,22 +287,50 @@ export class Gateway {
   }
 
   /**
-   * Graceful shutdown: stop components, tell clients (`server:shutdown`), close
-   * connections and the HTTP server, settle the engine, flush the store.
+   * Graceful shutdown (docs/troubleshooting.md, "Shutdown"): stop accepting,
+   * finish what is in flight, tell clients (`server:shutdown`), close their
+   * connections, flush the engine and the store. Resolves within
+   * `shutdownTimeoutMs`: every wait ends by a shared deadline.
    */
   close(): Promise<void> {
     this.closing ??= this.doClose();
     return this.closing;
   }
 
+  /** The shutdown sequence, in one place and in order. */
   private async doClose(): Promise<void> {
+    // What is left after the deadline (closing the engine and the store) is quick.
+    const deadline = Date.now() + Math.floor(this.options.shutdownTimeoutMs * 0.8);
+    const warn = (step: string) => (err: unknown) => this.logger.warn({ err, step }, "shutdown step failed");
+
+    // 1. Stop accepting: new HTTP requests get 503 SHUTDOWN with Connection: close; no new connection, client event
+    //    or publication (from any publisher: they are answered SHUTDOWN, retryable).
+    this.httpDrain.close();
+    this.transport.stopAccepting();
+    this.publisher.stopAccepting();
     if (this.pruneTimer) clearInterval(this.pruneTimer);
+
+    // 2. Stop the components, publishers first (the reverse of their start).
     for (const component of [...this.components].reverse()) {
-      await component.stop().catch((err: unknown) => this.logger.warn({ err, component: component.name }, "component stop failed"));
+      await untilDeadline(component.stop(), deadline).catch((err: unknown) => this.logger.warn({ err, component: component.name }, "component stop failed"));
     }
-    await this.transport.shutdown(this.options.reconnectAfterMs).catch(() => undefined);
-    await this.http.close().catch(() => undefined);
+
+    // 3. Finish what is in flight: HTTP requests are answered (then their connections close), client events answered,
+    //    and what the engine accepted is delivered to local subscribers.
+    await this.httpDrain.drain(deadline).catch(warn("http drain"));
+    await this.transport.settled(deadline);
+    await this.engine.settle?.(deadline).catch(warn("engine settle"));
+    // Delivery ends here: held and conflated state values are dropped (a reconnecting client gets the latest anyway).
     this.hub.close();
+
+    // 4. Tell the clients, let it reach them, close their connections.
+    await this.transport.shutdown(this.options.reconnectAfterMs, deadline).catch(warn("clients"));
+
+    // 5. Close the HTTP server (what is still open at the deadline is cut), Socket.IO, delivery, then flush.
+    const closed = this.http.close();
+    if (!(await untilDeadline(closed.then(() => true), deadline).catch(() => true))) this.http.server.closeAllConnections();
+    await closed.catch(warn("http close"));
+    await this.transport.close();
     await this.engine.close();
     await this.limits?.close();
     await this.sessionResolver?.close();

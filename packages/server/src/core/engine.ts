@@ -54,6 +54,12 @@ export interface Engine {
   latest(channel: string, namespace: NamespaceDefinition): Promise<Publication | undefined>;
   /** Whether the engine can serve now, with details for `/readyz` and stats (engines without a backend omit it). */
   health?(): { ok: boolean; details: Record<string, unknown> };
+  /**
+   * Resolves once publications this node made were handed to its own listener,
+   * or at `deadline` (ms since the epoch); engines that deliver before `publish`
+   * resolves omit it. Called in the graceful shutdown before clients are told to go.
+   */
+  settle?(deadline: number): Promise<void>;
   /** Stops the engine; pending publishes settle first. */
   close(): Promise<void>;
 }

@@ -82,6 +82,13 @@ export class Publisher {
     this.now = options.now ?? Date.now;
   }
 
+  private closing = false;
+
+  /** Shutdown: every later publish is refused with SHUTDOWN (retryable; nothing is stored). */
+  stopAccepting(): void {
+    this.closing = true;
+  }
+
   /** Adds a rule every later publication passes through (components call it in `register`). */
   use(rule: PublishRule): void {
     this.rules.push(rule);
@@ -89,10 +96,11 @@ export class Publisher {
 
   /**
    * Publishes one item. A repeated idempotency key within its window returns the first result and publishes nothing.
-   * @throws TickwireError BAD_REQUEST, UNKNOWN_CHANNEL, PAYLOAD_TOO_LARGE, UNAVAILABLE
+   * @throws TickwireError BAD_REQUEST, UNKNOWN_CHANNEL, PAYLOAD_TOO_LARGE, UNAVAILABLE, SHUTDOWN
    * @example await publisher.publish({ channel: "quotes:AAPL", data: { symbol: "AAPL", price: 190.1 } })
    */
   async publish(request: PublishRequest): Promise<PublishResult> {
+    if (this.closing) throw new TickwireError("SHUTDOWN");
     const key = request.idempotencyKey;
     if (key === undefined) return this.publishOnce(request);
     if (!isSafeString(key, MAX_IDEMPOTENCY_KEY_LENGTH)) {

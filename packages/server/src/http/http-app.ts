@@ -7,6 +7,7 @@ import fastifyStatic from "@fastify/static";
 import type { Logger } from "../observability/logger.js";
 import { installAuthFailureGuard } from "./auth-failure-guard.js";
 import { answerClientError, errorBody, installErrorMapper, sendFrameworkError } from "./error-mapper.js";
+import { HttpDrain } from "./http-drain.js";
 import type { HttpContext } from "./context.js";
 import { registerChannelRoutes } from "./routes/channel-routes.js";
 import { registerOpsRoutes } from "./routes/ops-routes.js";
@@ -17,20 +18,22 @@ import { registerUserRoutes } from "./routes/user-routes.js";
 export const MAX_PARAM_LENGTH = 3 * MAX_CHANNEL_LENGTH;
 
 /** Builds the Fastify app: the publisher API, ops endpoints and the dashboard's static files. */
-export async function createHttpApp(ctx: HttpContext, logger: Logger): Promise<FastifyInstance> {
+export async function createHttpApp(ctx: HttpContext, logger: Logger): Promise<{ app: FastifyInstance; drain: HttpDrain }> {
   const { trustedProxies } = ctx.options;
   const app: FastifyInstance = Fastify({
     loggerInstance: logger.child({ component: "http" }) as unknown as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: ctx.options.maxBodyBytes,
-    forceCloseConnections: true,
-    return503OnClosing: true,
+    // The shutdown is HttpDrain's: in-flight requests are answered, never reset; new ones get 503 in the one shape.
+    forceCloseConnections: false,
+    return503OnClosing: false,
     // X-Forwarded-For is read only from these (request.ip is then the client's address).
     trustProxy: trustedProxies.length > 0 ? [...trustedProxies] : false,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: (err: FastifyError, request, reply) => sendFrameworkError(err, request, reply, MAX_PARAM_LENGTH),
     clientErrorHandler: answerClientError,
   });
+  const drain = new HttpDrain(app);
   installErrorMapper(app);
   installAuthFailureGuard(app, ctx.options);
   // @fastify/cors answers an incomplete preflight in plain text; answer it in the one shape first.
@@ -62,5 +65,5 @@ export async function createHttpApp(ctx: HttpContext, logger: Logger): Promise<F
     if (wantsPage && hasDashboard) return reply.sendFile("index.html");
     return reply.status(404).send(errorBody("NOT_FOUND", `Nothing at ${request.method} ${request.url.split("?")[0]!.slice(0, 200)}.`));
   });
-  return app;
+  return { app, drain };
 }

@@ -8,6 +8,7 @@ import type { Identity } from "../auth/identity.js";
 import type { GatewayOptions } from "../config/options.js";
 import type { Broadcaster, Connection } from "../core/connection.js";
 import type { EventRouter } from "../core/event-router.js";
+import { untilDeadline } from "../core/deadline.js";
 import { inspectInput } from "../core/input-bounds.js";
 import { Session } from "../core/session.js";
 import type { SessionRegistry } from "../core/session-registry.js";
@@ -82,6 +83,10 @@ function refusal(code: ErrorCode, message: string): Error & { data: { code: Erro
 export class SocketTransport implements Broadcaster {
   readonly io: Server;
   private readonly limiters: Record<Tier, BurstyRateLimiter>;
+  /** Set once shutdown began: no new connection, no new event. */
+  private closing = false;
+  /** Client events being admitted or handled, settled before clients are told to go. */
+  private readonly inflight = new Set<Promise<void>>();
 
   constructor(httpServer: HttpServer, private readonly deps: SocketTransportDeps) {
     const { options } = deps;
@@ -116,18 +121,41 @@ export class SocketTransport implements Broadcaster {
     else if (connectionIds.length > 1) this.io.to(connectionIds as string[]).emit(event, payload, meta);
   }
 
-  /** Sends `server:shutdown` to everyone and closes every connection. */
-  async shutdown(reconnectAfterMs: number): Promise<void> {
+  /** Shutdown, first step: new connections are refused with SHUTDOWN, new events answered SHUTDOWN. */
+  stopAccepting(): void {
+    this.closing = true;
+  }
+
+  /** Resolves once every client event in flight was answered, or at `deadline` (ms since the epoch). */
+  settled(deadline: number): Promise<void> {
+    return untilDeadline(Promise.allSettled([...this.inflight]), deadline).then(() => undefined);
+  }
+
+  /**
+   * Tells every client `server:shutdown`, waits until each connection handed it
+   * to the network (a polling client fetched it), then closes every connection
+   * and waits for them to be gone; each wait ends at `deadline` at the latest.
+   */
+  async shutdown(reconnectAfterMs: number, deadline: number): Promise<void> {
+    this.closing = true;
     this.io.emit("server:shutdown", { reconnectAfterMs });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    const conns = [...this.io.of("/").sockets.values()].map((socket) => socket.conn);
+    await untilDeadline(Promise.all(conns.map((conn) => drained(conn))), deadline);
+    const closed = Promise.all(conns.map((conn) => (conn.readyState === "closed" ? undefined : new Promise((ok) => conn.once("close", ok)))));
     this.io.disconnectSockets(true);
-    await new Promise<void>((resolve) => {
+    await untilDeadline(closed, deadline);
+  }
+
+  /** Closes Socket.IO for good (after the HTTP server closed: it does not wait for it). */
+  close(): Promise<void> {
+    return new Promise<void>((resolve) => {
       this.io.close(() => resolve());
     });
   }
 
   private async authenticate(socket: Socket): Promise<void> {
     const { authenticator, connectionLimiter, metrics, logger, options } = this.deps;
+    if (this.closing) throw refusal("SHUTDOWN", "The server is shutting down; connect again shortly.");
     let identity: Identity;
     try {
       identity = await authenticator.authenticate(socket.handshake.auth);
@@ -168,10 +196,12 @@ export class SocketTransport implements Broadcaster {
       const [event] = packet;
       const args = packet.slice(1);
       const ack = typeof args[args.length - 1] === "function" ? (args[args.length - 1] as (r: unknown) => void) : undefined;
-      this.admit(session, event, args)
+      const work = this.admit(session, event, args)
         .then(() => router.handle(session, String(event), args))
         .catch((err: unknown) => router.reject(session, String(event), err, ack))
         .catch((err: unknown) => logger.error({ err, event: String(event), userId: session.userId }, "a client event could not be answered"));
+      this.inflight.add(work);
+      void work.finally(() => this.inflight.delete(work));
     });
     socket.on("disconnect", (reason) => {
       session.close();
@@ -189,6 +219,7 @@ export class SocketTransport implements Broadcaster {
 
   /** Rate limit, event name and size checks that run before any handler. */
   private async admit(session: Session, event: unknown, args: unknown[]): Promise<void> {
+    if (this.closing) throw new TickwireError("SHUTDOWN");
     try {
       await this.limiters[session.tier].consume(session.id);
     } catch (err) {
@@ -216,4 +247,19 @@ export class SocketTransport implements Broadcaster {
       budget -= result;
     }
   }
+}
+
+/** Resolves once the connection's write buffer was handed to the network (or the connection closed). */
+function drained(conn: Socket["conn"]): Promise<void> {
+  const buffered = (conn as unknown as { writeBuffer?: unknown[] }).writeBuffer?.length ?? 0;
+  if (buffered === 0 || conn.readyState === "closed") return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      conn.off("drain", done);
+      conn.off("close", done);
+      resolve();
+    };
+    conn.on("drain", done);
+    conn.on("close", done);
+  });
 }

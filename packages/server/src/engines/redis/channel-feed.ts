@@ -36,6 +36,8 @@ export class ChannelFeed {
   private busy = false;
   private closed = false;
   private readonly queue: Task[] = [];
+  /** Waiting for the cursor to pass a position (shutdown: what this node published is delivered first). */
+  private waiters: Array<{ epoch: string; offset: number; resolve: () => void }> = [];
 
   constructor(
     readonly channel: string,
@@ -71,6 +73,27 @@ export class ChannelFeed {
   close(): void {
     this.closed = true;
     this.queue.length = 0;
+    this.notify();
+  }
+
+  /** Resolves once the feed delivered `offset` of `epoch` (or moved to another epoch, or closed). */
+  reached(epoch: string, offset: number): Promise<void> {
+    if (this.passed(epoch, offset)) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ epoch, offset, resolve }));
+  }
+
+  private passed(epoch: string, offset: number): boolean {
+    return this.closed || (this.ready && (this.epoch !== epoch || this.cursor >= offset));
+  }
+
+  private notify(): void {
+    if (this.waiters.length === 0) return;
+    const waiting = this.waiters;
+    this.waiters = [];
+    for (const w of waiting) {
+      if (this.passed(w.epoch, w.offset)) w.resolve();
+      else this.waiters.push(w);
+    }
   }
 
   /** Delivers in-order messages synchronously; anything that needs the stream runs asynchronously, holding the queue. */
@@ -164,5 +187,6 @@ export class ChannelFeed {
   private accept(publication: Publication): void {
     this.cursor = publication.offset;
     this.deliver(publication);
+    this.notify();
   }
 }

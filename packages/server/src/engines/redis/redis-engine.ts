@@ -4,6 +4,7 @@ import { pino } from "pino";
 import type { NamespaceDefinition } from "@tickwire/protocol";
 import type { Engine, HistoryRead, PublicationListener } from "../../core/engine.js";
 import type { ChannelPosition, Publication, PublishInput } from "../../core/publication.js";
+import { untilDeadline } from "../../core/deadline.js";
 import type { SkipListener, SkipReason } from "../../core/stored-data.js";
 import type { Logger } from "../../observability/logger.js";
 import { newEpoch } from "../memory-engine.js";
@@ -72,6 +73,8 @@ export class RedisEngine implements Engine {
   /** Subscribe and unsubscribe of one channel run one after the other. */
   private readonly ops = new Map<string, Promise<void>>();
   private readonly inflight = new Set<Promise<unknown>>();
+  /** The newest position this node published on each channel it also delivers (for `settle`). */
+  private readonly published = new Map<string, { epoch: string; offset: number }>();
   private listener: PublicationListener = () => {};
   private closed = false;
 
@@ -122,7 +125,10 @@ export class RedisEngine implements Engine {
     const args = { epoch: newEpoch(), body: encodeBody(input), maxLen, streamTtlMs };
     const run = this.scripts
       .publish(channelKeys(this.prefix, channel), args)
-      .then(({ offset, epoch }): Publication => ({ channel, offset, epoch, ts: input.ts, event: input.event, data: input.data, traceId: input.traceId }));
+      .then(({ offset, epoch }): Publication => {
+        if (this.feeds.has(channelKeys(this.prefix, channel).pubsub)) this.published.set(channel, { epoch, offset });
+        return { channel, offset, epoch, ts: input.ts, event: input.event, data: input.data, traceId: input.traceId };
+      });
     this.inflight.add(run);
     const forget = () => this.inflight.delete(run);
     run.then(forget, forget);
@@ -202,6 +208,22 @@ export class RedisEngine implements Engine {
     return { ok: command === "ready" && subscriber === "ready", details: { name: this.name, command, subscriber, channels: this.feeds.size + this.relayFeeds.size, ...this.counters, relays: { ...this.relays } } };
   }
 
+  /**
+   * Resolves once what this node published has come back on its subscriber
+   * connection and was handed to the listener (shutdown: in-flight publications
+   * reach local subscribers before they are told to go), or at `deadline`.
+   */
+  async settle(deadline: number): Promise<void> {
+    await Promise.allSettled([...this.inflight]);
+    const waits: Promise<void>[] = [];
+    for (const [channel, position] of this.published) {
+      const feed = this.feeds.get(channelKeys(this.prefix, channel).pubsub);
+      if (feed) waits.push(feed.reached(position.epoch, position.offset));
+    }
+    this.published.clear();
+    await untilDeadline(Promise.all(waits), deadline);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -253,6 +275,7 @@ export class RedisEngine implements Engine {
     const feed = this.feeds.get(pubsub) ?? this.relayFeeds.get(pubsub);
     if (!feed) return;
     feed.close();
+    this.published.delete(channel);
     this.feeds.delete(pubsub);
     this.relayFeeds.delete(pubsub);
     // While Redis is away this fails; the reconnect re-subscribes only the channels still wanted.
