@@ -8,6 +8,7 @@ export default defineConfig({
     // Tests run against the TypeScript sources, so `npm test` needs no build first.
     alias: [
       { find: /^@tickwire\/protocol$/, replacement: src("./packages/protocol/src/index.ts") },
+      { find: /^@tickwire\/protocol\/core$/, replacement: src("./packages/protocol/src/core.ts") },
       { find: /^@tickwire\/server$/, replacement: src("./packages/server/src/index.ts") },
     ],
   },

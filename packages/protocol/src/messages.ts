@@ -3,9 +3,6 @@ import type { WireError } from "./errors.js";
 import type { Tier } from "./tiers.js";
 import type { AiDecision, Notification, PerformanceMetrics, Portfolio, Quote, Signal, Trade } from "./payloads.js";
 
-/** Protocol version advertised in `connected.api_version`. */
-export const API_VERSION = "1";
-
 const ChannelName = Type.String({ minLength: 1, maxLength: 160 });
 
 /** `{ offset, epoch }`: a position in a channel's history. */
