@@ -13,7 +13,12 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ["test/**/*.test.ts", "packages/*/test/**/*.test.ts", "packages/*/test/**/*.test.tsx", "apps/*/test/**/*.test.ts", "docs/**/*.test.ts"],
+    projects: [
+      { extends: true, test: { name: "suite", include: ["packages/*/test/**/*.test.ts", "packages/*/test/**/*.test.tsx", "apps/*/test/**/*.test.ts", "docs/**/*.test.ts"] } },
+      // Packing, installing and compiling take both cores for a while: run after the rest, so
+      // that the timing of the multi-node tests is not squeezed by them.
+      { extends: true, test: { name: "packaging", include: ["test/**/*.test.ts"], sequence: { groupOrder: 1 } } },
+    ],
     reporters: ["default", "./scripts/summary-reporter.ts"],
     testTimeout: 20_000,
     hookTimeout: 20_000,
