@@ -7,3 +7,4 @@ export * from "./version.js";
 export * from "./notification-types.js";
 export * from "./payloads.js";
 export * from "./messages.js";
+export * from "./event-schemas.js";
