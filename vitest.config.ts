@@ -8,11 +8,17 @@ export default defineConfig({
     // Tests run against the TypeScript sources, so `npm test` needs no build first.
     alias: [
       { find: /^@tickwire\/protocol$/, replacement: src("./packages/protocol/src/index.ts") },
+      { find: /^@tickwire\/protocol\/core$/, replacement: src("./packages/protocol/src/core.ts") },
       { find: /^@tickwire\/server$/, replacement: src("./packages/server/src/index.ts") },
     ],
   },
   test: {
-    include: ["packages/*/test/**/*.test.ts", "packages/*/test/**/*.test.tsx", "apps/*/test/**/*.test.ts", "docs/**/*.test.ts"],
+    projects: [
+      { extends: true, test: { name: "suite", include: ["packages/*/test/**/*.test.ts", "packages/*/test/**/*.test.tsx", "apps/*/test/**/*.test.ts", "docs/**/*.test.ts"] } },
+      // Packing, installing and compiling take both cores for a while: run after the rest, so
+      // that the timing of the multi-node tests is not squeezed by them.
+      { extends: true, test: { name: "packaging", include: ["test/**/*.test.ts"], sequence: { groupOrder: 1 } } },
+    ],
     reporters: ["default", "./scripts/summary-reporter.ts"],
     testTimeout: 20_000,
     hookTimeout: 20_000,

@@ -1,4 +1,4 @@
-import type { PublicationMeta, StreamPosition, SubscribedChannel, TickwireError } from "@tickwire/protocol";
+import type { PublicationMeta, StreamPosition, SubscribedChannel, TickwireError } from "@tickwire/protocol/core";
 import type { ChannelHandler, DeliveryMeta, SubscribeOptions } from "./types.js";
 
 /** One local subscription (one `client.subscribe` call). */

@@ -1,4 +1,4 @@
-import { DEFAULT_NAMESPACES, buildCatalogue, isChannelError, parseChannel } from "@tickwire/protocol";
+import { DEFAULT_NAMESPACES, buildCatalogue, isChannelError, parseChannel } from "@tickwire/protocol/core";
 
 const CATALOGUE = buildCatalogue(DEFAULT_NAMESPACES);
 

@@ -1,5 +1,5 @@
-import { TickwireError, isErrorCode } from "@tickwire/protocol";
-import type { FailedChannel, PublicationMeta, SubscribeItem, SubscribedChannel } from "@tickwire/protocol";
+import { TickwireError, isErrorCode } from "@tickwire/protocol/core";
+import type { FailedChannel, PublicationMeta, SubscribeItem, SubscribedChannel } from "@tickwire/protocol/core";
 import { canonicalChannel, isStateChannel } from "./channel-names.js";
 import { effectiveFields, isDuplicate, type ChannelEntry, type LocalSubscriber } from "./channel-entry.js";
 import type { ChannelHandler, DeliveryMeta, RecoveredInfo, ResyncInfo, SubscribeOptions } from "./types.js";

@@ -17,4 +17,4 @@ export type {
   SubscribeOptions,
   Subscription,
 } from "./types.js";
-export { TickwireError, ERRORS, type PayloadOf, type ErrorCode } from "@tickwire/protocol";
+export { TickwireError, ERRORS, type PayloadOf, type ErrorCode } from "@tickwire/protocol/core";

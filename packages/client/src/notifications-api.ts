@@ -3,7 +3,7 @@ import type {
   NotificationsAckRequest,
   NotificationsListReply,
   NotificationsListRequest,
-} from "@tickwire/protocol";
+} from "@tickwire/protocol/core";
 
 /** `client.notifications`: the durable inbox of the connected user. */
 export interface NotificationsApi {

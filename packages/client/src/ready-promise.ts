@@ -1,4 +1,4 @@
-import type { SubscribedChannel } from "@tickwire/protocol";
+import type { SubscribedChannel } from "@tickwire/protocol/core";
 import type { LocalSubscriber } from "./channel-entry.js";
 
 /**

@@ -1,5 +1,5 @@
-import { TickwireError, isErrorCode } from "@tickwire/protocol";
-import type { ClientToServerEvents, ErrorReply, ServerToClientEvents } from "@tickwire/protocol";
+import { TickwireError, isErrorCode } from "@tickwire/protocol/core";
+import type { ClientToServerEvents, ErrorReply, ServerToClientEvents } from "@tickwire/protocol/core";
 import type { Socket } from "socket.io-client";
 
 /** A Socket.IO socket typed with the Tickwire event maps. */

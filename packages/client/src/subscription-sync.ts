@@ -1,5 +1,5 @@
-import { isErrorCode, type TickwireError } from "@tickwire/protocol";
-import type { SubscribeItem, SubscribeReply, UnsubscribeReply } from "@tickwire/protocol";
+import { isErrorCode, type TickwireError } from "@tickwire/protocol/core";
+import type { SubscribeItem, SubscribeReply, UnsubscribeReply } from "@tickwire/protocol/core";
 import type { ChannelEntry, LocalSubscriber } from "./channel-entry.js";
 import type { ChannelRegistry } from "./channel-registry.js";
 import { toTickwireError } from "./to-tickwire-error.js";

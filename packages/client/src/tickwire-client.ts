@@ -1,6 +1,6 @@
 import { io } from "socket.io-client";
-import { TickwireError, isErrorCode } from "@tickwire/protocol";
-import type { ConnectedPayload } from "@tickwire/protocol";
+import { TickwireError, isErrorCode } from "@tickwire/protocol/core";
+import type { ConnectedPayload } from "@tickwire/protocol/core";
 import { shutdownDelayMs } from "./backoff.js";
 import { ChannelRegistry } from "./channel-registry.js";
 import { isPublicationMeta } from "./channel-entry.js";

@@ -1,4 +1,4 @@
-import { TickwireError, type ErrorCode } from "@tickwire/protocol";
+import { TickwireError, type ErrorCode } from "@tickwire/protocol/core";
 
 /** Wraps anything thrown into a TickwireError (kept as is when it already is one), with the cause attached. */
 export function toTickwireError(err: unknown, fallback: ErrorCode = "INTERNAL"): TickwireError {

@@ -1,4 +1,4 @@
-import { TickwireError } from "@tickwire/protocol";
+import { TickwireError } from "@tickwire/protocol/core";
 import { decodeTokenClaims, type TokenClaims } from "./jwt-claims.js";
 
 /** Returns a fresh token; may be async (fetch from your backend). */

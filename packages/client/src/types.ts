@@ -5,7 +5,7 @@ import type {
   ShutdownPayload,
   SubscribedChannel,
   TickwireError,
-} from "@tickwire/protocol";
+} from "@tickwire/protocol/core";
 
 /**
  * Connection state of a client:

@@ -41,9 +41,15 @@ describe("React hooks", () => {
       if (!check()) throw new Error(`Timed out waiting for ${what}`);
     }, { timeout: 5000 });
 
-  /** Waits until the channel has a server subscription, so a publish reaches it. */
-  const subscribed = (gw: FakeGateway, channel: string) =>
-    waitFor(`subscription to ${channel}`, () => [...gw.io.of("/").sockets.values()].some((s) => (s.data.channels as Map<string, unknown>).has(channel)));
+  /**
+   * Waits until the channel has a server subscription, so a publish reaches it. With
+   * `client`, also until the client has taken the subscribe reply (a ping answered after
+   * it): publications that arrive in the same read as the reply count as catch-up, not live.
+   */
+  const subscribed = async (gw: FakeGateway, channel: string, client?: TickwireClient) => {
+    await waitFor(`subscription to ${channel}`, () => [...gw.io.of("/").sockets.values()].some((s) => (s.data.channels as Map<string, unknown>).has(channel)));
+    if (client) await act(() => client.ping());
+  };
 
   it("useConnectionState follows a client the provider creates from url and token, and closes it on unmount", async () => {
     const gw = await h.gateway();
@@ -75,10 +81,10 @@ describe("React hooks", () => {
   });
 
   it("useChannel gives the latest payload with its meta, and the last items newest first", async () => {
-    const { gw, wrapper } = await setup();
+    const { gw, client, wrapper } = await setup();
     const { result } = renderHook(() => useChannel("trades", { limit: 2 }), { wrapper });
     expect(result.current).toEqual({ data: null, meta: null, items: [] });
-    await subscribed(gw, "trades:alice");
+    await subscribed(gw, "trades:alice", client);
     const published = [1, 2, 3].map((n) => gw.publish("trades:alice", trade(n)));
     await until("three trades", () => result.current.data?.tradeId === "t3");
     expect(result.current).toEqual({
@@ -158,7 +164,7 @@ describe("React hooks", () => {
     const old = gw.notify("alice", { type: "info", title: null, message: "Old", data: null, actionUrl: null });
     const { result } = renderHook(() => useNotifications(), { wrapper });
     await until("loaded", () => result.current.items.length === 1);
-    await subscribed(gw, "notifications:alice");
+    await subscribed(gw, "notifications:alice", client);
     const fresh = gw.notify("alice", { type: "warning", title: "Margin", message: "Low margin", data: null, actionUrl: null });
     await until("live", () => result.current.items.length === 2);
     // The same notification delivered again (at least once) is not listed twice.

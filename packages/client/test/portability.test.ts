@@ -11,12 +11,12 @@ function sourceFiles(dir: string): string[] {
 }
 
 describe("portability", () => {
-  it("imports only socket.io-client, react, the protocol package and its own files (no Node-only modules)", () => {
+  it("imports only socket.io-client, react, the protocol's schema-free entry and its own files (no Node-only modules, no TypeBox)", () => {
     const imported = new Set<string>();
     for (const file of sourceFiles(SRC)) {
       for (const m of readFileSync(file, "utf8").matchAll(/from\s+"([^"]+)"/g)) if (!m[1]!.startsWith(".")) imported.add(m[1]!);
     }
-    expect([...imported].sort()).toEqual(["@tickwire/protocol", "react", "socket.io-client"]);
+    expect([...imported].sort()).toEqual(["@tickwire/protocol/core", "react", "socket.io-client"]);
   });
 
   it("has no console calls in library code", () => {

@@ -1,6 +1,5 @@
-export * from "./errors.js";
-export * from "./tiers.js";
-export * from "./namespaces.js";
-export * from "./channels.js";
+// Everything of the protocol: the schema-free part (./core.ts) and the TypeBox schemas.
+export * from "./core.js";
 export * from "./payloads.js";
 export * from "./messages.js";
+export * from "./event-schemas.js";

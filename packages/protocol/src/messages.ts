@@ -1,10 +1,7 @@
-import { Type, type Static } from "@sinclair/typebox";
-import type { WireError } from "./errors.js";
-import type { Tier } from "./tiers.js";
-import type { AiDecision, Notification, PerformanceMetrics, Portfolio, Quote, Signal, Trade } from "./payloads.js";
-
-/** Protocol version advertised in `connected.api_version`. */
-export const API_VERSION = "1";
+import { Type, type Static, type TSchema } from "@sinclair/typebox";
+import { ERRORS, type ErrorCode, type WireError } from "./errors.js";
+import { TIERS, type Tier } from "./tiers.js";
+import { NotificationSchema, type AiDecision, type Notification, type PerformanceMetrics, type Portfolio, type Quote, type Signal, type Trade } from "./payloads.js";
 
 const ChannelName = Type.String({ minLength: 1, maxLength: 160 });
 
@@ -95,63 +92,79 @@ export const CLIENT_EVENT_SCHEMAS = {
 /** Name of a client event. */
 export type ClientEventName = keyof typeof CLIENT_EVENT_SCHEMAS;
 
+/* ---------- Replies (acknowledgements of client events) ---------- */
+
+/** A registry error code, as a JSON Schema string enum. */
+export const ErrorCodeSchema = Type.Unsafe<ErrorCode>(Type.String({ enum: Object.keys(ERRORS), description: "A code of the error registry (docs/errors.md)." }));
+
+/** `{ code, message }`: an error as it travels on the wire. */
+export const WireErrorSchema = Type.Object({ code: ErrorCodeSchema, message: Type.String({ description: "A readable sentence." }) });
+
 /** A refused request. */
-export interface ErrorReply {
-  ok: false;
-  error: WireError;
-}
+export const ErrorReplySchema = Type.Object({ ok: Type.Literal(false), error: WireErrorSchema });
+export type ErrorReply = Static<typeof ErrorReplySchema>;
 
 /** One subscribed channel in a subscribe reply. */
-export interface SubscribedChannel {
-  /** Canonical channel name (`trades` is answered as `trades:{userId}`). */
-  channel: string;
-  /** The name as the client asked for it, when it differs from `channel`. */
-  requested?: string;
-  offset: number;
-  epoch: string;
-  recovered?: boolean;
-  replayed?: number;
-}
+export const SubscribedChannelSchema = Type.Object({
+  channel: Type.String({ description: "Canonical channel name (`trades` is answered as `trades:{userId}`)." }),
+  requested: Type.Optional(Type.String({ description: "The name as the client asked for it, when it differs from `channel`." })),
+  offset: Type.Integer({ minimum: 0, description: "The channel's latest offset when the subscription was made." }),
+  epoch: Type.String({ description: "The epoch of the channel's history." }),
+  recovered: Type.Optional(Type.Boolean({ description: "With `since`: whether every missed publication was replayed." })),
+  replayed: Type.Optional(Type.Integer({ minimum: 0, description: "How many publications were replayed before the reply." })),
+});
+export type SubscribedChannel = Static<typeof SubscribedChannelSchema>;
 
 /** One refused channel in a subscribe reply. */
-export interface FailedChannel {
-  channel: string;
-  code: WireError["code"];
-  message: string;
-}
+export const FailedChannelSchema = Type.Object({ channel: Type.String(), code: ErrorCodeSchema, message: Type.String() });
+export type FailedChannel = Static<typeof FailedChannelSchema>;
 
-export interface SubscribeReply {
-  ok: true;
-  subscribed: SubscribedChannel[];
-  failed: FailedChannel[];
-}
-export interface UnsubscribeReply {
-  ok: true;
-  unsubscribed: string[];
-}
-export interface PingReply {
-  ok: true;
-  timestamp: number;
-  client_timestamp: number | string | null;
-  server_time: string;
-}
-export interface AuthRefreshReply {
-  ok: true;
-  /** ISO time the new token expires, or null for a token without `exp`. */
-  expiresAt: string | null;
-}
-export interface NotificationsListReply {
-  ok: true;
-  items: Notification[];
-  unread: number;
-}
-export interface NotificationsAckReply {
-  ok: true;
-  acknowledged: number;
-}
-export interface NotificationTestReply {
-  ok: true;
-}
+/** `subscribe` reply: each channel subscribed or failed on its own. */
+export const SubscribeReplySchema = Type.Object({ ok: Type.Literal(true), subscribed: Type.Array(SubscribedChannelSchema), failed: Type.Array(FailedChannelSchema) });
+export type SubscribeReply = Static<typeof SubscribeReplySchema>;
+
+/** `unsubscribe` reply: the canonical names unsubscribed. */
+export const UnsubscribeReplySchema = Type.Object({ ok: Type.Literal(true), unsubscribed: Type.Array(Type.String()) });
+export type UnsubscribeReply = Static<typeof UnsubscribeReplySchema>;
+
+/** `ping` reply. */
+export const PingReplySchema = Type.Object({
+  ok: Type.Literal(true),
+  timestamp: Type.Number({ description: "Server time in ms since the epoch." }),
+  client_timestamp: Type.Union([Type.Number(), Type.String(), Type.Null()], { description: "The request's `timestamp`, or null." }),
+  server_time: Type.String({ description: "Server time, ISO 8601." }),
+});
+export type PingReply = Static<typeof PingReplySchema>;
+
+/** `auth:refresh` reply. */
+export const AuthRefreshReplySchema = Type.Object({
+  ok: Type.Literal(true),
+  expiresAt: Type.Union([Type.String(), Type.Null()], { description: "ISO time the new token expires, or null for a token without `exp`." }),
+});
+export type AuthRefreshReply = Static<typeof AuthRefreshReplySchema>;
+
+/** `notifications:list` reply. */
+export const NotificationsListReplySchema = Type.Object({ ok: Type.Literal(true), items: Type.Array(NotificationSchema), unread: Type.Integer({ minimum: 0 }) });
+export type NotificationsListReply = Static<typeof NotificationsListReplySchema>;
+
+/** `notifications:ack` reply: how many notifications were marked read. */
+export const NotificationsAckReplySchema = Type.Object({ ok: Type.Literal(true), acknowledged: Type.Integer({ minimum: 0 }) });
+export type NotificationsAckReply = Static<typeof NotificationsAckReplySchema>;
+
+/** `notification:test` reply. */
+export const NotificationTestReplySchema = Type.Object({ ok: Type.Literal(true) });
+export type NotificationTestReply = Static<typeof NotificationTestReplySchema>;
+
+/** Schemas of the `ok: true` reply of every client event; any event may answer an ErrorReply instead. */
+export const CLIENT_EVENT_REPLY_SCHEMAS = {
+  subscribe: SubscribeReplySchema,
+  unsubscribe: UnsubscribeReplySchema,
+  ping: PingReplySchema,
+  "auth:refresh": AuthRefreshReplySchema,
+  "notifications:list": NotificationsListReplySchema,
+  "notifications:ack": NotificationsAckReplySchema,
+  "notification:test": NotificationTestReplySchema,
+} as const satisfies Record<ClientEventName, TSchema>;
 
 /** Acknowledgement callback of a client event. */
 export type Ack<R> = (reply: R | ErrorReply) => void;
@@ -167,33 +180,45 @@ export interface ClientToServerEvents {
   "notification:test": (req: NotificationTestRequest, ack: Ack<NotificationTestReply>) => void;
 }
 
+/* ---------- Server events ---------- */
+
 /** `meta`, the third argument of every publication event. */
-export interface PublicationMeta {
-  channel: string;
-  offset: number;
-  epoch: string;
-  ts: number;
-}
+export const PublicationMetaSchema = Type.Object({
+  channel: Type.String({ description: "Canonical channel name." }),
+  offset: Type.Integer({ minimum: 1, description: "Grows by one per publication on the channel." }),
+  epoch: Type.String({ description: "Names the history the offset belongs to; changes only when that history was lost." }),
+  ts: Type.Number({ description: "Publish time in ms since the epoch." }),
+});
+export type PublicationMeta = Static<typeof PublicationMetaSchema>;
 
-/** The `connected` event. */
-export interface ConnectedPayload {
-  userId: string;
-  tier: Tier;
-  message: string;
-  timestamp: string;
-  server_time: string;
-  api_version: string;
-  features: string[];
-  limits: { maxSubscriptions: number; maxConnectionsPerUser: number };
-}
+/** The `connected` event, the first thing an accepted connection receives. */
+export const ConnectedPayloadSchema = Type.Object({
+  userId: Type.String(),
+  tier: Type.Unsafe<Tier>(Type.String({ enum: [...TIERS] })),
+  message: Type.String(),
+  timestamp: Type.String({ description: "ISO 8601." }),
+  server_time: Type.String({ description: "ISO 8601." }),
+  api_version: Type.String({ description: "The protocol version (`API_VERSION`)." }),
+  features: Type.Array(Type.String(), { description: "The namespaces this user's tier may subscribe to." }),
+  limits: Type.Object({ maxSubscriptions: Type.Integer({ minimum: 0 }), maxConnectionsPerUser: Type.Integer({ minimum: 1 }) }),
+});
+export type ConnectedPayload = Static<typeof ConnectedPayloadSchema>;
 
-export interface ResyncPayload {
-  channel: string;
-  reason: string;
-}
-export interface ShutdownPayload {
-  reconnectAfterMs: number;
-}
+/** The `error` event: a refused request sent without an acknowledgement, or a subscription ended by the server. */
+export const ErrorEventPayloadSchema = Type.Object({
+  code: ErrorCodeSchema,
+  message: Type.String(),
+  event: Type.Optional(Type.String({ description: "The client event that caused it, when one did." })),
+});
+export type ErrorEventPayload = Static<typeof ErrorEventPayloadSchema>;
+
+/** The `resync` event: the channel's history could not be repaired; refetch its state. */
+export const ResyncPayloadSchema = Type.Object({ channel: Type.String(), reason: Type.String() });
+export type ResyncPayload = Static<typeof ResyncPayloadSchema>;
+
+/** The `server:shutdown` event: reconnect after this delay. */
+export const ShutdownPayloadSchema = Type.Object({ reconnectAfterMs: Type.Integer({ minimum: 0 }) });
+export type ShutdownPayload = Static<typeof ShutdownPayloadSchema>;
 
 /** A publication event handler: `(payload, meta)`. */
 export type PublicationHandler<T = unknown> = (payload: T, meta: PublicationMeta) => void;
@@ -201,7 +226,7 @@ export type PublicationHandler<T = unknown> = (payload: T, meta: PublicationMeta
 /** Server-to-client events (Socket.IO `ServerToClientEvents` type parameter). */
 export interface ServerToClientEvents {
   connected: (payload: ConnectedPayload) => void;
-  error: (payload: WireError) => void;
+  error: (payload: ErrorEventPayload) => void;
   resync: (payload: ResyncPayload) => void;
   "server:shutdown": (payload: ShutdownPayload) => void;
   "quote:update": PublicationHandler<Quote>;

@@ -66,7 +66,7 @@ export const SYMBOL_PATTERN = "^[A-Z0-9][A-Z0-9.\\-=^/]{0,23}$";
 export const ID_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_.@|=+\\-]{0,127}$";
 
 /** The default catalogue of protocol.md section 3. A deployment may add rows. */
-export const DEFAULT_NAMESPACES: readonly NamespaceDefinition[] = Object.freeze([
+export const DEFAULT_NAMESPACES: readonly NamespaceDefinition[] = /* @__PURE__ */ Object.freeze([
   {
     name: "quotes",
     event: "quote:update",

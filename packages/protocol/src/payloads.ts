@@ -131,18 +131,6 @@ export const PerformanceMetricsSchema = Type.Object(
 );
 export type PerformanceMetrics = Static<typeof PerformanceMetricsSchema>;
 
-/** Notification types named in the requirement documents; other short identifiers are allowed. */
-export const NOTIFICATION_TYPES = [
-  "rebalance_trigger",
-  "macro_change",
-  "overlay_update",
-  "test",
-  "info",
-  "warning",
-  "error",
-  "success",
-] as const;
-
 /** `notification:new` on `notifications:{userId}`. */
 export const NotificationSchema = Type.Object(
   {

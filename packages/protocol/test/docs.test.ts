@@ -25,7 +25,7 @@ describe("the docs and the protocol package", () => {
 
   it("docs/protocol.md documents every server event of the event map", () => {
     const text = readFileSync(resolve(root, "docs/protocol.md"), "utf8");
-    for (const event of ["connected", "error", "resync", "server:shutdown", "quote:update", "portfolio:update", "trade:update", "trade:executed", "trade:failed", "notification:new", "signal:new", "ai:decision", "metrics:update"]) {
+    for (const event of [...Object.keys(protocol.SERVER_EVENT_SCHEMAS), ...Object.keys(protocol.PUBLICATION_EVENT_SCHEMAS)]) {
       expect(text).toContain(`\`${event}\``);
     }
   });

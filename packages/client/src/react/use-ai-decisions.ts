@@ -1,4 +1,4 @@
-import type { AiDecision } from "@tickwire/protocol";
+import type { AiDecision } from "@tickwire/protocol/core";
 import { useEventList } from "./use-event-list.js";
 
 const decisionId = (d: AiDecision) => d.id;

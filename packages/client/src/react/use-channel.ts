@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from "react";
-import type { PayloadOf } from "@tickwire/protocol";
+import type { PayloadOf } from "@tickwire/protocol/core";
 import type { DeliveryMeta, ResyncInfo } from "../types.js";
 import { useTickwireClient } from "./tickwire-context.js";
 

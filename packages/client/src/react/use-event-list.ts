@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import type { PayloadOf } from "@tickwire/protocol";
+import type { PayloadOf } from "@tickwire/protocol/core";
 import { useTickwireClient } from "./tickwire-context.js";
 
 /**

@@ -1,4 +1,4 @@
-import type { PerformanceMetrics } from "@tickwire/protocol";
+import type { PerformanceMetrics } from "@tickwire/protocol/core";
 import { useChannel } from "./use-channel.js";
 
 /**

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from "react";
-import type { Notification } from "@tickwire/protocol";
+import type { Notification } from "@tickwire/protocol/core";
 import { useConnectionState } from "./use-connection-state.js";
 import { useTickwireClient } from "./tickwire-context.js";
 

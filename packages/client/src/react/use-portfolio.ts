@@ -1,4 +1,4 @@
-import type { Portfolio } from "@tickwire/protocol";
+import type { Portfolio } from "@tickwire/protocol/core";
 import { useChannel } from "./use-channel.js";
 
 /**

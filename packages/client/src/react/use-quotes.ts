@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from "react";
-import type { Quote } from "@tickwire/protocol";
+import type { Quote } from "@tickwire/protocol/core";
 import type { Subscription } from "../types.js";
 import { useTickwireClient } from "./tickwire-context.js";
 

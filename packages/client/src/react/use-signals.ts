@@ -1,4 +1,4 @@
-import type { Signal } from "@tickwire/protocol";
+import type { Signal } from "@tickwire/protocol/core";
 import { useEventList } from "./use-event-list.js";
 
 const signalId = (s: Signal) => s.signalId;

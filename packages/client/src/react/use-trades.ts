@@ -1,4 +1,4 @@
-import type { Trade } from "@tickwire/protocol";
+import type { Trade } from "@tickwire/protocol/core";
 import { useEventList } from "./use-event-list.js";
 
 const tradeId = (t: Trade) => t.tradeId;

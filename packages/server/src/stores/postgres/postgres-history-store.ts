@@ -7,6 +7,7 @@ import { inTransaction } from "./transaction.js";
 
 /** Event-channel history in PostgreSQL: the same contract as the SQLite history. */
 export class PostgresHistoryStore implements HistoryStore {
+  /** @internal The driver's types stay out of the published declarations. */
   constructor(private readonly pool: Pool) {}
 
   async loadPosition(channel: string): Promise<ChannelPosition | undefined> {

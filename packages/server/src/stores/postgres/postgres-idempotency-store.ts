@@ -4,6 +4,7 @@ import type { IdempotencyStore } from "../../core/store.js";
 
 /** Idempotency keys of the publish API in PostgreSQL, shared by every node. */
 export class PostgresIdempotencyStore implements IdempotencyStore {
+  /** @internal The driver's types stay out of the published declarations. */
   constructor(private readonly pool: Pool) {}
 
   async get(key: string, now: number): Promise<PublishResult | undefined> {

@@ -18,6 +18,7 @@ const ITEM_FROM = "tw_inbox_items i JOIN tw_inbox_contents c ON c.content_id = i
 export class PostgresInboxStore implements InboxStore {
   private epochValue: string | undefined;
 
+  /** @internal The driver's types stay out of the published declarations. */
   constructor(private readonly pool: Pool) {}
 
   /** Reads the store's inbox epoch (created by the store's init). */

@@ -33,6 +33,7 @@ const types = {
  */
 export class PostgresStore implements Store {
   readonly kind = "postgres";
+  /** @internal The driver's types stay out of the published declarations. */
   readonly pool: pg.Pool;
   readonly history: PostgresHistoryStore;
   readonly idempotency: PostgresIdempotencyStore;

@@ -7,6 +7,7 @@ const RETRYABLE = new Set(["40001", "40P01"]); // serialization_failure, deadloc
  * Runs `fn` in a transaction on one pooled connection; commits, or rolls back
  * and rethrows. A deadlock or serialization failure is retried a few times.
  * @example await inTransaction(pool, (c) => c.query("UPDATE …"));
+ * @internal
  */
 export async function inTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>, attempts = 4): Promise<T> {
   for (let attempt = 1; ; attempt++) {

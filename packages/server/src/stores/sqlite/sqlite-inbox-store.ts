@@ -62,6 +62,7 @@ export class SqliteInboxStore implements InboxStore {
   private readonly writeTx: (write: InboxWrite) => InboxWriteResult[];
   private readonly stmt;
 
+  /** @internal The driver's types stay out of the published declarations. */
   constructor(private readonly db: Database.Database) {
     db.exec(SCHEMA);
     db.prepare("INSERT OR IGNORE INTO inbox_meta (key, value) VALUES ('epoch', ?)").run(randomBytes(6).toString("base64url"));

@@ -47,6 +47,7 @@ CREATE INDEX IF NOT EXISTS idempotency_expiry ON idempotency (expires_at);
  */
 export class SqliteStore implements Store {
   readonly kind = "sqlite";
+  /** @internal The driver's types stay out of the published declarations. */
   readonly db: Database.Database;
   readonly history: HistoryStore;
   readonly idempotency: IdempotencyStore;

@@ -1,0 +1,2 @@
+/** Protocol version advertised in `connected.api_version`. */
+export const API_VERSION = "1";
