@@ -63,8 +63,14 @@ export interface GatewayOptions {
   readonly conflationMs: PerTier<number> | undefined;
   /** Queued packets from which a socket is backed up: its state publications are held (latest wins) until it drains. @default 64 */
   readonly stateBacklogPackets: number;
-  /** Queued packets at which an event publication disconnects the socket with SLOW_CONSUMER (keep it above maxRecoveryPublications). @default 4096 */
+  /** Queued packets at which an event publication disconnects the socket with SLOW_CONSUMER. @default 4096 */
   readonly maxQueuedPackets: number;
+  /** Queued bytes from which a socket is backed up: its state publications are held (latest wins) until it drains. @default 262144 (256 KiB) */
+  readonly stateBacklogBytes: number;
+  /** Queued bytes at which an event publication disconnects the socket with SLOW_CONSUMER (keep it above maxRecoveryPublications × your larger events). @default 8388608 (8 MiB) */
+  readonly maxQueuedBytes: number;
+  /** Per-tier write window (ms) of state-channel publications: a connection's frames wait up to this long so that publications of later turns share one write; 0 = every turn's frames leave at its end. Other frames are never held. @default 0 for every tier */
+  readonly writeWindowMs: PerTier<number>;
   /** Session resolver: express-session JSON in Redis under `{sessionPrefix}{id}`. @default undefined */
   readonly sessionRedisUrl: string | undefined;
   /** @default "sess:" */
@@ -145,6 +151,9 @@ export const DEFAULT_OPTIONS: GatewayOptions = Object.freeze({
   conflationMs: undefined,
   stateBacklogPackets: 64,
   maxQueuedPackets: 4096,
+  stateBacklogBytes: 256 * 1024,
+  maxQueuedBytes: 8 * 1024 * 1024,
+  writeWindowMs: Object.freeze({ navigator: 0, participant: 0, builder: 0, operator: 0 }),
   sessionRedisUrl: undefined,
   sessionPrefix: "sess:",
   sessionUrl: undefined,

@@ -5,7 +5,7 @@ import { TickwireError, TIERS, type ErrorCode, type Tier } from "@tickwire/proto
 import type { Authenticator } from "../auth/authenticator.js";
 import { AuthError } from "../auth/token-verifier.js";
 import type { Identity } from "../auth/identity.js";
-import type { GatewayOptions } from "../config/options.js";
+import type { GatewayOptions, PerTier } from "../config/options.js";
 import type { Broadcaster, Connection } from "../core/connection.js";
 import type { EventRouter } from "../core/event-router.js";
 import { Session } from "../core/session.js";
@@ -14,6 +14,9 @@ import type { ConnectionLimiter } from "../limits/connection-limiter.js";
 import type { UserRateLimiter } from "../limits/user-rate-limiter.js";
 import type { Logger } from "../observability/logger.js";
 import type { GatewayMetrics } from "../observability/metrics.js";
+import { EncodedPacket } from "./ws-frame.js";
+import { installWritePath, onceDrained, queuedBytes, queuedPackets, writePacket, type EngineConnection } from "./ws-write-path.js";
+import { WriteScheduler } from "./write-scheduler.js";
 
 /** What the Socket.IO transport needs from the gateway. */
 export interface SocketTransportDeps {
@@ -36,7 +39,13 @@ export interface SocketTransportDeps {
 }
 
 class SocketConnection implements Connection {
-  constructor(private readonly socket: Socket) {}
+  /** The session of this connection, once it exists: its tier picks the write window. */
+  session: Session | undefined;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly writeWindowMs: PerTier<number>,
+  ) {}
 
   get id(): string {
     return this.socket.id;
@@ -46,8 +55,18 @@ class SocketConnection implements Connection {
     return this.socket.handshake.address;
   }
 
+  private get engine(): EngineConnection {
+    return this.socket.conn as unknown as EngineConnection;
+  }
+
   emit(event: string, ...args: unknown[]): void {
     this.socket.emit(event, ...args);
+  }
+
+  /** Writes a packet encoded once for many connections; a state publication may wait for the tier's write window. */
+  send(packet: EncodedPacket, state: boolean): void {
+    if (!this.socket.connected) return;
+    writePacket(this.engine, packet, state && this.session !== undefined ? this.writeWindowMs[this.session.tier] : 0);
   }
 
   disconnect(code: ErrorCode, message: string): void {
@@ -58,14 +77,20 @@ class SocketConnection implements Connection {
   }
 
   bufferedPackets(): number {
-    return (this.socket.conn as unknown as { writeBuffer?: unknown[] }).writeBuffer?.length ?? 0;
+    return queuedPackets(this.engine);
+  }
+
+  bufferedBytes(): number {
+    return queuedBytes(this.engine);
   }
 
   onceDrained(listener: () => void): void {
-    // engine.io emits "drain" each time it hands its write buffer to the transport.
-    this.socket.conn.once("drain", listener);
+    onceDrained(this.engine, listener);
   }
 }
+
+/** Socket.IO's packet type of an event (socket.io-parser's PacketType.EVENT). */
+const EVENT_PACKET = 2;
 
 function refusal(code: ErrorCode, message: string): Error & { data: { code: ErrorCode; message: string } } {
   const err = new Error(message) as Error & { data: { code: ErrorCode; message: string } };
@@ -76,11 +101,14 @@ function refusal(code: ErrorCode, message: string): Error & { data: { code: Erro
 /**
  * Socket.IO on the gateway's HTTP server: handshake authentication and limits,
  * per-connection rate limits and frame limits, and the broadcaster the hub
- * writes through (one encoding for many sockets).
+ * writes through (one encoding for many sockets). WebSocket connections write
+ * through coalescing writers (ws-write-path.ts): one system call per
+ * connection per turn, or per write window.
  */
 export class SocketTransport implements Broadcaster {
   readonly io: Server;
   private readonly limiters: Record<Tier, BurstyRateLimiter>;
+  private readonly scheduler = new WriteScheduler();
 
   constructor(httpServer: HttpServer, private readonly deps: SocketTransportDeps) {
     const { options } = deps;
@@ -104,15 +132,26 @@ export class SocketTransport implements Broadcaster {
         ];
       }),
     ) as Record<Tier, BurstyRateLimiter>;
+    this.io.engine.on("connection", (conn: EngineConnection) => installWritePath(conn, this.scheduler));
     this.io.use((socket, next) => {
       this.authenticate(socket).then(() => next(), (err: Error) => next(err));
     });
     this.io.on("connection", (socket) => this.open(socket));
   }
 
-  broadcast(connectionIds: readonly string[], event: string, payload: unknown, meta: unknown): void {
-    if (connectionIds.length === 1) this.io.to(connectionIds[0]!).emit(event, payload, meta);
-    else if (connectionIds.length > 1) this.io.to(connectionIds as string[]).emit(event, payload, meta);
+  broadcast(connections: readonly Connection[], event: string, payload: unknown, meta: unknown, state = false): void {
+    if (connections.length === 0) return;
+    const encoded = this.io.encoder.encode({ type: EVENT_PACKET, nsp: "/", data: [event, payload, meta] } as Parameters<Server["encoder"]["encode"]>[0]) as unknown[];
+    if (encoded.length !== 1 || typeof encoded[0] !== "string") {
+      // Binary attachments take several packets: Socket.IO's own broadcast writes them.
+      this.io.to(connections.map((c) => c.id)).emit(event, payload, meta);
+      return;
+    }
+    const packet = new EncodedPacket(encoded[0]);
+    for (const connection of connections) {
+      if (connection instanceof SocketConnection) connection.send(packet, state);
+      else connection.emit(event, payload, meta);
+    }
   }
 
   /** Sends `server:shutdown` to everyone and closes every connection. */
@@ -157,7 +196,9 @@ export class SocketTransport implements Broadcaster {
   private open(socket: Socket): void {
     const { registry, router, metrics, logger, connectedPayload, onOpen, onClose } = this.deps;
     const identity = (socket.data as { identity: Identity }).identity;
-    const session = new Session(new SocketConnection(socket), identity);
+    const connection = new SocketConnection(socket, this.deps.options.writeWindowMs);
+    const session = new Session(connection, identity);
+    connection.session = session;
     registry.add(session);
     metrics.connections.inc();
 
