@@ -12,7 +12,7 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ["packages/*/test/**/*.test.ts", "packages/*/test/**/*.test.tsx", "apps/*/test/**/*.test.ts", "docs/**/*.test.ts"],
+    include: ["packages/*/test/**/*.test.ts", "packages/*/test/**/*.test.tsx", "apps/*/test/**/*.test.ts", "docs/**/*.test.ts", "bench/test/**/*.test.mjs"],
     reporters: ["default", "./scripts/summary-reporter.ts"],
     testTimeout: 20_000,
     hookTimeout: 20_000,

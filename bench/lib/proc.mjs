@@ -74,3 +74,15 @@ export function noiseMeter(cores) {
     },
   };
 }
+
+/** CPU ms (user + system) a process used so far, from /proc/<pid>/stat; 0 off Linux or once it is gone. */
+export function processCpuMs(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // utime and stime are fields 14 and 15 of the line (11 and 12 after the command), in clock ticks (100 per second).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}

@@ -1,6 +1,12 @@
 // RPC handlers every benchmarked server answers the same way: tokens, GC, CPU
 // time and profiling. Each server adds its own stats and publishing on top.
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { writeHeapSnapshot } from "node:v8";
 import { startProfile, stopProfile } from "./profiler.mjs";
+
+// How late the event loop ran, sampled every 10 ms from the start of the process.
+const loop = monitorEventLoopDelay({ resolution: 10 });
+loop.enable();
 
 /** The shared handlers; `sign(sub, tier)` issues one client token the server accepts. */
 export function commonHandlers(sign) {
@@ -18,7 +24,23 @@ export function commonHandlers(sign) {
     cpu() {
       return process.cpuUsage();
     },
+    memory() {
+      return process.memoryUsage();
+    },
+    /** Writes a V8 heap snapshot (what a connection costs, object by object). */
+    heapSnapshot({ file }) {
+      globalThis.gc?.();
+      return writeHeapSnapshot(file);
+    },
     startProfile,
     stopProfile: ({ file }) => stopProfile(file),
+    /** The longest and the p99 event-loop delay (ms) since the last reset. */
+    loopDelay({ reset = false } = {}) {
+      // The histogram holds the time between two 10 ms samples: what exceeds 10 ms is the delay.
+      const late = (ns) => Math.max(0, ns / 1e6 - 10);
+      const out = { maxMs: late(loop.max), p99Ms: late(loop.percentile(99)), meanMs: late(loop.mean) };
+      if (reset) loop.reset();
+      return out;
+    },
   };
 }
