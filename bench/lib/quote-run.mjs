@@ -3,7 +3,7 @@
 // the machine's load, and the correctness check (every quote once, in order,
 // and on Tickwire meta.offset === seq).
 import { availableParallelism, loadavg } from "node:os";
-import { machineBusySince, machineMark, nowMs, processCpuMs } from "./proc.mjs";
+import { machineBusySince, machineIrqSince, machineMark, nowMs, processCpuMs } from "./proc.mjs";
 import { round } from "./stats.mjs";
 import { symbolName } from "./targets.mjs";
 
@@ -13,8 +13,10 @@ import { symbolName } from "./targets.mjs";
  * arriving later than `graceMs` after the last publish are not "delivered" (they
  * still count for the correctness check once everything drained, within `drainMs`).
  */
-export async function quoteRun(target, { symbols, count, rate, graceMs = 1000, drainMs = 20_000 }) {
+export async function quoteRun(target, { symbols, count: asked, rate, graceMs = 1000, drainMs = 20_000 }) {
   const { child, pool, subscribers } = target;
+  // Whole rounds: every symbol gets the same number of quotes (their order within a round is shuffled).
+  const count = Math.ceil(asked / symbols.length) * symbols.length;
   const start = target.seq.map((s) => s + 1);
   await pool.reset(start);
   const names = symbols.map(symbolName);
@@ -44,6 +46,7 @@ export async function quoteRun(target, { symbols, count, rate, graceMs = 1000, d
   const lg1 = pool.pids.reduce((a, pid) => a + processCpuMs(pid), 0);
   const own = process.cpuUsage(own0);
   const machineBusy = machineBusySince(machine0, cores);
+  const machineIrq = machineIrqSince(machine0, cores);
   const windowMs = Math.max(1, nowMs() - t0);
   const inGrace = counts.received;
   const lastInGrace = counts.lastReceiveAt;
@@ -89,7 +92,9 @@ export async function quoteRun(target, { symbols, count, rate, graceMs = 1000, d
     gatewayCpuMsPer1000Deliveries: round((gatewayCpuMs / Math.max(1, inGrace)) * 1000, 3),
     loadgenCpuPct: round((loadgenCpuMs / windowMs) * 100, 1),
     // What the rest of the machine used meanwhile (% of one core): the noise of a shared machine.
-    otherCpuPct: machineBusy === undefined ? undefined : round(Math.max(0, machineBusy - ((gatewayCpuMs + loadgenCpuMs + ownMs) / windowMs) * 100), 1),
+    otherCpuPct: machineBusy === undefined ? undefined : round(Math.max(0, machineBusy - machineIrq - ((gatewayCpuMs + loadgenCpuMs + ownMs) / windowMs) * 100), 1),
+    // Kernel network work charged to no process (softirq): on loopback it grows with the writes.
+    softirqCpuPct: machineIrq === undefined ? undefined : round(machineIrq, 1),
     loadAverage: round(load, 2),
   };
 }

@@ -27,11 +27,12 @@ export function renderReport(results) {
     r.gatewayCpuMsPer1000Deliveries,
     r.gatewayCpuPct,
     r.loadgenCpuPct,
+    r.softirqCpuPct,
     r.otherCpuPct,
     r.loadAverage,
     r.ok ? "yes" : r.correct ? `late (missing ${r.missing})` : `NO (gaps ${r.gaps}, dups ${r.dups}, offsets ${r.offsetMismatch}, superseded ${r.superseded})`,
   ];
-  const quoteHeader = ["server", "offered/s", "delivered/s", "% in 1 s", "p50 ms", "p99 ms", "max ms", "CPU ms/1000", "gw CPU %", "loadgen %", "other CPU %", "load avg", "every update once, in order"];
+  const quoteHeader = ["server", "offered/s", "delivered/s", "% in 1 s", "p50 ms", "p99 ms", "max ms", "CPU ms/1000", "gw CPU %", "loadgen %", "softirq %", "other CPU %", "load avg", "every update once, in order"];
   if (s.watchlist) {
     const w = s.watchlist;
     out.push("", `Watchlist: ${w.clients} clients × ${w.perClient} of ${w.symbols} symbols, ${w.secondsPerRun} s per rate`);

@@ -9,7 +9,8 @@ import { startChild } from "../lib/rpc.mjs";
 import { round } from "../lib/stats.mjs";
 import { KINDS, rotation, symbolName } from "../lib/targets.mjs";
 
-const settle = () => new Promise((r) => setTimeout(r, 1000));
+// Long enough for the inbound rate limiter to forget the subscribe event (its window is 1 s).
+const settle = () => new Promise((r) => setTimeout(r, 2000));
 
 /** RSS and heap of a server child after two forced GCs. */
 async function measure(child) {

@@ -41,7 +41,7 @@ export async function soak(opts, log) {
     const symbols = Array.from({ length: 100 }, (_, i) => symbolName(i));
     await pool.reset(new Array(100).fill(1));
     const t0 = performance.now();
-    const count = Math.round(opts.soakRate * opts.soakSeconds);
+    const count = Math.ceil((opts.soakRate * opts.soakSeconds) / 100) * 100;
     const publishing = child.call("publishQuotes", { symbols, count, rate: opts.soakRate, firstSeq: 1 });
     const raw = [];
     const gced = [];
@@ -60,8 +60,7 @@ export async function soak(opts, log) {
     }
     await publishing;
     await new Promise((r) => setTimeout(r, 2000));
-    const perSymbol = Math.floor(count / 100);
-    const target = Array.from({ length: 100 }, (_, s) => 1 + perSymbol + (s < count % 100 ? 1 : 0));
+    const target = new Array(100).fill(1 + count / 100);
     const res = await pool.result(target);
     const second = gced.filter((p) => p.t >= (opts.soakSeconds / 60) / 2);
     const kbs = gced.map((p) => p.kb);

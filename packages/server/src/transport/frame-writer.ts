@@ -11,6 +11,9 @@ export interface ByteSink {
   once(event: "drain", listener: () => void): unknown;
 }
 
+/** ws's readyState of an open WebSocket. */
+const WS_OPEN = 1;
+
 /** Above this many pending bytes one flush hands the frames to the socket as a vector (corked) instead of copying them into one buffer. */
 const COPY_LIMIT = 64 * 1024;
 
@@ -41,11 +44,11 @@ export class FrameWriter implements Flushable {
 
   constructor(
     private readonly sink: ByteSink,
-    /** True while the WebSocket is open (no close frame sent or received). */
-    private readonly open: () => boolean,
+    /** The WebSocket: frames are written while it is open (no close frame sent or received). */
+    private readonly ws: { readonly readyState: number },
     private readonly scheduler: WriteScheduler,
-    /** Called with the number of Engine.IO sends whose frames were just handed to the socket. */
-    private readonly confirm: (sends: number) => void,
+    /** Told "drain" once per Engine.IO send whose frames were handed to the socket (engine.io's send callbacks). */
+    private readonly transport: { emit(event: "drain"): unknown },
   ) {}
 
   /**
@@ -105,7 +108,7 @@ export class FrameWriter implements Flushable {
     if (this.sends > 0) {
       const sends = this.sends;
       this.sends = 0;
-      this.confirm(sends);
+      for (let i = 0; i < sends; i++) this.transport.emit("drain");
     }
     if (!this.blocked && this.drainListeners !== undefined) {
       const listeners = this.drainListeners;
@@ -135,6 +138,11 @@ export class FrameWriter implements Flushable {
 
   fail(): void {
     this.close();
+  }
+
+  /** The WebSocket is open: no close frame sent or received. */
+  private open(): boolean {
+    return this.ws.readyState === WS_OPEN;
   }
 
   private write(frames: Buffer[], bytes: number): boolean {

@@ -14,6 +14,7 @@ import type { ConnectionLimiter } from "../limits/connection-limiter.js";
 import type { UserRateLimiter } from "../limits/user-rate-limiter.js";
 import type { Logger } from "../observability/logger.js";
 import type { GatewayMetrics } from "../observability/metrics.js";
+import { compactConnection, shedHandshake } from "./connection-footprint.js";
 import { EncodedPacket } from "./ws-frame.js";
 import { installWritePath, onceDrained, queuedBytes, queuedPackets, writePacket, type EngineConnection } from "./ws-write-path.js";
 import { WriteScheduler } from "./write-scheduler.js";
@@ -92,6 +93,13 @@ class SocketConnection implements Connection {
 /** Socket.IO's packet type of an event (socket.io-parser's PacketType.EVENT). */
 const EVENT_PACKET = 2;
 
+/** What the handshake leaves on `socket.data` for open(). */
+interface HandshakeData {
+  identity: Identity;
+  /** Gives the connection slot back if the transport closes before the session opens. */
+  releaseSlot: (() => void) | undefined;
+}
+
 function refusal(code: ErrorCode, message: string): Error & { data: { code: ErrorCode; message: string } } {
   const err = new Error(message) as Error & { data: { code: ErrorCode; message: string } };
   err.data = { code, message };
@@ -143,8 +151,8 @@ export class SocketTransport implements Broadcaster {
     if (connections.length === 0) return;
     const encoded = this.io.encoder.encode({ type: EVENT_PACKET, nsp: "/", data: [event, payload, meta] } as Parameters<Server["encoder"]["encode"]>[0]) as unknown[];
     if (encoded.length !== 1 || typeof encoded[0] !== "string") {
-      // Binary attachments take several packets: Socket.IO's own broadcast writes them.
-      this.io.to(connections.map((c) => c.id)).emit(event, payload, meta);
+      // Binary attachments take several packets: Socket.IO's own emit writes them, per connection (sockets are in no room).
+      for (const connection of connections) connection.emit(event, payload, meta);
       return;
     }
     const packet = new EncodedPacket(encoded[0]);
@@ -177,25 +185,33 @@ export class SocketTransport implements Broadcaster {
       throw refusal(e.code, e.message);
     }
     // The slot is given back when the transport closes, whether or not the connection
-    // completed, and also when it closed while the slot was being taken.
+    // completed, and also when it closed while the slot was being taken. Once the
+    // session is open its "disconnect" gives it back instead (open() takes this listener off).
     let closed = false;
     let held = false;
-    socket.conn.once("close", () => {
+    const onClose = (): void => {
       closed = true;
       if (held) connectionLimiter.release(identity.userId, socket.id);
-    });
+    };
+    socket.conn.once("close", onClose);
     if (!(await connectionLimiter.acquire(identity.userId, socket.id))) {
       metrics.authFailures.inc({ reason: "connection_limit" });
       throw refusal("LIMIT_EXCEEDED", `User ${identity.userId} already has ${options.maxConnectionsPerUser} connections open.`);
     }
     held = true;
     if (closed) connectionLimiter.release(identity.userId, socket.id);
-    (socket.data as { identity?: Identity }).identity = identity;
+    const data = socket.data as HandshakeData;
+    data.identity = identity;
+    data.releaseSlot = onClose;
   }
 
   private open(socket: Socket): void {
-    const { registry, router, metrics, logger, connectedPayload, onOpen, onClose } = this.deps;
-    const identity = (socket.data as { identity: Identity }).identity;
+    const { registry, router, metrics, logger, connectedPayload, onOpen, onClose, connectionLimiter } = this.deps;
+    const data = socket.data as HandshakeData;
+    const { identity } = data;
+    socket.conn.removeListener("close", data.releaseSlot!);
+    data.releaseSlot = undefined;
+    shedHandshake(socket);
     const connection = new SocketConnection(socket, this.deps.options.writeWindowMs);
     const session = new Session(connection, identity);
     connection.session = session;
@@ -213,6 +229,7 @@ export class SocketTransport implements Broadcaster {
         .catch((err: unknown) => router.reject(session, String(event), err, ack));
     });
     socket.on("disconnect", (reason) => {
+      connectionLimiter.release(session.userId, socket.id);
       session.close();
       registry.remove(session);
       metrics.connections.dec();
@@ -221,7 +238,8 @@ export class SocketTransport implements Broadcaster {
     });
 
     socket.emit("connected", connectedPayload(session));
-    session.scheduleExpiry(() => session.expire());
+    session.scheduleExpiry();
+    compactConnection(socket);
     onOpen(session);
     logger.debug({ userId: session.userId, tier: session.tier, transport: socket.conn.transport.name }, "connected");
   }

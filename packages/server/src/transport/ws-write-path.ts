@@ -78,32 +78,55 @@ export function installWritePath(conn: EngineConnection, scheduler: WriteSchedul
   }
 }
 
+type WriterTransport = EngineTransport & { [WRITER]: FrameWriter };
+
+/** The writer engine.io's encoder hands its (synchronous) output to. */
+let encodingFor: FrameWriter | undefined;
+const pushEncoded = (data: string | ArrayBuffer | ArrayBufferView): void => {
+  encodingFor!.push(typeof data === "string" ? wsFrame(data) : wsFrame(asBuffer(data)));
+};
+
+/**
+ * The transport's `send`, shared by every connection (one function, not a
+ * closure per socket): engine.io's own packets (handshake replies, pings,
+ * acknowledgements, `emit`s) go to the writer in engine.io's order, ahead of
+ * anything written later.
+ */
+function sendThroughWriter(this: WriterTransport, packets: EnginePacket[]): void {
+  const writer = this[WRITER];
+  for (const packet of packets) {
+    const pre = packet.options?.wsPreEncodedFrame;
+    if (pre !== undefined) {
+      writer.push(pre.length === 1 ? pre[0]! : Buffer.concat(pre as Buffer[]));
+      continue;
+    }
+    encodingFor = writer;
+    try {
+      this.parser.encodePacket(packet, this.supportsBinary, pushEncoded);
+    } finally {
+      encodingFor = undefined;
+    }
+  }
+  writer.sent();
+}
+
+/** The transport's `doClose`: what the writer holds goes out ahead of the close frame. */
+function closeThroughWriter(this: WriterTransport, fn?: () => void): void {
+  this[WRITER].finish();
+  (Object.getPrototypeOf(this) as EngineTransport).doClose.call(this, fn);
+}
+
 function take(conn: Tagged, transport: EngineTransport, scheduler: WriteScheduler): boolean {
   const ws = transport.socket;
   const sink = ws?._socket;
   if (transport.name !== "websocket" || !ws || !sink || transport.perMessageDeflate || Object.keys(ws._extensions ?? {}).length > 0) return false;
-  const writer = new FrameWriter(sink, () => ws.readyState === OPEN, scheduler, (sends) => {
-    for (let i = 0; i < sends; i++) transport.emit("drain");
-  });
-  const encode = transport.parser.encodePacket.bind(transport.parser);
-  const supportsBinary = transport.supportsBinary;
-  const push = (data: string | ArrayBuffer | ArrayBufferView): void => {
-    writer.push(typeof data === "string" ? wsFrame(data) : wsFrame(asBuffer(data)));
-  };
-  // engine.io's own packets (handshake replies, pings, acknowledgements, `emit`s): in its order, ahead of anything written later.
-  transport.send = (packets) => {
-    for (const packet of packets) {
-      const pre = packet.options?.wsPreEncodedFrame;
-      if (pre !== undefined) writer.push(pre.length === 1 ? pre[0]! : Buffer.concat(pre as Buffer[]));
-      else encode(packet, supportsBinary, push);
-    }
-    writer.sent();
-  };
-  const doClose = transport.doClose.bind(transport);
-  transport.doClose = (fn) => {
-    writer.finish();
-    doClose(fn);
-  };
+  const writer = new FrameWriter(sink, ws, scheduler, transport);
+  (transport as WriterTransport)[WRITER] = writer;
+  transport.send = sendThroughWriter;
+  transport.doClose = closeThroughWriter;
+  // engine.io's per-socket send callbacks are not called any more: let them go (assigned, not deleted, to keep the shape).
+  const unused = transport as unknown as Record<string, unknown>;
+  for (const key of ["_doSend", "_doSendLast", "_onSent", "_onSentLast"]) if (typeof unused[key] === "function") unused[key] = undefined;
   conn[WRITER] = writer;
   conn[POLL_BYTES] = 0;
   return true;

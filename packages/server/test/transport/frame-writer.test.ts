@@ -71,10 +71,20 @@ function setup(capacity = Infinity) {
   const timers = new ManualTimers();
   const scheduler = new WriteScheduler({ timers, now: () => timers.now() });
   const sink = new FakeSink(capacity);
-  let open = true;
+  const ws = { readyState: 1 };
   const confirmed: number[] = [];
-  const writer = new FrameWriter(sink, () => open, scheduler, (n) => confirmed.push(n));
-  return { timers, scheduler, sink, writer, confirmed, close: () => (open = false) };
+  let drains = 0;
+  const transport = {
+    emit: () => {
+      drains++;
+      queueMicrotask(() => {
+        if (drains > 0) confirmed.push(drains);
+        drains = 0;
+      });
+    },
+  };
+  const writer = new FrameWriter(sink, ws, scheduler, transport);
+  return { timers, scheduler, sink, writer, confirmed, close: () => (ws.readyState = 2) };
 }
 
 describe("WebSocket frames", () => {
@@ -91,7 +101,7 @@ describe("WebSocket frames", () => {
 });
 
 describe("the coalescing writer", () => {
-  it("writes everything queued in one turn in one write, in order, and confirms engine.io's sends after it", async () => {
+  it("writes everything queued in one turn in one write, in order, and tells engine.io once per send after it", async () => {
     const { sink, writer, confirmed } = setup();
     writer.push(wsFrame("a"));
     writer.push(wsFrame("b"));
@@ -166,15 +176,16 @@ describe("the coalescing writer", () => {
     const timers = new ManualTimers();
     const scheduler = new WriteScheduler({ timers, now: () => timers.now() });
     const sinks = [new FakeSink(), new FakeSink(), new FakeSink(), new FakeSink()];
-    const opens = [true, true, true, true];
-    const writers = sinks.map((sink, i) => new FrameWriter(sink, () => opens[i]!, scheduler, () => {}));
+    const sockets = sinks.map(() => ({ readyState: 1 }));
+    const quiet = { emit: () => true };
+    const writers = sinks.map((sink, i) => new FrameWriter(sink, sockets[i]!, scheduler, quiet));
     for (const w of writers) w.push(wsFrame("tick"));
     sinks[1]!.destroyed = true;
-    opens[2] = false;
+    sockets[2]!.readyState = 2;
     sinks[3]!.write = () => {
       throw new Error("EPIPE");
     };
-    writers.push(new FrameWriter(new FakeSink(), () => true, scheduler, () => {}));
+    writers.push(new FrameWriter(new FakeSink(), { readyState: 1 }, scheduler, quiet));
     writers[4]!.push(wsFrame("tick"));
     await turn();
     expect(sinks.map((s) => s.writes.length)).toEqual([1, 0, 0, 0]);

@@ -285,7 +285,9 @@ describe("the write window", () => {
     await gw.publish({ channel: "quotes:AAPL", data: quote(4) });
     await until(() => opWrites.length === 3, 5000, "the window to end");
     expect(framesOf(opWrites[2]!).map((f) => JSON.parse(f.slice(2))[1])).toEqual([quote(4)]);
-    expect(seen.filter(([e]) => e === "quote:update").map(([, p]) => p)).toEqual([quote(1), quote(2), quote(3), quote(4)]);
+    const quotes = () => seen.filter(([e]) => e === "quote:update").map(([, p]) => p);
+    await until(() => quotes().length === 4);
+    expect(quotes()).toEqual([quote(1), quote(2), quote(3), quote(4)]);
   });
 });
 
