@@ -40,7 +40,13 @@ export const DEFAULTS = Object.freeze({
   /** Reconnect storm: clients, trades each misses while the server restarts, the servers' listen backlog. */
   stormClients: 10000,
   stormMissed: 3,
-  stormBacklog: 511,
+  stormBacklog: 4096,
+  /** Node flags of every server process in the storm and connections scenarios (e.g. "--max-semi-space-size=64"). */
+  serverNodeArgs: "",
+  /** Scheduling priority (nice) of the storm's load generator: the server runs first when both want the CPU. */
+  stormNice: 10,
+  /** Servers of the storm (and of connections): any of tickwire, socketio, ceiling. */
+  stormServers: "tickwire,socketio,ceiling",
   /** Soak: connections held, for how long, and the quotes per second published meanwhile. */
   soakConnections: 19000,
   soakSeconds: 600,

@@ -217,7 +217,7 @@ export class Gateway {
 
   /** Starts listening and starts the components. */
   async listen(): Promise<void> {
-    await this.http.listen({ port: this.options.port, host: this.options.host });
+    await this.http.listen({ port: this.options.port, host: this.options.host, backlog: this.options.listenBacklog });
     this.pruneTimer = setInterval(() => {
       this.store.prune(this.now()).catch((err: unknown) => this.logger.warn({ err }, "prune failed"));
     }, 60_000);

@@ -17,6 +17,10 @@ export interface GatewayOptions {
   readonly port: number;
   /** Bind address. @default "0.0.0.0" */
   readonly host: string;
+  /** Length (ms) the gateway keeps a turn of its event loop near when handshakes and client events queue up (a reconnect storm): it starts as many per turn as fit, the others wait for the next turns, in order. @default 40 */
+  readonly admissionTurnMs: number;
+  /** Connections the kernel queues for accept; a reconnect storm of many clients at once needs more than the default (capped by net.core.somaxconn). @default 511 */
+  readonly listenBacklog: number;
   /** `production` refuses to start without a secret and API keys. @default "development" unless NODE_ENV=production */
   readonly mode: "development" | "production";
   /** HS256 secret for client tokens. @default random in dev mode */
@@ -127,6 +131,8 @@ export interface GatewayOptions {
 export const DEFAULT_OPTIONS: GatewayOptions = Object.freeze({
   port: 8080,
   host: "0.0.0.0",
+  listenBacklog: 511,
+  admissionTurnMs: 40,
   mode: "development",
   jwtSecret: undefined,
   jwtPublicKey: undefined,

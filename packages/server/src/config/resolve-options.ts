@@ -42,6 +42,8 @@ export function optionsFromEnv(env: Env): Partial<Record<keyof GatewayOptions, u
   set("mode", env.NODE_ENV === "production" ? "production" : undefined);
   set("port", nonEmpty(env.TICKWIRE_PORT));
   set("host", nonEmpty(env.TICKWIRE_HOST));
+  set("listenBacklog", nonEmpty(env.TICKWIRE_LISTEN_BACKLOG));
+  set("admissionTurnMs", nonEmpty(env.TICKWIRE_ADMISSION_TURN_MS));
   set("jwtSecret", nonEmpty(env.TICKWIRE_JWT_SECRET));
   set("jwtPublicKey", nonEmpty(env.TICKWIRE_JWT_PUBLIC_KEY));
   set("jwksFile", nonEmpty(env.TICKWIRE_JWKS_FILE));
@@ -93,6 +95,8 @@ export function optionsFromEnv(env: Env): Partial<Record<keyof GatewayOptions, u
 
 const INTEGER_KEYS = [
   "port",
+  "listenBacklog",
+  "admissionTurnMs",
   "sessionTimeoutMs",
   "maxConnectionsPerUser",
   "maxEventBytes",
@@ -223,6 +227,8 @@ export function resolveOptions(input: Partial<Record<keyof GatewayOptions, unkno
     else raw[key] = n;
   }
   if (typeof raw.port === "number" && raw.port > 65535) problems.push("port must be at most 65535.");
+  if (typeof raw.listenBacklog === "number" && raw.listenBacklog < 1) problems.push("listenBacklog must be at least 1.");
+  if (typeof raw.admissionTurnMs === "number" && raw.admissionTurnMs < 1) problems.push("admissionTurnMs must be at least 1.");
   if (typeof raw.maxConnectionsPerUser === "number" && raw.maxConnectionsPerUser < 1) problems.push("maxConnectionsPerUser must be at least 1.");
   if (typeof raw.notificationMaxPerUser === "number" && raw.notificationMaxPerUser < 1) problems.push("notificationMaxPerUser must be at least 1.");
 

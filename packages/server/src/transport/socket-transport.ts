@@ -17,6 +17,7 @@ import type { GatewayMetrics } from "../observability/metrics.js";
 import { compactConnection, shedHandshake } from "./connection-footprint.js";
 import { EncodedPacket } from "./ws-frame.js";
 import { installWritePath, onceDrained, queuedBytes, queuedPackets, writePacket, type EngineConnection } from "./ws-write-path.js";
+import { TurnGate } from "./turn-gate.js";
 import { WriteScheduler } from "./write-scheduler.js";
 
 /** What the Socket.IO transport needs from the gateway. */
@@ -117,10 +118,13 @@ export class SocketTransport implements Broadcaster {
   readonly io: Server;
   private readonly limiters: Record<Tier, BurstyRateLimiter>;
   private readonly scheduler = new WriteScheduler();
+  /** Handshakes and client events get a time budget per turn of the event loop (a reconnect storm is spread over turns). */
+  private readonly gate: TurnGate;
 
   constructor(httpServer: HttpServer, private readonly deps: SocketTransportDeps) {
     const { options } = deps;
     const anyOrigin = options.corsOrigins.includes("*");
+    const upgradeListeners = new Set(httpServer.listeners("upgrade"));
     this.io = new Server(httpServer, {
       path: "/socket.io/",
       transports: ["polling", "websocket"],
@@ -140,9 +144,27 @@ export class SocketTransport implements Broadcaster {
         ];
       }),
     ) as Record<Tier, BurstyRateLimiter>;
+    this.gate = new TurnGate(options.admissionTurnMs);
+    // WebSocket upgrades (engine.io's listener) go through the gate too: each one is a TLS-less handshake of
+    // ~0.3 ms, and thousands of them can be ready in one poll of the loop.
+    for (const listener of httpServer.listeners("upgrade")) {
+      if (upgradeListeners.has(listener)) continue;
+      httpServer.removeListener("upgrade", listener as (...args: unknown[]) => void);
+      httpServer.on("upgrade", (req, socket, head) => {
+        this.gate.run(() => {
+          if (!socket.destroyed) (listener as (...args: unknown[]) => void).call(httpServer, req, socket, head);
+        });
+      });
+    }
     this.io.engine.on("connection", (conn: EngineConnection) => installWritePath(conn, this.scheduler));
     this.io.use((socket, next) => {
-      this.authenticate(socket).then(() => next(), (err: Error) => next(err));
+      // Both the token check and what follows it (Socket.IO's connect, the session's start) take their turn.
+      this.gate.run(() => {
+        this.authenticate(socket).then(
+          () => this.gate.run(() => next()),
+          (err: Error) => next(err),
+        );
+      });
     });
     this.io.on("connection", (socket) => this.open(socket));
   }
@@ -224,9 +246,11 @@ export class SocketTransport implements Broadcaster {
       const [event] = packet;
       const args = packet.slice(1);
       const ack = typeof args[args.length - 1] === "function" ? (args[args.length - 1] as (r: unknown) => void) : undefined;
-      this.admit(session, event, args)
-        .then(() => router.handle(session, String(event), args))
-        .catch((err: unknown) => router.reject(session, String(event), err, ack));
+      this.gate.run(() => {
+        this.admit(session, event, args)
+          .then(() => router.handle(session, String(event), args))
+          .catch((err: unknown) => router.reject(session, String(event), err, ack));
+      });
     });
     socket.on("disconnect", (reason) => {
       connectionLimiter.release(session.userId, socket.id);
