@@ -21,6 +21,7 @@ import { recovery } from "./scenarios/recovery.mjs";
 import { soak } from "./scenarios/soak.mjs";
 import { storm } from "./scenarios/storm.mjs";
 import { watchlist } from "./scenarios/watchlist.mjs";
+import { writeWindow } from "./scenarios/write-window.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 process.chdir(root);
@@ -44,6 +45,7 @@ if (opts.cpuProf) mkdirSync(opts.profDir, { recursive: true });
 
 const RUNNERS = {
   watchlist,
+  window: writeWindow,
   hot: hotChannel,
   burst,
   connections,

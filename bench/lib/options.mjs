@@ -1,7 +1,7 @@
 // Bench options: defaults, then environment (BENCH_CLIENTS=…), then flags (--clients 1000 or --clients=1000).
 
 /** Every scenario, in the order run.mjs runs them. */
-export const SCENARIOS = ["watchlist", "hot", "burst", "connections", "storm", "soak", "conflation", "history", "recovery"];
+export const SCENARIOS = ["watchlist", "window", "hot", "burst", "connections", "storm", "soak", "conflation", "history", "recovery"];
 
 /** What runs without --only: everything but the ten-minute soak. */
 export const DEFAULT_SCENARIOS = SCENARIOS.filter((s) => s !== "soak");
@@ -28,6 +28,9 @@ export const DEFAULTS = Object.freeze({
   watchlistPerClient: 20,
   watchlistRates: "2,4,8,16,24,32,48,64",
   watchlistSeconds: 5,
+  /** Write-window sweep: the windows tried (ms) and the rates per symbol of the watchlist workload. */
+  windowSweepMs: "5,10,20,50",
+  windowRates: "2,8",
   /** Hot channel: subscribers of one symbol, quotes per second, seconds per run. */
   hotClients: 5000,
   hotRate: 20,
@@ -80,6 +83,8 @@ export const QUICK = Object.freeze({
   watchlistClients: 200,
   watchlistRates: "2,8",
   watchlistSeconds: 2,
+  windowSweepMs: "20",
+  windowRates: "2",
   hotClients: 500,
   hotSeconds: 3,
   burstClients: 200,

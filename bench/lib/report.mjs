@@ -45,6 +45,11 @@ export function renderReport(results) {
     out.push(table(quoteHeader, rows));
     out.push(`highest sustained rate per symbol: ${w.servers.map((x) => `${x.label} ${x.highestSustainedRate}/s`).join(", ")}`);
   }
+  if (s.window) {
+    const w = s.window;
+    out.push("", `Write window: watchlist workload, ${w.clients} clients, CPU per delivery and latency by window`);
+    out.push(table(quoteHeader, w.rows.map((r) => quoteRow(`${r.ratePerSymbol}/s ${r.label}`, r))));
+  }
   for (const [key, title] of [["hot", (h) => `Hot channel: ${h.clients} subscribers × ${h.ratePerSec} quotes/s, median of ${h.servers[0].runs.length} runs`], ["burst", (b) => `Burst: ${b.clients} subscribers, ${b.quotes} quotes as fast as possible, median of ${b.servers[0].runs.length} runs`]]) {
     const x = s[key];
     if (!x) continue;

@@ -2,6 +2,8 @@
 // (optionally with a write window), plain Socket.IO 4 and the corked raw-`ws`
 // ceiling. A target is one server child plus the load-generator pool holding
 // its clients, and the last seq published on each symbol.
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { LoadGen } from "./loadgen.mjs";
 import { memoryOf } from "./proc.mjs";
 import { startChild } from "./rpc.mjs";
@@ -95,4 +97,15 @@ export async function openTargets(names, options) {
 export function rotation(targets, r) {
   const k = r % targets.length;
   return [...targets.slice(k), ...targets.slice(0, k)];
+}
+
+/**
+ * With --cpu-prof: starts a CPU profile in every server (call it after the warm-up);
+ * the returned function writes them as {server}-{scenario}.cpuprofile in profDir.
+ */
+export async function profileTargets(targets, opts, scenario) {
+  if (!opts.cpuProf) return async () => [];
+  mkdirSync(opts.profDir, { recursive: true });
+  for (const t of targets) await t.child.call("startProfile");
+  return () => Promise.all(targets.map((t) => t.child.call("stopProfile", { file: join(resolve(opts.profDir), `${t.name}-${scenario}.cpuprofile`) })));
 }

@@ -5,7 +5,7 @@
 // the deliveries arrive within a second of the last publish, p99 ≤ 1 s, and
 // every update arrives once and in order. Runs at one rate rotate over the servers.
 import { quoteRun } from "../lib/quote-run.mjs";
-import { openTargets, rotation, targetNames } from "../lib/targets.mjs";
+import { openTargets, profileTargets, rotation, targetNames } from "../lib/targets.mjs";
 import { round } from "../lib/stats.mjs";
 
 /** Client i watches symbols i, i + step, i + 2·step … (mod the symbol count). */
@@ -29,6 +29,7 @@ export async function watchlist(opts, log) {
   });
   try {
     for (const t of targets) await quoteRun(t, { symbols, count: S * 2 * 2, rate: S * 2, graceMs: opts.graceMs });
+    const stopProfiles = await profileTargets(targets, opts, "watchlist");
     const runs = Object.fromEntries(targets.map((t) => [t.name, []]));
     let active = [...targets];
     for (let r = 0; r < rates.length && active.length > 0; r++) {
@@ -42,6 +43,7 @@ export async function watchlist(opts, log) {
       }
       active = active.filter((t) => runs[t.name].at(-1).sustained);
     }
+    const profiles = await stopProfiles();
     const servers = targets.map((t) => {
       const sustained = runs[t.name].filter((x) => x.sustained);
       return {
@@ -54,7 +56,7 @@ export async function watchlist(opts, log) {
     });
     // A rate a server does not sustain is a figure, not a failure; a loss, a duplicate or a reordering is.
     const ok = servers.every((s) => s.runs.every((x) => x.correct));
-    return { ok, clients: opts.watchlistClients, symbols: S, perClient: opts.watchlistPerClient, secondsPerRun: opts.watchlistSeconds, windowMs: opts.writeWindowMs, servers };
+    return { ok, clients: opts.watchlistClients, symbols: S, perClient: opts.watchlistPerClient, secondsPerRun: opts.watchlistSeconds, windowMs: opts.writeWindowMs, servers, profiles };
   } finally {
     for (const t of targets) await t.close();
   }

@@ -79,9 +79,13 @@ export class FrameWriter implements Flushable {
     return this.blocked ? this.frames.length : 0;
   }
 
-  /** Bytes not yet taken by the kernel: pending frames and what the socket buffers. */
+  /**
+   * Bytes not yet taken by the kernel: pending frames and what the socket
+   * buffers. While the socket is not backed up it holds less than its
+   * high-water mark (16 KiB), which is not read on every delivery.
+   */
   queuedBytes(): number {
-    return this.bytes + (this.closed ? 0 : this.sink.writableLength);
+    return this.blocked && !this.closed ? this.bytes + this.sink.writableLength : this.bytes;
   }
 
   /** Calls `listener` once everything queued was handed to the socket and the socket is not backed up. */

@@ -43,11 +43,15 @@ export interface SocketTransportDeps {
 class SocketConnection implements Connection {
   /** The session of this connection, once it exists: its tier picks the write window. */
   session: Session | undefined;
+  /** The engine.io socket (the same for the connection's whole life, whatever its transport). */
+  private readonly engine: EngineConnection;
 
   constructor(
     private readonly socket: Socket,
     private readonly writeWindowMs: PerTier<number>,
-  ) {}
+  ) {
+    this.engine = socket.conn as unknown as EngineConnection;
+  }
 
   get id(): string {
     return this.socket.id;
@@ -55,10 +59,6 @@ class SocketConnection implements Connection {
 
   get address(): string {
     return this.socket.handshake.address;
-  }
-
-  private get engine(): EngineConnection {
-    return this.socket.conn as unknown as EngineConnection;
   }
 
   emit(event: string, ...args: unknown[]): void {

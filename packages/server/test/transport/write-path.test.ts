@@ -3,7 +3,7 @@ import { Type } from "@sinclair/typebox";
 import { io, type Socket } from "socket.io-client";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Gateway } from "@tickwire/server";
-import { record, TestBed, until } from "../helpers.js";
+import { api, record, TestBed, until } from "../helpers.js";
 
 const bed = new TestBed();
 afterEach(() => bed.cleanup());
@@ -214,6 +214,32 @@ describe("coalesced writes", () => {
     await gw.publish({ channel: "quotes:AAPL", data: quote(3) });
     expect(await clients[0]!.emitWithAck("ping", {})).toMatchObject({ ok: true });
     await until(() => seen[2]!.length === 3);
+  });
+});
+
+describe("batch publishing", () => {
+  it("a batch of items on several channels reaches a subscriber in one write, each channel in item order", async () => {
+    const gw = await bed.gateway();
+    const alice = await bed.connectAs(gw, "alice", "operator");
+    await alice.emitWithAck("subscribe", { channels: ["quotes:AAPL", "quotes:MSFT", "trades"] });
+    const seen = everything(alice);
+    const writes = spyWrites(serverSide(gw, "alice").tcp());
+    const items = [1, 2, 3].flatMap((n) => [
+      { channel: "quotes:AAPL", data: quote(n) },
+      { channel: "trades:alice", data: { n } },
+      { channel: "quotes:MSFT", data: { symbol: "MSFT", price: n } },
+    ]);
+    const res = await api(gw, "POST", "/api/v1/publish/batch", { items });
+    expect(res.status).toBe(200);
+    expect(res.body.results.map((r: { ok: boolean; offset: number }) => [r.ok, r.offset])).toEqual([1, 2, 3].flatMap((n) => [[true, n], [true, n], [true, n]]));
+    await until(() => seen.length === 9);
+    const byChannel = (event: string, key: (p: Record<string, number | string>) => unknown) => seen.filter(([e, p]) => e === event && key(p as Record<string, number | string>) !== undefined).map(([, p]) => p);
+    expect(byChannel("quote:update", (p) => (p.symbol === "AAPL" ? p : undefined))).toEqual([quote(1), quote(2), quote(3)]);
+    expect(byChannel("quote:update", (p) => (p.symbol === "MSFT" ? p : undefined))).toEqual([1, 2, 3].map((n) => ({ symbol: "MSFT", price: n })));
+    expect(byChannel("trade:update", (p) => p.n)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+    // Quotes fan out as the request is handled, trades when their group commit is written: still one write, the turn's.
+    expect(writes).toHaveLength(1);
+    expect(framesOf(writes[0]!)).toHaveLength(9);
   });
 });
 
