@@ -29,7 +29,7 @@ export function goals(results) {
   }
   const h = s.hot;
   if (h) {
-    for (const x of h.servers.filter((x) => x.server.startsWith("tickwire"))) {
+    for (const x of h.servers.filter((x) => x.server === "tickwire" || x.server === "tickwire-window")) {
       out.push({ goal: `hot channel (${x.label}): ≥ 95 % delivered, p99 ≤ 250 ms (median of runs)`, delivered: x.median.deliveredPct, p99: x.median.latencyMs.p99, met: x.median.deliveredPct >= 95 && x.median.latencyMs.p99 <= 250 && x.runs.every((r) => r.ok) });
     }
   }

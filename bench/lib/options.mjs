@@ -14,6 +14,8 @@ export const DEFAULTS = Object.freeze({
   seed: 42,
   /** Write window of the extra "Tickwire, N ms window" server in the watchlist and hot-channel scenarios (0: none). */
   writeWindowMs: 20,
+  /** Another build of the server (its packages/server/dist folder): an extra "Tickwire (before)" server in the watchlist, hot channel and burst. */
+  beforeDist: "",
   /** Load-generator processes per server in the fan-out scenarios. */
   loadgenWorkers: 2,
   /** Load-generator processes of the connections, storm and soak scenarios. */

@@ -22,25 +22,29 @@ export const symbolName = (i) => `S${String(i).padStart(3, "0")}`;
 
 /**
  * The target names of a scenario: Tickwire, Tickwire with `windowMs` (when > 0),
- * Socket.IO and the ceiling.
+ * Tickwire built from `beforeDist` (when given: a before/after comparison in the
+ * same run), Socket.IO and the ceiling.
  */
-export function targetNames(windowMs) {
-  return windowMs > 0 ? ["tickwire", "tickwire-window", "socketio", "ceiling"] : ["tickwire", "socketio", "ceiling"];
+export function targetNames(windowMs, beforeDist = "") {
+  return ["tickwire", ...(windowMs > 0 ? ["tickwire-window"] : []), ...(beforeDist ? ["tickwire-before"] : []), "socketio", "ceiling"];
 }
 
 /** The label of a target in tables. */
 export function labelOf(name, windowMs) {
-  return name === "tickwire-window" ? `Tickwire, ${windowMs} ms window` : KINDS[name].label;
+  if (name === "tickwire-window") return `Tickwire, ${windowMs} ms window`;
+  if (name === "tickwire-before") return "Tickwire (before)";
+  return KINDS[name].label;
 }
 
 /**
  * Starts one target: its server child, and `clients` load-generator clients,
  * client i subscribed to `symbolsOf(i)` (indices), connected and subscribed.
  */
-export async function openTarget(name, { clients, symbolCount, symbolsOf, windowMs = 0, workers = 2, firstAddress = 10, seed = 42, concurrency = 100, log = () => {}, execArgv = [] }) {
-  const kind = KINDS[name === "tickwire-window" ? "tickwire" : name];
+export async function openTarget(name, { clients, symbolCount, symbolsOf, windowMs = 0, workers = 2, firstAddress = 10, seed = 42, concurrency = 100, log = () => {}, execArgv = [], beforeDist = "" }) {
+  const kind = KINDS[name.startsWith("tickwire") ? "tickwire" : name];
   const gateway = name === "tickwire-window" ? { writeWindowMs: { navigator: windowMs, participant: windowMs, builder: windowMs, operator: windowMs } } : undefined;
-  const child = await startChild(kind.module, { seed, gateway }, { execArgv });
+  const dist = name === "tickwire-before" ? beforeDist : undefined;
+  const child = await startChild(kind.module, { seed, gateway, dist }, { execArgv });
   let pool;
   try {
     const tokens = await child.call("tokens", { prefix: `${name}-`, count: clients, tier: "operator" });

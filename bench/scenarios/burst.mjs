@@ -7,12 +7,13 @@ import { medianOfRuns } from "../lib/stats.mjs";
 import { openTargets, profileTargets, rotation, targetNames } from "../lib/targets.mjs";
 
 export async function burst(opts, log) {
-  const targets = await openTargets(targetNames(0), {
+  const targets = await openTargets(targetNames(0, opts.beforeDist), {
     clients: opts.burstClients,
     symbolCount: 1,
     symbolsOf: () => [0],
     workers: opts.loadgenWorkers,
     seed: opts.seed,
+    beforeDist: opts.beforeDist,
     log,
   });
   try {

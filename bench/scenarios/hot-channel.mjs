@@ -7,13 +7,14 @@ import { medianOfRuns } from "../lib/stats.mjs";
 import { openTargets, profileTargets, rotation, targetNames } from "../lib/targets.mjs";
 
 export async function hotChannel(opts, log) {
-  const targets = await openTargets(targetNames(opts.writeWindowMs), {
+  const targets = await openTargets(targetNames(opts.writeWindowMs, opts.beforeDist), {
     clients: opts.hotClients,
     symbolCount: 1,
     symbolsOf: () => [0],
     windowMs: opts.writeWindowMs,
     workers: opts.loadgenWorkers,
     seed: opts.seed,
+    beforeDist: opts.beforeDist,
     log,
   });
   try {

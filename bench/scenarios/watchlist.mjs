@@ -18,13 +18,14 @@ export async function watchlist(opts, log) {
   const S = opts.watchlistSymbols;
   const symbols = Array.from({ length: S }, (_, i) => i);
   const rates = String(opts.watchlistRates).split(",").map(Number).filter((r) => r > 0);
-  const targets = await openTargets(targetNames(opts.writeWindowMs), {
+  const targets = await openTargets(targetNames(opts.writeWindowMs, opts.beforeDist), {
     clients: opts.watchlistClients,
     symbolCount: S,
     symbolsOf: watchlistOf(S, opts.watchlistPerClient),
     windowMs: opts.writeWindowMs,
     workers: opts.loadgenWorkers,
     seed: opts.seed,
+    beforeDist: opts.beforeDist,
     log,
   });
   try {

@@ -3,7 +3,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createGateway } from "../../packages/server/dist/index.js";
+import { pathToFileURL } from "node:url";
 import { nowMs } from "../lib/proc.mjs";
 import { pace } from "../lib/pace.mjs";
 import { prng, tradeOf } from "../lib/prng.mjs";
@@ -12,6 +12,9 @@ import { childConfig, serve } from "../lib/rpc.mjs";
 import { commonHandlers } from "../lib/server-handlers.mjs";
 
 const config = childConfig();
+// config.dist: another build of the server (its dist folder) to compare against (--before-dist).
+const dist = config.dist ? pathToFileURL(join(config.dist, "index.js")).href : new URL("../../packages/server/dist/index.js", import.meta.url).href;
+const { createGateway } = await import(dist);
 const seed = config.seed ?? 42;
 // A restart (the reconnect storm) keeps the data folder and the port of the first process.
 const dataDir = config.dataDir ?? mkdtempSync(join(tmpdir(), "tickwire-bench-"));
