@@ -85,6 +85,14 @@ export async function openTarget(name, { clients, symbolCount, symbolsOf, window
   }
 }
 
+/**
+ * The targets of a fan-out scenario (targetNames) opened with the bench's
+ * options: `load` gives the clients, their symbols and the write window.
+ */
+export function openScenarioTargets(opts, log, { clients, symbolCount, symbolsOf, windowMs = 0 }) {
+  return openTargets(targetNames(windowMs, opts.beforeDist), { clients, symbolCount, symbolsOf, windowMs, workers: opts.loadgenWorkers, seed: opts.seed, beforeDist: opts.beforeDist, log });
+}
+
 /** Opens every target (in order, so that only one connects at a time); closes the opened ones if one fails. */
 export async function openTargets(names, options) {
   const out = [];

@@ -4,18 +4,10 @@
 // quote once and in order. `runs` runs per server, rotating over the servers.
 import { quoteRun } from "../lib/quote-run.mjs";
 import { medianOfRuns } from "../lib/stats.mjs";
-import { openTargets, profileTargets, rotation, targetNames } from "../lib/targets.mjs";
+import { openScenarioTargets, profileTargets, rotation } from "../lib/targets.mjs";
 
 export async function burst(opts, log) {
-  const targets = await openTargets(targetNames(0, opts.beforeDist), {
-    clients: opts.burstClients,
-    symbolCount: 1,
-    symbolsOf: () => [0],
-    workers: opts.loadgenWorkers,
-    seed: opts.seed,
-    beforeDist: opts.beforeDist,
-    log,
-  });
+  const targets = await openScenarioTargets(opts, log, { clients: opts.burstClients, symbolCount: 1, symbolsOf: () => [0] });
   try {
     // Generous grace: a burst is measured to its last delivery.
     const graceMs = 30_000;

@@ -4,19 +4,10 @@
 // quote once and in order. `runs` runs per server, rotating over the servers.
 import { quoteRun } from "../lib/quote-run.mjs";
 import { medianOfRuns } from "../lib/stats.mjs";
-import { openTargets, profileTargets, rotation, targetNames } from "../lib/targets.mjs";
+import { openScenarioTargets, profileTargets, rotation } from "../lib/targets.mjs";
 
 export async function hotChannel(opts, log) {
-  const targets = await openTargets(targetNames(opts.writeWindowMs, opts.beforeDist), {
-    clients: opts.hotClients,
-    symbolCount: 1,
-    symbolsOf: () => [0],
-    windowMs: opts.writeWindowMs,
-    workers: opts.loadgenWorkers,
-    seed: opts.seed,
-    beforeDist: opts.beforeDist,
-    log,
-  });
+  const targets = await openScenarioTargets(opts, log, { clients: opts.hotClients, symbolCount: 1, symbolsOf: () => [0], windowMs: opts.writeWindowMs });
   try {
     for (const t of targets) await quoteRun(t, { symbols: [0], count: opts.hotRate, rate: opts.hotRate, graceMs: opts.graceMs });
     const stopProfiles = await profileTargets(targets, opts, "hot");

@@ -5,7 +5,7 @@
 // the deliveries arrive within a second of the last publish, p99 ≤ 1 s, and
 // every update arrives once and in order. Runs at one rate rotate over the servers.
 import { quoteRun } from "../lib/quote-run.mjs";
-import { openTargets, profileTargets, rotation, targetNames } from "../lib/targets.mjs";
+import { openScenarioTargets, profileTargets, rotation } from "../lib/targets.mjs";
 import { round } from "../lib/stats.mjs";
 
 /** Client i watches symbols i, i + step, i + 2·step … (mod the symbol count). */
@@ -18,16 +18,7 @@ export async function watchlist(opts, log) {
   const S = opts.watchlistSymbols;
   const symbols = Array.from({ length: S }, (_, i) => i);
   const rates = String(opts.watchlistRates).split(",").map(Number).filter((r) => r > 0);
-  const targets = await openTargets(targetNames(opts.writeWindowMs, opts.beforeDist), {
-    clients: opts.watchlistClients,
-    symbolCount: S,
-    symbolsOf: watchlistOf(S, opts.watchlistPerClient),
-    windowMs: opts.writeWindowMs,
-    workers: opts.loadgenWorkers,
-    seed: opts.seed,
-    beforeDist: opts.beforeDist,
-    log,
-  });
+  const targets = await openScenarioTargets(opts, log, { clients: opts.watchlistClients, symbolCount: S, symbolsOf: watchlistOf(S, opts.watchlistPerClient), windowMs: opts.writeWindowMs });
   try {
     for (const t of targets) await quoteRun(t, { symbols, count: S * 2 * 2, rate: S * 2, graceMs: opts.graceMs });
     const stopProfiles = await profileTargets(targets, opts, "watchlist");
