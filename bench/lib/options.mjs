@@ -1,24 +1,61 @@
 // Bench options: defaults, then environment (BENCH_CLIENTS=…), then flags (--clients 1000 or --clients=1000).
 
 /** Every scenario, in the order run.mjs runs them. */
-export const SCENARIOS = ["fanout", "baseline", "conflation", "history", "recovery"];
+export const SCENARIOS = ["watchlist", "window", "hot", "burst", "connections", "storm", "soak", "conflation", "history", "recovery"];
 
-/** Defaults sized for a shared 2-core machine: the whole suite takes a few minutes. */
+/** What runs without --only: everything but the ten-minute soak. */
+export const DEFAULT_SCENARIOS = SCENARIOS.filter((s) => s !== "soak");
+
+/** Defaults sized for a shared 2-core machine. */
 export const DEFAULTS = Object.freeze({
-  scenarios: SCENARIOS.join(","),
-  /** Clients of the fan-out scenarios (operator tier, one quote channel). */
-  clients: 1000,
-  /** Quotes per measured fan-out run. */
-  quotes: 100,
-  /** Quotes per second in the fan-out scenarios: deliveries offered = clients × rate. */
-  rate: 20,
-  /** Measured runs per scenario; the report gives their median. */
+  scenarios: DEFAULT_SCENARIOS.join(","),
+  /** Measured runs per server (hot channel, burst, history, recovery); the report gives their median. */
   runs: 3,
-  /** Quotes published before the measured runs (JIT, buffers, connections warm). */
-  warmup: 20,
   seed: 42,
-  /** Quiet time after the warm-up during which the fan-out servers' idle CPU is measured (subtracted in the "net" CPU figure). */
-  idleMs: 2000,
+  /** Write window of the extra "Tickwire, N ms window" server in the watchlist and hot-channel scenarios (0: none). */
+  writeWindowMs: 20,
+  /** Another build of the server (its packages/server/dist folder): an extra "Tickwire (before)" server in the watchlist, hot channel and burst. */
+  beforeDist: "",
+  /** Load-generator processes per server in the fan-out scenarios. */
+  loadgenWorkers: 2,
+  /** Load-generator processes of the connections, storm and soak scenarios. */
+  connectWorkers: 4,
+  /** Connections being set up at once when clients are opened. */
+  connectConcurrency: 200,
+  /** A delivery counts as delivered when it arrives within this long after the last publish of its run. */
+  graceMs: 1000,
+  /** Watchlist: clients, symbols, symbols per client, rates per symbol tried in turn, seconds per run. */
+  watchlistClients: 1000,
+  watchlistSymbols: 100,
+  watchlistPerClient: 20,
+  watchlistRates: "2,4,8,16,24,32,48,64",
+  watchlistSeconds: 5,
+  /** Write-window sweep: the windows tried (ms) and the rates per symbol of the watchlist workload. */
+  windowSweepMs: "5,10,20,50",
+  windowRates: "2,8",
+  /** Hot channel: subscribers of one symbol, quotes per second, seconds per run. */
+  hotClients: 5000,
+  hotRate: 20,
+  hotSeconds: 10,
+  /** Burst: subscribers of one symbol and quotes published as fast as possible. */
+  burstClients: 1000,
+  burstQuotes: 200,
+  /** Idle connections measured per server, one count after the other. */
+  connections: "10000,19000",
+  /** Reconnect storm: clients, trades each misses while the server restarts, the servers' listen backlog. */
+  stormClients: 10000,
+  stormMissed: 3,
+  stormBacklog: 4096,
+  /** Node flags of every server process in the storm and connections scenarios (e.g. "--max-semi-space-size=64"). */
+  serverNodeArgs: "",
+  /** Scheduling priority (nice) of the storm's load generator: the server runs first when both want the CPU. */
+  stormNice: 10,
+  /** Servers of the storm (and of connections): any of tickwire, socketio, ceiling. */
+  stormServers: "tickwire,socketio,ceiling",
+  /** Soak: connections held, for how long, and the quotes per second published meanwhile. */
+  soakConnections: 19000,
+  soakSeconds: 600,
+  soakRate: 10,
   /** Navigator-tier clients of the conflation scenario. */
   conflationClients: 1000,
   /** Operator-tier reference clients on the same channel. */
@@ -35,16 +72,37 @@ export const DEFAULTS = Object.freeze({
   tradeRate: 500,
   /** Publications missed while disconnected in the recovery scenario. */
   recoveryGap: 1000,
-  connectConcurrency: 50,
   drainTimeoutMs: 20_000,
   out: "bench/results/latest.json",
-  /** Write V8 CPU profiles of the gateway during the measured fan-out and history runs to profDir. */
+  /** Write V8 CPU profiles of the servers during the measured runs to profDir. */
   cpuProf: false,
   profDir: "bench/results/profiles",
 });
 
-/** The small sizes of `--quick` (a smoke test in well under a minute). */
-export const QUICK = Object.freeze({ clients: 100, quotes: 50, rate: 20, runs: 1, warmup: 10, conflationClients: 100, conflationSeconds: 3, users: 20, trades: 500, tradesPaced: 250, recoveryGap: 200, out: "bench/results/quick.json" });
+/** The small sizes of `--quick`: a smoke test of every scenario in about two minutes. */
+export const QUICK = Object.freeze({
+  runs: 1,
+  watchlistClients: 200,
+  watchlistRates: "2,8",
+  watchlistSeconds: 2,
+  windowSweepMs: "20",
+  windowRates: "2",
+  hotClients: 500,
+  hotSeconds: 3,
+  burstClients: 200,
+  burstQuotes: 50,
+  connections: "1000",
+  stormClients: 500,
+  soakConnections: 1000,
+  soakSeconds: 30,
+  conflationClients: 100,
+  conflationSeconds: 3,
+  users: 20,
+  trades: 500,
+  tradesPaced: 250,
+  recoveryGap: 200,
+  out: "bench/results/quick.json",
+});
 
 const kebab = (name) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const envName = (name) => `BENCH_${kebab(name).replace(/-/g, "_").toUpperCase()}`;
@@ -92,7 +150,7 @@ export function parseOptions(argv = process.argv.slice(2), env = process.env) {
 export function usage() {
   const lines = Object.entries(DEFAULTS).map(([k, v]) => `  --${kebab(k).padEnd(22)} ${envName(k).padEnd(30)} default ${JSON.stringify(v)}`);
   return [
-    "Usage: npm run bench -- [--quick] [--only fanout,baseline,conflation,history,recovery] [--flag value …]",
+    `Usage: npm run bench -- [--quick] [--only ${SCENARIOS.join(",")}] [--flag value …]`,
     "",
     "  --quick                  small sizes, one run each (smoke test)",
     "  --only LIST              alias of --scenarios",

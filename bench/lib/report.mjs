@@ -16,30 +16,67 @@ export function renderReport(results) {
   const s = results.scenarios;
   const m = results.machine;
   out.push(`Machine: ${m.cores} cores (${m.cpuModel}), Node ${m.node}, load average ${m.loadAverageStart.join(" ")} at start`);
-  const fan = [s.fanout, s.baseline].filter(Boolean);
-  if (fan.length) {
-    out.push("", `Fan-out: ${fan[0].clients} clients × ${fan[0].ratePerSec} quotes/s, ${fan[0].quotesPerRun} quotes per run, median of ${fan[0].runs} runs`);
+  const quoteRow = (label, r) => [
+    label,
+    r.offeredPerSec,
+    r.deliveriesPerSec,
+    r.deliveredPct,
+    r.latencyMs.p50,
+    r.latencyMs.p99,
+    r.latencyMs.max,
+    r.gatewayCpuMsPer1000Deliveries,
+    r.gatewayCpuPct,
+    r.loadgenCpuPct,
+    r.softirqCpuPct,
+    r.otherCpuPct,
+    r.loadAverage,
+    r.ok ? "yes" : r.correct ? `late (missing ${r.missing})` : `NO (gaps ${r.gaps}, dups ${r.dups}, offsets ${r.offsetMismatch}, superseded ${r.superseded})`,
+  ];
+  const quoteHeader = ["server", "offered/s", "delivered/s", "% in 1 s", "p50 ms", "p99 ms", "max ms", "CPU ms/1000", "gw CPU %", "loadgen %", "softirq %", "other CPU %", "load avg", "every update once, in order"];
+  if (s.watchlist) {
+    const w = s.watchlist;
+    out.push("", `Watchlist: ${w.clients} clients × ${w.perClient} of ${w.symbols} symbols, ${w.secondsPerRun} s per rate`);
+    const rows = [];
+    const rates = [...new Set(w.servers.flatMap((x) => x.runs.map((r) => r.ratePerSymbol)))].sort((a, b) => a - b);
+    for (const rate of rates) for (const x of w.servers) {
+      const r = x.runs.find((y) => y.ratePerSymbol === rate);
+      if (r) rows.push(quoteRow(`${rate}/s ${x.label}${r.sustained ? "" : " (not sustained)"}`, r));
+    }
+    out.push(table(quoteHeader, rows));
+    out.push(`highest sustained rate per symbol: ${w.servers.map((x) => `${x.label} ${x.highestSustainedRate}/s`).join(", ")}`);
+  }
+  if (s.window) {
+    const w = s.window;
+    out.push("", `Write window: watchlist workload, ${w.clients} clients, CPU per delivery and latency by window`);
+    out.push(table(quoteHeader, w.rows.map((r) => quoteRow(`${r.ratePerSymbol}/s ${r.label}`, r))));
+  }
+  for (const [key, title] of [["hot", (h) => `Hot channel: ${h.clients} subscribers × ${h.ratePerSec} quotes/s, median of ${h.servers[0].runs.length} runs`], ["burst", (b) => `Burst: ${b.clients} subscribers, ${b.quotes} quotes as fast as possible, median of ${b.servers[0].runs.length} runs`]]) {
+    const x = s[key];
+    if (!x) continue;
+    out.push("", title(x));
+    out.push(table(quoteHeader, x.servers.map((y) => quoteRow(y.label, { ...y.median, ok: y.runs.every((r) => r.ok), correct: y.runs.every((r) => r.correct) }))));
+  }
+  if (s.connections) {
+    out.push("", "Idle connections (one subscription each), a fresh server process per row");
     out.push(
       table(
-        ["server", "deliveries/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "CPU ms/1000 deliv", "net of idle", "gw CPU %", "KiB/conn", "RSS MiB", "frame B", "other CPU %", "complete"],
-        fan.map((r) => [
-          r.server,
-          r.median.deliveriesPerSec,
-          r.median.latencyMs.p50,
-          r.median.latencyMs.p90,
-          r.median.latencyMs.p99,
-          r.median.latencyMs.max,
-          r.median.gatewayCpuMsPer1000Deliveries,
-          r.median.netCpuMsPer1000Deliveries,
-          r.median.gatewayCpuPct,
-          r.memory.perConnectionKb,
-          mb(r.memory.rssAfterClientsKb),
-          r.median.frameBytes,
-          r.median.otherCpuPct,
-          r.ok ? "yes" : `NO (gaps ${r.perRun.map((x) => x.gaps).join("/")}, superseded ${r.perRun.map((x) => x.superseded).join("/")})`,
-        ]),
+        ["server", "connections", "failed", "connect/s", "RSS before MiB", "RSS after MiB", "RSS KiB/conn", "heap KiB/conn"],
+        s.connections.results.map((r) => [r.label, r.connections, r.failed, r.connectPerSec, r.rssBeforeMb, r.rssAfterMb, r.rssPerConnectionKb, r.heapPerConnectionKb]),
       ),
     );
+  }
+  if (s.storm) {
+    out.push("", "Reconnect storm: every client reconnects at once after a restart");
+    out.push(
+      table(
+        ["server", "clients", "back", "failed", "recovered exactly", "all back ms", "p50 ms", "p99 ms", "event loop max ms", "gw CPU ms"],
+        s.storm.results.map((r) => [r.label, r.clients, r.back, r.failed, r.notRecovered === undefined ? "—" : r.clients - r.notRecovered - r.failed, r.allBackMs, r.backMs.p50, r.backMs.p99, r.loopDelayMaxMs, r.gatewayCpuMs]),
+      ),
+    );
+  }
+  if (s.soak) {
+    const k = s.soak;
+    out.push("", `Soak: ${k.connections} connections for ${k.seconds} s: RSS after GC ${k.rssAfterGcMb.first} → ${k.rssAfterGcMb.last} MiB (min ${k.rssAfterGcMb.min}, max ${k.rssAfterGcMb.max}), second-half slope ${k.slopeSecondHalfKbPerMin} KiB/min, ${k.deliveries} deliveries, ${k.missing} missing, ${k.closedUnexpectedly} connections dropped`);
   }
   if (s.conflation) {
     const c = s.conflation;
@@ -77,6 +114,10 @@ export function renderReport(results) {
         [[r.median.reconnectMs, r.median.replayMs, r.median.totalMs, r.median.replayedPerSec, r.median.recovered ? "yes" : "NO", r.ok ? "yes" : "NO"]],
       ),
     );
+  }
+  if (results.goals?.length) {
+    out.push("", "Goals");
+    out.push(table(["goal", "figures", "met"], results.goals.map(({ goal, met, perRate, ...figures }) => [goal, JSON.stringify(figures), met ? "yes" : "NO"])));
   }
   if (results.errors.length) out.push("", ...results.errors.map((e) => `ERROR ${e.scenario}: ${e.message}`));
   return out.join("\n");

@@ -5,9 +5,7 @@
 import { createServer } from "node:http";
 import { SignJWT, jwtVerify } from "jose";
 import { Server } from "socket.io";
-import { nowMs } from "../lib/proc.mjs";
-import { pace } from "../lib/pace.mjs";
-import { quoteWalk } from "../lib/prng.mjs";
+import { quoteFeed } from "../lib/quote-feed.mjs";
 import { childConfig, serve } from "../lib/rpc.mjs";
 import { commonHandlers } from "../lib/server-handlers.mjs";
 
@@ -16,6 +14,8 @@ const seed = config.seed ?? 42;
 const secret = new TextEncoder().encode("bench-secret-bench-secret-0123456789");
 const httpServer = createServer();
 const io = new Server(httpServer, { serveClient: false, cors: { origin: true } });
+// Same kernel accept queue as Tickwire's Fastify listen (511) unless the bench asks otherwise.
+const backlog = config.backlog ?? 511;
 
 io.use((socket, next) => {
   const token = socket.handshake.auth?.token;
@@ -38,9 +38,9 @@ io.on("connection", (socket) => {
   });
 });
 
-await new Promise((resolve) => httpServer.listen(0, "127.0.0.1", resolve));
+await new Promise((resolve) => httpServer.listen({ port: config.port ?? 0, host: "127.0.0.1", backlog }, resolve));
 const { port } = httpServer.address();
-const walks = new Map();
+const quotes = quoteFeed(seed, (symbol, data) => io.to(`symbol:${symbol}`).emit("quote:update", data));
 
 serve(
   { port, url: `http://127.0.0.1:${port}`, pid: process.pid, server: "baseline", node: process.version },
@@ -49,16 +49,7 @@ serve(
     stats() {
       return { connections: io.engine.clientsCount };
     },
-    publishQuotes({ symbol, count, rate, firstSeq }) {
-      let walk = walks.get(symbol);
-      if (!walk) walks.set(symbol, (walk = quoteWalk(symbol, seed)));
-      const room = `symbol:${symbol}`;
-      return pace(count, rate, (i) => {
-        const data = walk(firstSeq + i);
-        data.sentAt = nowMs();
-        io.to(room).emit("quote:update", data);
-      });
-    },
+    publishQuotes: quotes,
   },
   async () => {
     io.disconnectSockets(true);

@@ -1,20 +1,26 @@
 // Child process: one Tickwire gateway (built dist), driven over IPC by the bench.
 // Its CPU and memory are measured apart from the load generator's.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createGateway } from "../../packages/server/dist/index.js";
+import { pathToFileURL } from "node:url";
 import { nowMs } from "../lib/proc.mjs";
 import { pace } from "../lib/pace.mjs";
-import { prng, quoteWalk, tradeOf } from "../lib/prng.mjs";
+import { prng, tradeOf } from "../lib/prng.mjs";
+import { quoteFeed } from "../lib/quote-feed.mjs";
 import { childConfig, serve } from "../lib/rpc.mjs";
 import { commonHandlers } from "../lib/server-handlers.mjs";
 
 const config = childConfig();
+// config.dist: another build of the server (its dist folder) to compare against (--before-dist).
+const dist = config.dist ? pathToFileURL(join(config.dist, "index.js")).href : new URL("../../packages/server/dist/index.js", import.meta.url).href;
+const { createGateway } = await import(dist);
 const seed = config.seed ?? 42;
-const dataDir = mkdtempSync(join(tmpdir(), "tickwire-bench-"));
+// A restart (the reconnect storm) keeps the data folder and the port of the first process.
+const dataDir = config.dataDir ?? mkdtempSync(join(tmpdir(), "tickwire-bench-"));
+mkdirSync(dataDir, { recursive: true });
 const gw = await createGateway({
-  port: 0,
+  port: config.port ?? 0,
   host: "127.0.0.1",
   dataDir,
   jwtSecret: "bench-secret-bench-secret-0123456789",
@@ -25,7 +31,7 @@ const gw = await createGateway({
 });
 await gw.listen();
 
-const walks = new Map();
+const quotes = quoteFeed(seed, (symbol, data) => gw.publish({ channel: `quotes:${symbol}`, data }));
 const tradeSeq = new Map();
 const tradeRand = prng(seed + 1);
 
@@ -36,17 +42,8 @@ serve(
     stats() {
       return gw.stats();
     },
-    /** Publishes `count` quotes on quotes:{symbol}, seq firstSeq…, at `rate` per second. */
-    publishQuotes({ symbol, count, rate, firstSeq }) {
-      let walk = walks.get(symbol);
-      if (!walk) walks.set(symbol, (walk = quoteWalk(symbol, seed)));
-      const channel = `quotes:${symbol}`;
-      return pace(count, rate, (i) => {
-        const data = walk(firstSeq + i);
-        data.sentAt = nowMs();
-        return gw.publish({ channel, data });
-      });
-    },
+    /** Publishes `count` quotes round-robin on quotes:{symbol} of `symbols` (or `symbol`), at `rate` per second in all. */
+    publishQuotes: quotes,
     /** Publishes `count` trades round-robin over `users` (trades:{user}), at `rate` per second (0: as fast as possible). */
     publishTrades({ users, count, rate, concurrency }) {
       return pace(
@@ -66,6 +63,6 @@ serve(
   },
   async () => {
     await gw.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    if (config.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
   },
 );

@@ -14,6 +14,7 @@ import type { GatewayOptions } from "./config/options.js";
 import { resolveOptions } from "./config/resolve-options.js";
 import type { GatewayComponent } from "./core/component.js";
 import { registerCoreEvents } from "./core/core-events.js";
+import type { Broadcaster } from "./core/connection.js";
 import type { DeliveryPolicyFactory } from "./core/delivery-policy.js";
 import type { Engine } from "./core/engine.js";
 import { EventRouter } from "./core/event-router.js";
@@ -142,8 +143,8 @@ export class Gateway {
       requireExp: options.jwtRequireExp,
     });
     // The hub writes through the transport, which exists once the HTTP server does.
-    const broadcaster = { broadcast: (ids: readonly string[], event: string, payload: unknown, meta: unknown) => this.transport.broadcast(ids, event, payload, meta) };
-    const limits = { stateBacklogPackets: options.stateBacklogPackets, maxQueuedPackets: options.maxQueuedPackets };
+    const broadcaster: Broadcaster = { broadcast: (connections, event, payload, meta, state) => this.transport.broadcast(connections, event, payload, meta, state) };
+    const limits = { stateBacklogPackets: options.stateBacklogPackets, maxQueuedPackets: options.maxQueuedPackets, stateBacklogBytes: options.stateBacklogBytes, maxQueuedBytes: options.maxQueuedBytes };
     const policies = deps.policyFactory ?? streamPolicyFactory({ conflationMs: options.conflationMs });
     this.hub = new Hub(broadcaster, this.metrics, policies, this.now, limits, this.logger.child({ component: "hub" }));
     this.publisher = new Publisher({
@@ -232,7 +233,7 @@ export class Gateway {
 
   /** Starts listening and starts the components. */
   async listen(): Promise<void> {
-    await this.http.listen({ port: this.options.port, host: this.options.host });
+    await this.http.listen({ port: this.options.port, host: this.options.host, backlog: this.options.listenBacklog });
     this.pruneTimer = setInterval(() => {
       this.store.prune(this.now()).catch((err: unknown) => this.logger.warn({ err }, "prune failed"));
     }, 60_000);

@@ -1,4 +1,4 @@
-import { createPublicKey, type KeyObject } from "node:crypto";
+import { createPublicKey, webcrypto, type KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createLocalJWKSet, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from "jose";
 import { DEFAULT_TIER, ID_PATTERN, isTier, TickwireError } from "@tickwire/protocol";
@@ -35,6 +35,8 @@ export class TokenVerifier {
   private readonly key: Uint8Array | KeyObject | JWTVerifyGetKey;
   private readonly algorithms: string[];
   private readonly secret: Uint8Array | undefined;
+  /** The HS256 secret as a WebCrypto key, imported once (jose would import a raw secret on every verification). */
+  private hmacKey: Promise<webcrypto.CryptoKey> | undefined;
 
   constructor(private readonly options: TokenVerifierOptions) {
     if (options.secret !== undefined) {
@@ -63,8 +65,8 @@ export class TokenVerifier {
     let payload: JWTPayload;
     try {
       const verifyOptions = { algorithms: this.algorithms, audience: this.options.audience, issuer: this.options.issuer };
-      const result =
-        typeof this.key === "function" ? await jwtVerify(token, this.key, verifyOptions) : await jwtVerify(token, this.key, verifyOptions);
+      const key = this.key instanceof Uint8Array ? await (this.hmacKey ??= webcrypto.subtle.importKey("raw", this.key, { name: "HMAC", hash: "SHA-256" }, false, ["verify"])) : this.key;
+      const result = typeof key === "function" ? await jwtVerify(token, key, verifyOptions) : await jwtVerify(token, key, verifyOptions);
       payload = result.payload;
     } catch (err) {
       if (err instanceof joseErrors.JWTExpired) throw new AuthError("expired", "The token has expired.");

@@ -17,6 +17,10 @@ export interface GatewayOptions {
   readonly port: number;
   /** Bind address. @default "0.0.0.0" */
   readonly host: string;
+  /** Length (ms) the gateway keeps a turn of its event loop near when handshakes and client events queue up (a reconnect storm): it starts as many per turn as fit, the others wait for the next turns, in order. @default 40 */
+  readonly admissionTurnMs: number;
+  /** Connections the kernel queues for accept; a reconnect storm of many clients at once needs more than the default (capped by net.core.somaxconn). @default 511 */
+  readonly listenBacklog: number;
   /** `production` refuses to start without a secret and API keys. @default "development" unless NODE_ENV=production */
   readonly mode: "development" | "production";
   /** HS256 secret for client tokens. @default random in dev mode */
@@ -65,8 +69,14 @@ export interface GatewayOptions {
   readonly conflationMs: PerTier<number> | undefined;
   /** Queued packets from which a socket is backed up: its state publications are held (latest wins) until it drains. @default 64 */
   readonly stateBacklogPackets: number;
-  /** Queued packets at which an event publication disconnects the socket with SLOW_CONSUMER (keep it above maxRecoveryPublications). @default 4096 */
+  /** Queued packets at which an event publication disconnects the socket with SLOW_CONSUMER. @default 4096 */
   readonly maxQueuedPackets: number;
+  /** Queued bytes from which a socket is backed up: its state publications are held (latest wins) until it drains. @default 262144 (256 KiB) */
+  readonly stateBacklogBytes: number;
+  /** Queued bytes at which an event publication disconnects the socket with SLOW_CONSUMER (keep it above maxRecoveryPublications × your larger events). @default 8388608 (8 MiB) */
+  readonly maxQueuedBytes: number;
+  /** Per-tier write window (ms) of state-channel publications: a connection's frames wait up to this long so that publications of later turns share one write; 0 = every turn's frames leave at its end. Other frames are never held. @default 0 for every tier */
+  readonly writeWindowMs: PerTier<number>;
   /** Session resolver: express-session JSON in Redis under `{sessionPrefix}{id}`. @default undefined */
   readonly sessionRedisUrl: string | undefined;
   /** @default "sess:" */
@@ -127,6 +137,8 @@ export interface GatewayOptions {
 export const DEFAULT_OPTIONS: GatewayOptions = Object.freeze({
   port: 8080,
   host: "0.0.0.0",
+  listenBacklog: 511,
+  admissionTurnMs: 40,
   mode: "development",
   jwtSecret: undefined,
   jwtPublicKey: undefined,
@@ -152,6 +164,9 @@ export const DEFAULT_OPTIONS: GatewayOptions = Object.freeze({
   conflationMs: undefined,
   stateBacklogPackets: 64,
   maxQueuedPackets: 4096,
+  stateBacklogBytes: 256 * 1024,
+  maxQueuedBytes: 8 * 1024 * 1024,
+  writeWindowMs: Object.freeze({ navigator: 0, participant: 0, builder: 0, operator: 0 }),
   sessionRedisUrl: undefined,
   sessionPrefix: "sess:",
   sessionUrl: undefined,

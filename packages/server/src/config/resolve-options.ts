@@ -44,6 +44,8 @@ export function optionsFromEnv(env: Env): Partial<Record<keyof GatewayOptions, u
   set("mode", env.NODE_ENV === "production" ? "production" : undefined);
   set("port", nonEmpty(env.TICKWIRE_PORT));
   set("host", nonEmpty(env.TICKWIRE_HOST));
+  set("listenBacklog", nonEmpty(env.TICKWIRE_LISTEN_BACKLOG));
+  set("admissionTurnMs", nonEmpty(env.TICKWIRE_ADMISSION_TURN_MS));
   set("jwtSecret", nonEmpty(env.TICKWIRE_JWT_SECRET));
   set("jwtPublicKey", nonEmpty(env.TICKWIRE_JWT_PUBLIC_KEY));
   set("jwksFile", nonEmpty(env.TICKWIRE_JWKS_FILE));
@@ -68,6 +70,9 @@ export function optionsFromEnv(env: Env): Partial<Record<keyof GatewayOptions, u
   set("conflationMs", nonEmpty(env.TICKWIRE_CONFLATION_MS));
   set("stateBacklogPackets", nonEmpty(env.TICKWIRE_STATE_BACKLOG_PACKETS));
   set("maxQueuedPackets", nonEmpty(env.TICKWIRE_MAX_QUEUED_PACKETS));
+  set("stateBacklogBytes", nonEmpty(env.TICKWIRE_STATE_BACKLOG_BYTES));
+  set("maxQueuedBytes", nonEmpty(env.TICKWIRE_MAX_QUEUED_BYTES));
+  set("writeWindowMs", nonEmpty(env.TICKWIRE_WRITE_WINDOW_MS));
   set("sessionRedisUrl", nonEmpty(env.TICKWIRE_SESSION_REDIS_URL));
   set("sessionPrefix", nonEmpty(env.TICKWIRE_SESSION_PREFIX));
   set("sessionUrl", nonEmpty(env.TICKWIRE_SESSION_URL));
@@ -95,6 +100,8 @@ export function optionsFromEnv(env: Env): Partial<Record<keyof GatewayOptions, u
 
 const INTEGER_KEYS = [
   "port",
+  "listenBacklog",
+  "admissionTurnMs",
   "sessionTimeoutMs",
   "maxConnectionsPerUser",
   "maxEventBytes",
@@ -113,6 +120,8 @@ const INTEGER_KEYS = [
   "feedReconnectMaxMs",
   "stateBacklogPackets",
   "maxQueuedPackets",
+  "stateBacklogBytes",
+  "maxQueuedBytes",
   "connectionLeaseTtlMs",
   "expectedNodes",
   "maxInputDepth",
@@ -172,29 +181,31 @@ function checkUserRateLimit(value: unknown, problems: string[]): void {
   }
 }
 
-/** Parses `navigator=1000,participant=250,builder=100,operator=0` or one number for every tier. */
-function parseConflation(value: unknown, problems: string[]): GatewayOptions["conflationMs"] {
+/**
+ * Parses per-tier milliseconds: `navigator=1000,participant=250,…` or one number
+ * for every tier (or an object of them); tiers left out keep `defaults`.
+ */
+function parsePerTierMs(key: "conflationMs" | "writeWindowMs", variable: string, value: unknown, defaults: Record<string, number>, problems: string[], max = Infinity): Record<string, number> {
   const result: Record<string, number> = {};
   const ms = (v: unknown): number | undefined => {
     const n = typeof v === "string" && v.trim() !== "" ? Number(v) : v;
-    return typeof n === "number" && Number.isInteger(n) && n >= 0 ? n : undefined;
+    return typeof n === "number" && Number.isInteger(n) && n >= 0 && n <= max ? n : undefined;
   };
-  if (typeof value === "string" && !value.includes("=")) {
+  const bound = max === Infinity ? "ms ≥ 0" : `0 ≤ ms ≤ ${max}`;
+  if ((typeof value === "string" && !value.includes("=")) || typeof value === "number") {
     const n = ms(value);
-    if (n === undefined) problems.push(`TICKWIRE_CONFLATION_MS "${value}" is not a whole number of ms or "tier=ms,…".`);
+    if (n === undefined) problems.push(`${variable} "${String(value)}" is not a whole number of ms (${bound}) or "tier=ms,…".`);
     for (const tier of TIERS) result[tier] = n ?? 0;
-    return result as GatewayOptions["conflationMs"];
+    return result;
   }
   const entries = typeof value === "string" ? value.split(",").map((part) => part.split("=").map((x) => x.trim())) : typeof value === "object" && value !== null ? Object.entries(value) : [];
-  if (entries.length === 0) problems.push("conflationMs must map tiers to whole numbers of ms.");
+  if (entries.length === 0) problems.push(`${key} must map tiers to whole numbers of ms.`);
   for (const [tier, v] of entries) {
     const n = ms(v);
-    if (typeof tier !== "string" || !(TIERS as readonly string[]).includes(tier) || n === undefined) problems.push(`conflationMs entry ${JSON.stringify([tier, v])} is not "tier=ms" with ms ≥ 0.`);
+    if (typeof tier !== "string" || !(TIERS as readonly string[]).includes(tier) || n === undefined) problems.push(`${key} entry ${JSON.stringify([tier, v])} is not "tier=ms" with ${bound}.`);
     else result[tier] = n;
   }
-  // Tiers left out keep the catalogue's interval.
-  const defaults = { navigator: 1000, participant: 250, builder: 100, operator: 0 };
-  return { ...defaults, ...result } as GatewayOptions["conflationMs"];
+  return { ...defaults, ...result };
 }
 
 /** Turns `on`/`off` (also true/false, 1/0) of an environment variable into a boolean option; a boolean stays. */
@@ -222,6 +233,9 @@ function isProxyEntry(entry: string): boolean {
   return /^\d{1,3}$/.test(bits) && n >= 0 && n <= (family === 4 ? 32 : 128);
 }
 
+/** Longest write window: it is a coalescing delay, not a conflation interval. */
+const MAX_WRITE_WINDOW_MS = 1000;
+
 /**
  * Merges options over the defaults, validates them and freezes the result.
  * In dev mode a missing secret or API key is generated; in production it is an error.
@@ -244,6 +258,8 @@ export function resolveOptions(input: Partial<Record<keyof GatewayOptions, unkno
     else raw[key] = n;
   }
   if (typeof raw.port === "number" && raw.port > 65535) problems.push("port must be at most 65535.");
+  if (typeof raw.listenBacklog === "number" && raw.listenBacklog < 1) problems.push("listenBacklog must be at least 1.");
+  if (typeof raw.admissionTurnMs === "number" && raw.admissionTurnMs < 1) problems.push("admissionTurnMs must be at least 1.");
   if (typeof raw.maxConnectionsPerUser === "number" && raw.maxConnectionsPerUser < 1) problems.push("maxConnectionsPerUser must be at least 1.");
   if (typeof raw.notificationMaxPerUser === "number" && raw.notificationMaxPerUser < 1) problems.push("notificationMaxPerUser must be at least 1.");
 
@@ -261,7 +277,11 @@ export function resolveOptions(input: Partial<Record<keyof GatewayOptions, unkno
   if (raw.userRateLimit !== undefined) checkUserRateLimit(raw.userRateLimit, problems);
   if (typeof raw.expectedNodes === "number" && raw.expectedNodes < 1) problems.push("expectedNodes must be at least 1.");
   if (typeof raw.connectionLeaseTtlMs === "number" && raw.connectionLeaseTtlMs < 3) problems.push("connectionLeaseTtlMs must be at least 3.");
-  if (raw.conflationMs !== undefined) raw.conflationMs = Object.freeze(parseConflation(raw.conflationMs, problems));
+  // Tiers left out keep the catalogue's interval.
+  if (raw.conflationMs !== undefined) raw.conflationMs = Object.freeze(parsePerTierMs("conflationMs", "TICKWIRE_CONFLATION_MS", raw.conflationMs, { navigator: 1000, participant: 250, builder: 100, operator: 0 }, problems));
+  if (raw.writeWindowMs !== DEFAULT_OPTIONS.writeWindowMs) {
+    raw.writeWindowMs = Object.freeze(parsePerTierMs("writeWindowMs", "TICKWIRE_WRITE_WINDOW_MS", raw.writeWindowMs, { ...DEFAULT_OPTIONS.writeWindowMs }, problems, MAX_WRITE_WINDOW_MS));
+  }
   if (typeof raw.ingestGroup !== "string" || raw.ingestGroup === "") problems.push("ingestGroup must be a non-empty string.");
   if (typeof raw.redisPrefix !== "string" || raw.redisPrefix === "") problems.push("redisPrefix must be a non-empty string.");
   if (typeof raw.feedReconnectMinMs === "number" && typeof raw.feedReconnectMaxMs === "number" && raw.feedReconnectMinMs > raw.feedReconnectMaxMs) {

@@ -10,13 +10,20 @@ export interface Connection {
   emit(event: string, ...args: unknown[]): void;
   /** Sends `error { code, message }` and closes the connection. */
   disconnect(code: ErrorCode, message: string): void;
-  /** Packets written but not yet flushed to the network (slow-consumer detection). */
+  /** Packets waiting because the network does not take them as fast as they are written (slow-consumer detection). */
   bufferedPackets(): number;
+  /** Bytes written but not yet taken by the network (slow-consumer detection). */
+  bufferedBytes(): number;
   /** Calls `listener` once, the next time the queue is handed to the network (held state values are written then). */
   onceDrained(listener: () => void): void;
 }
 
 /** Writes one event to many connections, encoding it once. */
 export interface Broadcaster {
-  broadcast(connectionIds: readonly string[], event: string, payload: unknown, meta: unknown): void;
+  /**
+   * `state`: a state channel's publication (latest value matters), which may
+   * wait for the connection's write window; anything else leaves in the turn
+   * it was written.
+   */
+  broadcast(connections: readonly Connection[], event: string, payload: unknown, meta: unknown, state?: boolean): void;
 }

@@ -44,7 +44,7 @@ export function registerCoreEvents({ router, subscriptions, tokens }: CoreEventD
       throw new TickwireError("FORBIDDEN", "A refreshed token must name the same user as the connection.");
     }
     session.identity = identity;
-    session.scheduleExpiry(() => session.expire());
+    session.scheduleExpiry();
     const dropped = await subscriptions.revalidate(session);
     for (const channel of dropped) {
       session.connection.emit("error", { code: "FORBIDDEN", message: `Unsubscribed from "${channel}": the new token's tier does not allow it.` });

@@ -1,7 +1,7 @@
 import type { NamespaceDefinition, Tier } from "@tickwire/protocol";
 import type { Logger } from "../observability/logger.js";
 import type { GatewayMetrics } from "../observability/metrics.js";
-import type { Broadcaster } from "./connection.js";
+import type { Broadcaster, Connection } from "./connection.js";
 import type { DeliveryPolicy, DeliveryPolicyFactory } from "./delivery-policy.js";
 import type { Publication } from "./publication.js";
 import type { Session } from "./session.js";
@@ -15,16 +15,20 @@ class DeliveryGroup {
   size = 0;
 }
 
-/** Bounds of one socket's outbound queue (design.md, "slow consumers get a bounded queue"). */
+/** Bounds of one socket's outbound queue (design.md, "slow consumers get a bounded queue"), in packets and in bytes. */
 export interface OutboundLimits {
   /** Queued packets from which a socket is backed up: its state publications are held, latest wins, until it drains. @default 64 */
   readonly stateBacklogPackets: number;
   /** Queued packets at which an event publication disconnects the socket with SLOW_CONSUMER instead of queueing. @default 4096 */
   readonly maxQueuedPackets: number;
+  /** Queued bytes from which a socket is backed up (as stateBacklogPackets). @default 262144 */
+  readonly stateBacklogBytes: number;
+  /** Queued bytes at which an event publication disconnects the socket with SLOW_CONSUMER. @default 8388608 */
+  readonly maxQueuedBytes: number;
 }
 
 /** The defaults of OutboundLimits. */
-export const DEFAULT_OUTBOUND_LIMITS: OutboundLimits = Object.freeze({ stateBacklogPackets: 64, maxQueuedPackets: 4096 });
+export const DEFAULT_OUTBOUND_LIMITS: OutboundLimits = Object.freeze({ stateBacklogPackets: 64, maxQueuedPackets: 4096, stateBacklogBytes: 256 * 1024, maxQueuedBytes: 8 * 1024 * 1024 });
 
 /** Local subscribers of one channel. */
 class ChannelFanout {
@@ -236,14 +240,14 @@ export class Hub {
     let delivered = 0;
     let namespace = "";
     for (const set of group.byFields.values()) {
-      const ids: string[] = [];
+      const targets: Connection[] = [];
       let first: Subscription | undefined;
       for (const sub of set) {
         // A subscriber that already has this offset (merged from its recovery buffer) is skipped.
         if (sub.has(publication)) continue;
         if (!this.admit(sub, publication)) continue;
         first ??= sub;
-        ids.push(sub.session.id);
+        targets.push(sub.session.connection);
         if (sub.advance(publication)) this.resync(sub);
       }
       if (!first) continue;
@@ -252,13 +256,14 @@ export class Hub {
         const payload = filterFields(publication.data, first.fields, first.namespace.keyField);
         // Once per set, never per socket: every subscription of the set has the same fields and view.
         const { view } = first;
-        if (view === undefined) this.broadcaster.broadcast(ids, publication.event, payload, meta);
-        else this.broadcaster.broadcast(ids, view.event, viewed(view, payload, meta, publication.data), meta);
+        const state = first.namespace.kind === "state";
+        if (view === undefined) this.broadcaster.broadcast(targets, publication.event, payload, meta, state);
+        else this.broadcaster.broadcast(targets, view.event, viewed(view, payload, meta, publication.data), meta, state);
       } catch (err) {
-        this.failed(publication, [...set].filter((sub) => ids.includes(sub.session.id)), err);
+        this.failed(publication, [...set].filter((sub) => targets.includes(sub.session.connection)), err);
         continue;
       }
-      delivered += ids.length;
+      delivered += targets.length;
     }
     if (delivered === 0) return;
     this.metrics.delivered(namespace, delivered, publication.ts, this.now());
@@ -274,22 +279,25 @@ export class Hub {
   private admit(sub: Subscription, publication: Publication): boolean {
     const { session } = sub;
     if (this.evicted.has(session)) return false;
-    const queued = session.connection.bufferedPackets();
+    const { connection } = session;
+    const queued = connection.bufferedPackets();
     if (sub.namespace.kind === "state") {
-      if (queued >= this.limits.stateBacklogPackets) {
+      if (queued >= this.limits.stateBacklogPackets || connection.bufferedBytes() >= this.limits.stateBacklogBytes) {
         this.hold(sub, publication);
         return false;
       }
-      if (this.held.get(session)?.has(sub)) {
+      if (this.held.size > 0 && this.held.get(session)?.has(sub)) {
         this.unhold(sub);
         this.metrics.supersededPublication(sub.namespace.name);
       }
       return true;
     }
-    if (queued < this.limits.maxQueuedPackets) return true;
+    const bytes = connection.bufferedBytes();
+    if (queued < this.limits.maxQueuedPackets && bytes < this.limits.maxQueuedBytes) return true;
     this.evicted.add(session);
     this.metrics.slowConsumer();
-    session.connection.disconnect("SLOW_CONSUMER", `${queued} packets were waiting to be sent to this connection; reconnect and recover from history.`);
+    const waiting = queued >= this.limits.maxQueuedPackets ? `${queued} packets` : `${bytes} bytes`;
+    connection.disconnect("SLOW_CONSUMER", `${waiting} were waiting to be sent to this connection; reconnect and recover from history.`);
     return false;
   }
 
@@ -352,7 +360,7 @@ export class Hub {
     if (session.closed || this.evicted.has(session)) return;
     for (const [sub, publication] of held) {
       if (sub.has(publication)) continue;
-      if (session.connection.bufferedPackets() >= this.limits.stateBacklogPackets) this.hold(sub, publication);
+      if (session.connection.bufferedPackets() >= this.limits.stateBacklogPackets || session.connection.bufferedBytes() >= this.limits.stateBacklogBytes) this.hold(sub, publication);
       else this.sendTo(sub, publication);
     }
   }

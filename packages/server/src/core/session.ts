@@ -1,14 +1,19 @@
 import type { Tier } from "@tickwire/protocol";
 import type { Identity } from "../auth/identity.js";
 import type { Connection } from "./connection.js";
+import { ExpiryQueue, type Expiring } from "./expiry-queue.js";
 import type { Subscription } from "./subscription.js";
 
+/** Token expiries of every session of the process, on one timer. */
+const expiries = new ExpiryQueue<Session>();
+
 /** One connected client: who it is, what it subscribed to, its connection. */
-export class Session {
+export class Session implements Expiring {
   readonly subscriptions = new Map<string, Subscription>();
   readonly connectedAt = Date.now();
   closed = false;
-  private expiryTimer: NodeJS.Timeout | undefined;
+  expirySlot: number | undefined;
+  private onExpire: (() => void) | undefined;
 
   constructor(
     readonly connection: Connection,
@@ -34,19 +39,24 @@ export class Session {
     return n;
   }
 
-  /** Arms (or re-arms) the timer that ends the connection when the credential expires. */
-  scheduleExpiry(onExpire: () => void, now = Date.now()): void {
-    if (this.expiryTimer) clearTimeout(this.expiryTimer);
-    this.expiryTimer = undefined;
+  /**
+   * Arms (or re-arms) the end of the connection when the credential expires:
+   * `onExpire`, by default `expire()`. One timer serves every session.
+   */
+  scheduleExpiry(onExpire?: () => void): void {
+    this.onExpire = onExpire;
     const at = this.identity.expiresAt;
-    if (at === undefined) return;
-    // setTimeout holds at most 2^31-1 ms; a far expiry is re-checked later.
-    const delay = Math.min(Math.max(0, at - now), 2 ** 31 - 1);
-    this.expiryTimer = setTimeout(() => {
-      if (this.identity.expiresAt !== undefined && this.identity.expiresAt <= Date.now()) onExpire();
-      else this.scheduleExpiry(onExpire);
-    }, delay);
-    this.expiryTimer.unref();
+    if (at === undefined || this.closed) expiries.remove(this);
+    else expiries.add(this, at);
+  }
+
+  /** The expiry queue's call: the credential's time came (a refreshed one may have moved it). */
+  expired(): void {
+    const at = this.identity.expiresAt;
+    if (this.closed || at === undefined) return;
+    if (at > Date.now()) this.scheduleExpiry(this.onExpire);
+    else if (this.onExpire) this.onExpire();
+    else this.expire();
   }
 
   /** Ends the connection because its credential expired. */
@@ -57,6 +67,6 @@ export class Session {
   /** Marks the session closed and stops its timers. */
   close(): void {
     this.closed = true;
-    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    expiries.remove(this);
   }
 }

@@ -5,7 +5,7 @@ import { TickwireError, TIERS, type ErrorCode, type Tier } from "@tickwire/proto
 import type { Authenticator } from "../auth/authenticator.js";
 import { AuthError } from "../auth/token-verifier.js";
 import type { Identity } from "../auth/identity.js";
-import type { GatewayOptions } from "../config/options.js";
+import type { GatewayOptions, PerTier } from "../config/options.js";
 import type { Broadcaster, Connection } from "../core/connection.js";
 import type { EventRouter } from "../core/event-router.js";
 import { untilDeadline } from "../core/deadline.js";
@@ -16,6 +16,11 @@ import type { ConnectionLimiter } from "../limits/connection-limiter.js";
 import type { UserRateLimiter } from "../limits/user-rate-limiter.js";
 import type { Logger } from "../observability/logger.js";
 import type { GatewayMetrics } from "../observability/metrics.js";
+import { compactConnection, shedHandshake } from "./connection-footprint.js";
+import { EncodedPacket } from "./ws-frame.js";
+import { installWritePath, onceDrained, queuedBytes, queuedPackets, writePacket, type EngineConnection } from "./ws-write-path.js";
+import { TurnGate } from "./turn-gate.js";
+import { WriteScheduler } from "./write-scheduler.js";
 
 /** What the Socket.IO transport needs from the gateway. */
 export interface SocketTransportDeps {
@@ -38,7 +43,17 @@ export interface SocketTransportDeps {
 }
 
 class SocketConnection implements Connection {
-  constructor(private readonly socket: Socket) {}
+  /** The session of this connection, once it exists: its tier picks the write window. */
+  session: Session | undefined;
+  /** The engine.io socket (the same for the connection's whole life, whatever its transport). */
+  private readonly engine: EngineConnection;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly writeWindowMs: PerTier<number>,
+  ) {
+    this.engine = socket.conn as unknown as EngineConnection;
+  }
 
   get id(): string {
     return this.socket.id;
@@ -52,6 +67,12 @@ class SocketConnection implements Connection {
     this.socket.emit(event, ...args);
   }
 
+  /** Writes a packet encoded once for many connections; a state publication may wait for the tier's write window. */
+  send(packet: EncodedPacket, state: boolean): void {
+    if (!this.socket.connected) return;
+    writePacket(this.engine, packet, state && this.session !== undefined ? this.writeWindowMs[this.session.tier] : 0);
+  }
+
   disconnect(code: ErrorCode, message: string): void {
     if (!this.socket.connected) return;
     this.socket.emit("error", { code, message });
@@ -60,13 +81,26 @@ class SocketConnection implements Connection {
   }
 
   bufferedPackets(): number {
-    return (this.socket.conn as unknown as { writeBuffer?: unknown[] }).writeBuffer?.length ?? 0;
+    return queuedPackets(this.engine);
+  }
+
+  bufferedBytes(): number {
+    return queuedBytes(this.engine);
   }
 
   onceDrained(listener: () => void): void {
-    // engine.io emits "drain" each time it hands its write buffer to the transport.
-    this.socket.conn.once("drain", listener);
+    onceDrained(this.engine, listener);
   }
+}
+
+/** Socket.IO's packet type of an event (socket.io-parser's PacketType.EVENT). */
+const EVENT_PACKET = 2;
+
+/** What the handshake leaves on `socket.data` for open(). */
+interface HandshakeData {
+  identity: Identity;
+  /** Gives the connection slot back if the transport closes before the session opens. */
+  releaseSlot: (() => void) | undefined;
 }
 
 function refusal(code: ErrorCode, message: string): Error & { data: { code: ErrorCode; message: string } } {
@@ -78,7 +112,9 @@ function refusal(code: ErrorCode, message: string): Error & { data: { code: Erro
 /**
  * Socket.IO on the gateway's HTTP server: handshake authentication and limits,
  * per-connection rate limits and frame limits, and the broadcaster the hub
- * writes through (one encoding for many sockets).
+ * writes through (one encoding for many sockets). WebSocket connections write
+ * through coalescing writers (ws-write-path.ts): one system call per
+ * connection per turn, or per write window.
  */
 export class SocketTransport implements Broadcaster {
   readonly io: Server;
@@ -87,10 +123,14 @@ export class SocketTransport implements Broadcaster {
   private closing = false;
   /** Client events being admitted or handled, settled before clients are told to go. */
   private readonly inflight = new Set<Promise<void>>();
+  private readonly scheduler = new WriteScheduler();
+  /** Handshakes and client events get a time budget per turn of the event loop (a reconnect storm is spread over turns). */
+  private readonly gate: TurnGate;
 
   constructor(httpServer: HttpServer, private readonly deps: SocketTransportDeps) {
     const { options } = deps;
     const anyOrigin = options.corsOrigins.includes("*");
+    const upgradeListeners = new Set(httpServer.listeners("upgrade"));
     this.io = new Server(httpServer, {
       path: "/socket.io/",
       transports: ["polling", "websocket"],
@@ -110,15 +150,44 @@ export class SocketTransport implements Broadcaster {
         ];
       }),
     ) as Record<Tier, BurstyRateLimiter>;
+    this.gate = new TurnGate(options.admissionTurnMs);
+    // WebSocket upgrades (engine.io's listener) go through the gate too: each one is a TLS-less handshake of
+    // ~0.3 ms, and thousands of them can be ready in one poll of the loop.
+    for (const listener of httpServer.listeners("upgrade")) {
+      if (upgradeListeners.has(listener)) continue;
+      httpServer.removeListener("upgrade", listener as (...args: unknown[]) => void);
+      httpServer.on("upgrade", (req, socket, head) => {
+        this.gate.run(() => {
+          if (!socket.destroyed) (listener as (...args: unknown[]) => void).call(httpServer, req, socket, head);
+        });
+      });
+    }
+    this.io.engine.on("connection", (conn: EngineConnection) => installWritePath(conn, this.scheduler));
     this.io.use((socket, next) => {
-      this.authenticate(socket).then(() => next(), (err: Error) => next(err));
+      // Both the token check and what follows it (Socket.IO's connect, the session's start) take their turn.
+      this.gate.run(() => {
+        this.authenticate(socket).then(
+          () => this.gate.run(() => next()),
+          (err: Error) => next(err),
+        );
+      });
     });
     this.io.on("connection", (socket) => this.open(socket));
   }
 
-  broadcast(connectionIds: readonly string[], event: string, payload: unknown, meta: unknown): void {
-    if (connectionIds.length === 1) this.io.to(connectionIds[0]!).emit(event, payload, meta);
-    else if (connectionIds.length > 1) this.io.to(connectionIds as string[]).emit(event, payload, meta);
+  broadcast(connections: readonly Connection[], event: string, payload: unknown, meta: unknown, state = false): void {
+    if (connections.length === 0) return;
+    const encoded = this.io.encoder.encode({ type: EVENT_PACKET, nsp: "/", data: [event, payload, meta] } as Parameters<Server["encoder"]["encode"]>[0]) as unknown[];
+    if (encoded.length !== 1 || typeof encoded[0] !== "string") {
+      // Binary attachments take several packets: Socket.IO's own emit writes them, per connection (sockets are in no room).
+      for (const connection of connections) connection.emit(event, payload, meta);
+      return;
+    }
+    const packet = new EncodedPacket(encoded[0]);
+    for (const connection of connections) {
+      if (connection instanceof SocketConnection) connection.send(packet, state);
+      else connection.emit(event, payload, meta);
+    }
   }
 
   /** Shutdown, first step: new connections are refused with SHUTDOWN, new events answered SHUTDOWN. */
@@ -167,26 +236,36 @@ export class SocketTransport implements Broadcaster {
       throw refusal(e.code, e.message);
     }
     // The slot is given back when the transport closes, whether or not the connection
-    // completed, and also when it closed while the slot was being taken.
+    // completed, and also when it closed while the slot was being taken. Once the
+    // session is open its "disconnect" gives it back instead (open() takes this listener off).
     let closed = false;
     let held = false;
-    socket.conn.once("close", () => {
+    const onClose = (): void => {
       closed = true;
       if (held) connectionLimiter.release(identity.userId, socket.id);
-    });
+    };
+    socket.conn.once("close", onClose);
     if (!(await connectionLimiter.acquire(identity.userId, socket.id))) {
       metrics.authFailures.inc({ reason: "connection_limit" });
       throw refusal("LIMIT_EXCEEDED", `User ${identity.userId} already has ${options.maxConnectionsPerUser} connections open.`);
     }
     held = true;
     if (closed) connectionLimiter.release(identity.userId, socket.id);
-    (socket.data as { identity?: Identity }).identity = identity;
+    const data = socket.data as HandshakeData;
+    data.identity = identity;
+    data.releaseSlot = onClose;
   }
 
   private open(socket: Socket): void {
-    const { registry, router, metrics, logger, connectedPayload, onOpen, onClose } = this.deps;
-    const identity = (socket.data as { identity: Identity }).identity;
-    const session = new Session(new SocketConnection(socket), identity);
+    const { registry, router, metrics, logger, connectedPayload, onOpen, onClose, connectionLimiter } = this.deps;
+    const data = socket.data as HandshakeData;
+    const { identity } = data;
+    socket.conn.removeListener("close", data.releaseSlot!);
+    data.releaseSlot = undefined;
+    shedHandshake(socket);
+    const connection = new SocketConnection(socket, this.deps.options.writeWindowMs);
+    const session = new Session(connection, identity);
+    connection.session = session;
     registry.add(session);
     metrics.connections.inc();
 
@@ -196,14 +275,17 @@ export class SocketTransport implements Broadcaster {
       const [event] = packet;
       const args = packet.slice(1);
       const ack = typeof args[args.length - 1] === "function" ? (args[args.length - 1] as (r: unknown) => void) : undefined;
-      const work = this.admit(session, event, args)
-        .then(() => router.handle(session, String(event), args))
-        .catch((err: unknown) => router.reject(session, String(event), err, ack))
-        .catch((err: unknown) => logger.error({ err, event: String(event), userId: session.userId }, "a client event could not be answered"));
-      this.inflight.add(work);
-      void work.finally(() => this.inflight.delete(work));
+      this.gate.run(() => {
+        const work = this.admit(session, event, args)
+          .then(() => router.handle(session, String(event), args))
+          .catch((err: unknown) => router.reject(session, String(event), err, ack))
+          .catch((err: unknown) => logger.error({ err, event: String(event), userId: session.userId }, "a client event could not be answered"));
+        this.inflight.add(work);
+        void work.finally(() => this.inflight.delete(work));
+      });
     });
     socket.on("disconnect", (reason) => {
+      connectionLimiter.release(session.userId, socket.id);
       session.close();
       registry.remove(session);
       metrics.connections.dec();
@@ -212,7 +294,8 @@ export class SocketTransport implements Broadcaster {
     });
 
     socket.emit("connected", connectedPayload(session));
-    session.scheduleExpiry(() => session.expire());
+    session.scheduleExpiry();
+    compactConnection(socket);
     onOpen(session);
     logger.debug({ userId: session.userId, tier: session.tier, transport: socket.conn.transport.name }, "connected");
   }
