@@ -65,7 +65,7 @@ export const SYMBOL_PATTERN = "^[A-Z0-9][A-Z0-9.\\-=^/]{0,23}$";
 /** Identifiers used as keys: user ids, provider ids, model names. */
 export const ID_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_.@|=+\\-]{0,127}$";
 
-/** The default catalogue of protocol.md section 3. A deployment may add rows. */
+/** The default catalogue (docs/protocol.md, "Channels"). A deployment may add rows. */
 export const DEFAULT_NAMESPACES: readonly NamespaceDefinition[] = /* @__PURE__ */ Object.freeze([
   {
     name: "quotes",

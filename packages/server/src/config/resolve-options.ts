@@ -33,7 +33,7 @@ function nonEmpty(value: string | undefined): string | undefined {
 }
 
 /**
- * Reads the TICKWIRE_* variables of protocol.md section 1 (and a few more).
+ * Reads the TICKWIRE_* variables of docs/configuration.md, "Variables".
  * Values are checked in resolveOptions, so a bad number is reported, not ignored.
  */
 export function optionsFromEnv(env: Env): Partial<Record<keyof GatewayOptions, unknown>> {

@@ -10,7 +10,7 @@ export interface CoreEventDeps {
   readonly tokens: TokenVerifier;
 }
 
-/** Registers `subscribe`, `unsubscribe`, `ping` and `auth:refresh` (protocol.md section 4). */
+/** Registers `subscribe`, `unsubscribe`, `ping` and `auth:refresh` (docs/protocol.md, "Client → server events"). */
 export function registerCoreEvents({ router, subscriptions, tokens }: CoreEventDeps): void {
   router.register("subscribe", async (session, request) => {
     const subscribed: SubscribedChannel[] = [];

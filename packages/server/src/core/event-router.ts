@@ -3,6 +3,7 @@ import { CLIENT_EVENT_SCHEMAS, TickwireError, type ClientEventName } from "@tick
 import type { Logger } from "../observability/logger.js";
 import type { GatewayMetrics } from "../observability/metrics.js";
 import type { Session } from "./session.js";
+import { toTickwireError } from "./rules.js";
 import { validate } from "./validator.js";
 
 /** What a handler may know about the event besides its payload. */
@@ -126,7 +127,7 @@ export class EventRouter {
 
   /** Answers a refused event. */
   reject(session: Session, event: string, err: unknown, ack: Ack | undefined): void {
-    const e = err instanceof TickwireError ? err : new TickwireError("INTERNAL", undefined, { cause: err });
+    const e = toTickwireError(err);
     if (e.code === "INTERNAL") this.logger.error({ err, event, userId: session.userId }, "client event failed");
     this.metrics.refusedEvents.inc({ code: e.code });
     const error = e.toWire();

@@ -15,7 +15,7 @@ class DeliveryGroup {
   size = 0;
 }
 
-/** Bounds of one socket's outbound queue (design.md, "slow consumers get a bounded queue"), in packets and in bytes. */
+/** Bounds of one socket's outbound queue (docs/streams.md, "Slow consumers"), in packets and in bytes. */
 export interface OutboundLimits {
   /** Queued packets from which a socket is backed up: its state publications are held, latest wins, until it drains. @default 64 */
   readonly stateBacklogPackets: number;

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import {
   buildCatalogue,
   isAllowedEvent,
@@ -14,6 +13,7 @@ import type { Engine } from "./engine.js";
 import { checkInput, isSafeString } from "./input-bounds.js";
 import type { InboxHandler } from "./inbox-handler.js";
 import type { IdempotencyStore } from "./store.js";
+import { channelError, newTraceId } from "./rules.js";
 
 /** What any publisher (HTTP API, Redis ingest, upstream feed, simulator) hands to the gateway. */
 export interface PublishRequest {
@@ -64,10 +64,8 @@ const MAX_IDEMPOTENCY_KEY_LENGTH = 256;
 /** Longest event name (the HTTP schema's bound). */
 const MAX_EVENT_LENGTH = 64;
 
-/** A short id that follows a publication through the logs. */
-export function newTraceId(): string {
-  return randomUUID().replace(/-/g, "").slice(0, 16);
-}
+/** A short id that follows a publication through the logs (kept here for the modules that import it from the publisher). */
+export { newTraceId };
 
 /**
  * The single publish path: validation, authorisation of the event name,
@@ -134,9 +132,7 @@ export class Publisher {
 
   private async publishOnce(request: PublishRequest): Promise<PublishResult> {
     const parsed = parseChannel(request.channel, this.options.catalogue);
-    if (isChannelError(parsed)) {
-      throw new TickwireError(parsed.reason === "unknown_namespace" ? "UNKNOWN_CHANNEL" : "BAD_REQUEST", parsed.message);
-    }
+    if (isChannelError(parsed)) throw channelError(parsed);
     const { namespace, channel } = parsed;
     const event = request.event ?? namespace.event;
     if (typeof event !== "string" || event.length > MAX_EVENT_LENGTH || !isAllowedEvent(namespace, event)) {

@@ -1,14 +1,10 @@
-import type { NamespaceDefinition, Tier } from "@tickwire/protocol";
+import type { NamespaceDefinition, PublicationMeta, Tier } from "@tickwire/protocol";
 import type { Publication } from "./publication.js";
+import { fieldSetKey } from "./rules.js";
 import type { Session } from "./session.js";
 
-/** The `meta` argument of a publication event. */
-export interface PublicationMeta {
-  readonly channel: string;
-  readonly offset: number;
-  readonly epoch: string;
-  readonly ts: number;
-}
+/** The `meta` argument of a publication event, as packages/protocol defines it. */
+export type { PublicationMeta };
 
 /** What a LegacyView is defined with. */
 export interface LegacyViewSpec {
@@ -71,7 +67,7 @@ export class Subscription {
 
   /** Distinct field sets share one encoded payload; this is the key of the set. */
   get fieldsKey(): string {
-    return this.fields === undefined ? "*" : this.fields.join(",");
+    return fieldSetKey(this.fields);
   }
 
   /** Key of the hub's delivery set: subscriptions with the same fields and legacy view share one encoding. */

@@ -14,6 +14,7 @@ import type { Engine } from "./engine.js";
 import type { Hub } from "./hub.js";
 import type { InboxHandler } from "./inbox-handler.js";
 import type { Publication } from "./publication.js";
+import { channelError, fieldSetKey, toTickwireError } from "./rules.js";
 import type { Session } from "./session.js";
 import { Subscription, type LegacyView } from "./subscription.js";
 
@@ -46,7 +47,7 @@ export interface SubscribeOptions {
 
 /**
  * Subscribes and unsubscribes sessions: authorisation, limits, and recovery
- * (protocol.md section 5). Live publications that arrive while history is read
+ * (docs/protocol.md, "Recovery"). Live publications that arrive while history is read
  * are buffered by the hub and merged by offset, so the subscriber sees no gap
  * and no duplicate.
  */
@@ -59,7 +60,7 @@ export class SubscriptionManager {
     try {
       return { ok: await this.subscribeOne(session, item, requested, options.view) };
     } catch (err) {
-      const e = err instanceof TickwireError ? err : new TickwireError("INTERNAL", undefined, { cause: err });
+      const e = toTickwireError(err);
       if (e.code === "INTERNAL") this.options.logger.error({ err, channel: requested }, "subscribe failed");
       return { failed: { channel: requested, code: e.code, message: e.message } };
     }
@@ -109,9 +110,7 @@ export class SubscriptionManager {
 
   private authorize(session: Session, item: SubscribeItem, requested: string): { channel: string; namespace: NamespaceDefinition } {
     const parsed = parseChannel(requested, this.options.catalogue, session.userId);
-    if (isChannelError(parsed)) {
-      throw new TickwireError(parsed.reason === "unknown_namespace" ? "UNKNOWN_CHANNEL" : "BAD_REQUEST", parsed.message);
-    }
+    if (isChannelError(parsed)) throw channelError(parsed);
     const { namespace } = parsed;
     if (namespace.access === "owner" && parsed.key !== session.userId) {
       throw new TickwireError("FORBIDDEN", `"${parsed.channel}" belongs to another user.`);
@@ -137,7 +136,7 @@ export class SubscriptionManager {
     const existing = session.subscriptions.get(channel);
     if (existing) {
       // Subscribing twice is harmless: only the field set and the legacy view may change.
-      if (existing.fieldsKey !== (fields === undefined ? "*" : fields.join(","))) this.options.hub.refield(existing, fields);
+      if (existing.fieldsKey !== fieldSetKey(fields)) this.options.hub.refield(existing, fields);
       if (existing.view !== view) this.options.hub.review(existing, view);
       const inbox = namespace.kind === "inbox" ? this.options.inbox() : undefined;
       const position = inbox ? await inbox.position(session.userId) : await this.options.engine.position(channel, namespace);

@@ -4,6 +4,7 @@ import type { Engine, HistoryRead, PublicationListener } from "../core/engine.js
 import type { ChannelPosition, Publication, PublishInput } from "../core/publication.js";
 import type { HistoryStore } from "../core/store.js";
 import type { SkipListener } from "../core/stored-data.js";
+import { isDurable } from "../core/rules.js";
 import type { Logger } from "../observability/logger.js";
 
 /** Options of the single-node engine. */
@@ -40,9 +41,6 @@ export function newEpoch(): string {
   return randomBytes(6).toString("base64url");
 }
 
-function isDurable(namespace: NamespaceDefinition): boolean {
-  return namespace.kind === "event" && namespace.history.size > 0;
-}
 
 /**
  * The single-node engine. Offsets are assigned here, the one point that orders

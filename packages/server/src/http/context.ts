@@ -13,7 +13,7 @@ export type ReadinessCheck = () => Promise<{ ok: boolean; details?: unknown }> |
 /** What the HTTP routes need from the gateway. */
 export interface HttpContext {
   readonly options: GatewayOptions;
-  /** Dev mode: no secret was configured, so one was generated (protocol.md section 1). */
+  /** Dev mode: no secret was configured, so one was generated (docs/configuration.md, "Modes"). */
   readonly devMode: boolean;
   readonly catalogue: ReturnType<typeof buildCatalogue>;
   readonly engine: Engine;

@@ -1,5 +1,5 @@
-import { TickwireError } from "@tickwire/protocol";
 import type { PublishRequest } from "../core/publisher.js";
+import { isRetryable as isRetryableError } from "../core/rules.js";
 
 /** A feed message or stream entry that is not a publication; it is logged, counted and skipped. */
 export class BadMessageError extends Error {
@@ -61,12 +61,9 @@ export function publicationFromStreamFields(fields: readonly string[] | null, ma
 }
 
 /**
- * Whether a failed publish may succeed later unchanged (UNAVAILABLE, RATE_LIMITED…),
- * as opposed to a publication the gateway refuses (BAD_REQUEST, UNKNOWN_CHANNEL…).
- * Errors that are not TickwireErrors are infrastructure failures: retryable.
+ * Whether a failed publish of a feed message may succeed later unchanged: never for a message
+ * that is not a publication, else as the error registry says (core/rules.ts).
  */
 export function isRetryable(err: unknown): boolean {
-  if (err instanceof BadMessageError) return false;
-  if (!(err instanceof TickwireError)) return true;
-  return err.code !== "INTERNAL" && (err.code === "UNAVAILABLE" || err.code === "RATE_LIMITED" || err.code === "SHUTDOWN");
+  return !(err instanceof BadMessageError) && isRetryableError(err);
 }

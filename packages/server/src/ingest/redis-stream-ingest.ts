@@ -2,7 +2,8 @@ import { hostname } from "node:os";
 import { Redis } from "ioredis";
 import { TickwireError } from "@tickwire/protocol";
 import type { FeedState, GatewayComponent } from "../core/component.js";
-import { newTraceId, type Publisher } from "../core/publisher.js";
+import type { Publisher } from "../core/publisher.js";
+import { newTraceId } from "../core/rules.js";
 import type { Gateway } from "../gateway.js";
 import type { Logger } from "../observability/logger.js";
 import { isRetryable, publicationFromStreamFields } from "./publication-message.js";
@@ -169,8 +170,10 @@ export class RedisStreamIngest implements GatewayComponent {
       this.errors++;
       const attempts = (this.attempts.get(id) ?? 0) + 1;
       const message = (err as Error).message;
-      // A refused publication never succeeds; an unexpected error gets a few attempts, UNAVAILABLE as many as it takes.
-      if (isRetryable(err) && (err instanceof TickwireError || attempts < (this.options.maxAttempts ?? 5))) {
+      // A refused publication never succeeds; an unexpected error (INTERNAL or not a TickwireError) gets a few
+      // attempts, UNAVAILABLE, RATE_LIMITED and SHUTDOWN as many as it takes.
+      const unexpected = !(err instanceof TickwireError) || err.code === "INTERNAL";
+      if (isRetryable(err) && (!unexpected || attempts < (this.options.maxAttempts ?? 5))) {
         this.attempts.set(id, attempts);
         this.logger.warn({ id, traceId, attempts, err: message }, "publishing a stream entry failed; it stays pending and is retried");
         return "retry";

@@ -4,7 +4,7 @@ import type { EventRouter } from "../core/event-router.js";
 import { newTraceId } from "../core/publisher.js";
 import type { NotificationInbox } from "./notification-inbox.js";
 
-/** Registers `notifications:list`, `notifications:ack` and `notification:test` (protocol.md section 4). */
+/** Registers `notifications:list`, `notifications:ack` and `notification:test` (docs/protocol.md, "Client → server events"). */
 export function registerNotificationEvents(router: EventRouter, inbox: NotificationInbox): void {
   router.register("notifications:list", async (session, request) => ({ ...(await inbox.list(session.userId, request)) }));
 

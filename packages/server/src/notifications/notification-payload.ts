@@ -2,7 +2,7 @@ import type { Notification } from "@tickwire/protocol";
 import type { Publication } from "../core/publication.js";
 import type { StoredNotification } from "../core/store.js";
 
-/** The `notification:new` payload: `{ id, type, title, message, data, actionUrl, timestamp }` (protocol.md section 7). */
+/** The `notification:new` payload: `{ id, type, title, message, data, actionUrl, timestamp }` (docs/notifications.md, "The inbox on a socket"). */
 export function notificationPayload(n: StoredNotification): Notification {
   return {
     id: n.id,

@@ -1,6 +1,6 @@
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance } from "fastify";
 import { ID_PATTERN, TickwireError, type NotificationsPostReply } from "@tickwire/protocol";
-import { newTraceId } from "../core/publisher.js";
+import { traceIdFrom } from "../core/rules.js";
 import { requireApiKey, type ApiKeyChecker } from "../http/api-auth.js";
 import type { GatewayMetrics } from "../observability/metrics.js";
 import type { NotificationInbox } from "./notification-inbox.js";
@@ -18,10 +18,6 @@ export interface NotificationRoutesDeps {
 const USER_ID = new RegExp(ID_PATTERN);
 const MAX_LIMIT = 200;
 
-function traceIdOf(request: FastifyRequest): string {
-  const header = request.headers["x-trace-id"];
-  return typeof header === "string" && /^[A-Za-z0-9_\-]{1,64}$/.test(header) ? header : newTraceId();
-}
 
 function flag(value: unknown, name: string): boolean | undefined {
   if (value === undefined || value === "") return undefined;
@@ -30,12 +26,12 @@ function flag(value: unknown, name: string): boolean | undefined {
   throw new TickwireError("BAD_REQUEST", `\`${name}\` must be true or false.`);
 }
 
-/** `POST /api/v1/notifications` and `GET /api/v1/notifications` (protocol.md section 7). */
+/** `POST /api/v1/notifications` and `GET /api/v1/notifications` (docs/notifications.md, "Publishing"). */
 export function registerNotificationRoutes(app: FastifyInstance, deps: NotificationRoutesDeps): void {
   app.post("/api/v1/notifications", async (request): Promise<NotificationsPostReply> => {
     requireApiKey(request, deps.apiKeys);
     const body = parseNotificationRequest(request.body, deps.limits);
-    const traceId = traceIdOf(request);
+    const traceId = traceIdFrom(request.headers["x-trace-id"]);
     const results = await deps.inbox.send(body.userIds, body, traceId);
     deps.metrics.published("notifications");
     const deduplicatedUserIds = [...new Set(results.filter((r) => r.deduplicated).map((r) => r.userId))];

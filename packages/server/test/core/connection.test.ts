@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import { SignJWT, exportJWK } from "jose";
 import { afterEach, describe, expect, it } from "vitest";
-import { SECRET, TestBed } from "../helpers.js";
+import { SECRET, TestBed, until } from "../helpers.js";
 
 const bed = new TestBed();
 afterEach(() => bed.cleanup());
@@ -110,7 +110,7 @@ describe("connecting", () => {
     // Another user is not affected.
     await bed.connect(gw, { token: await bed.token(gw, "bob") });
     first.socket.close();
-    await new Promise((r) => setTimeout(r, 100));
+    await until(() => gw.registry.ofUser("alice").length === 1, 5000, "the server to see the connection close");
     expect((await bed.connect(gw, { token })).connected.userId).toBe("alice");
   });
 

@@ -42,9 +42,11 @@ describe("observability", () => {
   });
 
   it("keeps snapshots and replays out of the delivery-latency figures", async () => {
-    const gw = await bed.gateway();
+    // The gateway's clock moves on by 300 ms after the publish: the snapshot is old when it is sent.
+    let skew = 0;
+    const gw = await bed.gateway({}, { now: () => Date.now() + skew });
     await gw.publish({ channel: "quotes:AAPL", data: { symbol: "AAPL", price: 1 } });
-    await new Promise((r) => setTimeout(r, 300));
+    skew = 300;
     const socket = await bed.connectAs(gw, "alice");
     const seen = record(socket, "quote:update");
     await socket.emitWithAck("subscribe", { channels: ["quotes:AAPL"] });

@@ -5,6 +5,7 @@ import type { NamespaceDefinition } from "@tickwire/protocol";
 import type { Engine, HistoryRead, PublicationListener } from "../../core/engine.js";
 import type { ChannelPosition, Publication, PublishInput } from "../../core/publication.js";
 import { untilDeadline } from "../../core/deadline.js";
+import { isDurable } from "../../core/rules.js";
 import type { SkipListener, SkipReason } from "../../core/stored-data.js";
 import type { Logger } from "../../observability/logger.js";
 import { newEpoch } from "../memory-engine.js";
@@ -38,9 +39,6 @@ export interface RedisEngineOptions {
 
 const DAY_MS = 24 * 3_600_000;
 
-function isDurable(namespace: NamespaceDefinition): boolean {
-  return namespace.kind === "event" && namespace.history.size > 0;
-}
 
 /**
  * The multi-node engine (docs/scaling.md, "Many nodes"). A Lua script orders

@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { isChannelError, parseChannel, TickwireError, type HistoryReply } from "@tickwire/protocol";
 import { requireApiKey } from "../api-auth.js";
 import type { HttpContext } from "../context.js";
+import { channelError } from "../../core/rules.js";
 
 function integer(value: unknown, name: string, min: number, max: number, fallback: number): number {
   if (value === undefined || value === "") return fallback;
@@ -15,7 +16,7 @@ export function registerChannelRoutes(app: FastifyInstance, ctx: HttpContext): v
   app.get<{ Params: { channel: string }; Querystring: Record<string, string | undefined> }>("/api/v1/channels/:channel/history", async (request): Promise<HistoryReply> => {
     requireApiKey(request, ctx.apiKeys);
     const parsed = parseChannel(request.params.channel, ctx.catalogue);
-    if (isChannelError(parsed)) throw new TickwireError(parsed.reason === "unknown_namespace" ? "NOT_FOUND" : "BAD_REQUEST", parsed.message);
+    if (isChannelError(parsed)) throw channelError(parsed, "NOT_FOUND");
     const since = integer(request.query.since, "since", 0, Number.MAX_SAFE_INTEGER, 0);
     const limit = integer(request.query.limit, "limit", 1, 1000, 100);
     const { namespace, channel } = parsed;

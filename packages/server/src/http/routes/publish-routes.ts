@@ -1,21 +1,17 @@
-import type { FastifyInstance, FastifyRequest } from "fastify";
-import { PublishBatchBodySchema, PublishBodySchema, TickwireError, type PublishBatchItemResult } from "@tickwire/protocol";
-import { newTraceId } from "../../core/publisher.js";
+import type { FastifyInstance } from "fastify";
+import { PublishBatchBodySchema, PublishBodySchema, type PublishBatchItemResult } from "@tickwire/protocol";
+import { toTickwireError, traceIdFrom } from "../../core/rules.js";
 import { validate } from "../../core/validator.js";
 import { requireApiKey } from "../api-auth.js";
 import type { HttpContext } from "../context.js";
 
-function traceIdOf(request: FastifyRequest): string {
-  const header = request.headers["x-trace-id"];
-  return typeof header === "string" && /^[A-Za-z0-9_\-]{1,64}$/.test(header) ? header : newTraceId();
-}
 
 /** `POST /api/v1/publish` and `POST /api/v1/publish/batch`. */
 export function registerPublishRoutes(app: FastifyInstance, ctx: HttpContext): void {
   app.post("/api/v1/publish", async (request) => {
     requireApiKey(request, ctx.apiKeys);
     const body = validate(PublishBodySchema, request.body);
-    const traceId = traceIdOf(request);
+    const traceId = traceIdFrom(request.headers["x-trace-id"]);
     request.log.debug({ traceId, channel: body.channel }, "publish accepted");
     return ctx.publisher.publish({ ...body, traceId });
   });
@@ -23,12 +19,12 @@ export function registerPublishRoutes(app: FastifyInstance, ctx: HttpContext): v
   app.post("/api/v1/publish/batch", async (request) => {
     requireApiKey(request, ctx.apiKeys);
     const body = validate(PublishBatchBodySchema, request.body);
-    const traceId = traceIdOf(request);
+    const traceId = traceIdFrom(request.headers["x-trace-id"]);
     const settle = (item: (typeof body.items)[number]): Promise<PublishBatchItemResult> =>
       ctx.publisher.publish({ ...item, traceId }).then(
         (result): PublishBatchItemResult => ({ ok: true, ...result }),
         (err: unknown): PublishBatchItemResult => {
-          const e = err instanceof TickwireError ? err : new TickwireError("INTERNAL", undefined, { cause: err });
+          const e = toTickwireError(err);
           return { ok: false, channel: item.channel, error: e.toWire() };
         },
       );
