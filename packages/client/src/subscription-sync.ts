@@ -1,12 +1,16 @@
-import { isErrorCode, type TickwireError } from "@tickwire/protocol/core";
+import { ERRORS, isErrorCode, type TickwireError } from "@tickwire/protocol/core";
 import type { SubscribeItem, SubscribeReply, UnsubscribeReply } from "@tickwire/protocol/core";
 import type { ChannelEntry, LocalSubscriber } from "./channel-entry.js";
 import type { ChannelRegistry } from "./channel-registry.js";
+import type { RetryTimer } from "./retry-timer.js";
 import { toTickwireError } from "./to-tickwire-error.js";
 import type { RecoveredInfo, ResyncInfo } from "./types.js";
 
 /** Most channels sent in one `subscribe` request (the protocol's limit). */
 const MAX_CHANNELS_PER_REQUEST = 100;
+
+/** Attempts of a subscribe that fails with a retryable code (RATE_LIMITED, UNAVAILABLE…) before it is reported failed. */
+export const MAX_SUBSCRIBE_ATTEMPTS = 5;
 
 /** What {@link SubscriptionSync} needs from its client. */
 export interface SubscriptionSyncDeps {
@@ -20,6 +24,8 @@ export interface SubscriptionSyncDeps {
   onRecovered(info: RecoveredInfo): void;
   onResync(info: ResyncInfo): void;
   onError(error: TickwireError): void;
+  /** Paces the retries of channels refused with a retryable code; without it they fail at once. */
+  readonly retry?: RetryTimer;
 }
 
 /**
@@ -30,9 +36,20 @@ export interface SubscriptionSyncDeps {
  */
 export class SubscriptionSync {
   readonly #deps: SubscriptionSyncDeps;
+  /** Channels refused with a retryable code, waiting for the retry timer, with their attempts so far. */
+  readonly #retrying = new Map<ChannelEntry, number>();
+  readonly #attempts = new Map<ChannelEntry, number>();
 
   constructor(deps: SubscriptionSyncDeps) {
     this.#deps = deps;
+  }
+
+  /** The connection dropped: the next connect subscribes every channel again, attempts start over. */
+  onDisconnect(): void {
+    this.#deps.retry?.cancel();
+    this.#deps.retry?.reset();
+    this.#retrying.clear();
+    this.#attempts.clear();
   }
 
   /** Subscribes these channels on the server (a no-op while disconnected: the next connect sends them all). */
@@ -97,6 +114,7 @@ export class SubscriptionSync {
         if (!deps.registry.find(s.channel)) deps.unsubscribe([s.channel]).catch(() => {});
         continue;
       }
+      if (this.#attempts.delete(match.entry) && this.#attempts.size === 0) deps.retry?.reset();
       const outcome = deps.registry.onSubscribed(match.entry, s, match.sentSince);
       if (outcome.recovered) deps.onRecovered(outcome.recovered);
       if (outcome.resync) {
@@ -116,6 +134,25 @@ export class SubscriptionSync {
   #fail(entry: ChannelEntry, failed: { code: string; message: string }): void {
     if (entry.subscribers.size === 0) return;
     const code = isErrorCode(failed.code) ? failed.code : "INTERNAL";
+    // The error registry says whether the same request may succeed later: then it is sent again, paced.
+    const attempts = (this.#attempts.get(entry) ?? 0) + 1;
+    if (ERRORS[code].retryable && this.#deps.retry && attempts < MAX_SUBSCRIBE_ATTEMPTS) {
+      this.#attempts.set(entry, attempts);
+      entry.status = "idle";
+      this.#retrying.set(entry, attempts);
+      this.#scheduleRetry();
+      return;
+    }
+    this.#attempts.delete(entry);
     this.#deps.onError(this.#deps.registry.onFailed(entry, { code, message: failed.message }));
+  }
+
+  #scheduleRetry(): void {
+    const retry = this.#deps.retry!;
+    retry.schedule(retry.nextDelayMs(), () => {
+      const entries = [...this.#retrying.keys()].filter((e) => e.subscribers.size > 0 && e.status === "idle");
+      this.#retrying.clear();
+      void this.send(entries);
+    });
   }
 }

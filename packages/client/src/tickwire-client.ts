@@ -71,6 +71,7 @@ export class TickwireClient extends TypedEmitter<ClientEventMap> {
       onRecovered: (info) => this.emit("recovered", info),
       onResync: (info) => this.emit("resync", info),
       onError: (error) => this.emit("error", error),
+      retry: new RetryTimer(backoff, this.#random),
     });
     this.socket = io(url, {
       ...socketOptions,
@@ -171,6 +172,7 @@ export class TickwireClient extends TypedEmitter<ClientEventMap> {
     this.socket.offAny();
     this.socket.removeAllListeners();
     this.#registry.onDisconnect();
+    this.#sync.onDisconnect();
     this.#setState("disconnected");
   }
 
@@ -241,6 +243,7 @@ export class TickwireClient extends TypedEmitter<ClientEventMap> {
   #onDisconnect(reason: string): void {
     this.#renewal.cancel();
     this.#registry.onDisconnect();
+    this.#sync.onDisconnect();
     if (this.#closed) return;
     if (reason === "io client disconnect") {
       // Someone called client.socket.disconnect() directly: treat it as a close without reconnecting.

@@ -25,6 +25,25 @@ describe("subscriptions against the real gateway", () => {
     });
   });
 
+  it("sends a subscribe refused with a retryable code (RATE_LIMITED) again, paced, until the server takes it", async () => {
+    const slow = { eventsPerSecond: 1, burst: 1 };
+    const gw = await rt.start({ gateway: { rateLimit: { navigator: slow, participant: slow, builder: slow, operator: slow } } });
+    const token = await gw.issueToken({ sub: "alice", tier: "builder", ttlSeconds: 3600 });
+    const client = rt.client(gw.url, { token, reconnectionDelay: 300, reconnectionDelayMax: 1000 });
+    const errors: unknown[] = [];
+    client.on("error", (e) => errors.push(e));
+    const quotes: Quote[] = [];
+    // One event per second plus a burst of one: the third subscribe (a request of its own) is refused at first.
+    const channels: string[] = [];
+    for (const symbol of ["AAPL", "MSFT", "NVDA"]) channels.push((await client.subscribe(`quotes:${symbol}`, (q) => quotes.push(q)).ready).channel);
+    expect(channels).toEqual(["quotes:AAPL", "quotes:MSFT", "quotes:NVDA"]);
+    expect(await gw.metrics.registry.metrics()).toMatch(/tickwire_rate_limited_total [1-9]/);
+    await gw.publish({ channel: "quotes:NVDA", data: { symbol: "NVDA", price: 120.5 } });
+    await waitFor("the NVDA quote", () => quotes.length === 1);
+    expect(quotes).toEqual([{ symbol: "NVDA", price: 120.5 }]);
+    expect(errors).toEqual([]);
+  });
+
   it("refuses another user's trades channel with FORBIDDEN", async () => {
     const gw = await rt.start();
     const token = await gw.issueToken({ sub: "alice", tier: "builder", ttlSeconds: 3600 });
