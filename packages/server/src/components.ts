@@ -10,7 +10,7 @@ import { StreamsComponent } from "./streams/streams-component.js";
 /** The components the options turn on (simulator, ingest, feed, notifications, legacy client events). */
 export function defaultComponents(options: GatewayOptions): GatewayComponent[] {
   const components: GatewayComponent[] = [];
-  // First: its publish rules apply to every publisher, including the components below.
+  // The gateway starts them in the order their `startsAfter` gives (core/component.ts, orderComponents).
   components.push(new StreamsComponent());
   components.push(
     new NotificationService({
@@ -22,7 +22,6 @@ export function defaultComponents(options: GatewayOptions): GatewayComponent[] {
     }),
   );
   if (options.legacyEvents) components.push(new LegacyEventsComponent());
-  // Publishers start after the notification service, so their notifications find the inbox.
   if (options.ingestRedisUrl !== undefined) {
     components.push(new RedisStreamIngest({ url: options.ingestRedisUrl, stream: options.ingestStream, group: options.ingestGroup, consumer: options.ingestConsumer, maxEntryBytes: options.maxBodyBytes }));
   }

@@ -12,7 +12,7 @@ import { TokenVerifier } from "./auth/token-verifier.js";
 import { defaultComponents } from "./components.js";
 import type { GatewayOptions } from "./config/options.js";
 import { resolveOptions } from "./config/resolve-options.js";
-import type { GatewayComponent } from "./core/component.js";
+import { orderComponents, type ComponentContext, type GatewayComponent } from "./core/component.js";
 import { registerCoreEvents } from "./core/core-events.js";
 import type { Broadcaster } from "./core/connection.js";
 import type { DeliveryPolicyFactory } from "./core/delivery-policy.js";
@@ -102,6 +102,7 @@ export class Gateway {
   private sessionResolver: SessionResolver | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
+  private context: ComponentContext | undefined;
   /** Connection and rate limits across nodes (docs/scaling.md, "Limits across nodes"). */
   limits!: Limits;
   private readonly connectionLimiterOverride: ConnectionLimiter | undefined;
@@ -168,7 +169,7 @@ export class Gateway {
       maxRecoveryPublications: options.maxRecoveryPublications,
       inbox: () => this.inbox,
     });
-    this.components = deps.components ?? defaultComponents(options);
+    this.components = orderComponents(deps.components ?? defaultComponents(options));
   }
 
   /** Wires HTTP and Socket.IO; called by createGateway. */
@@ -227,7 +228,8 @@ export class Gateway {
         return this.subscriptions.dropAll(session);
       },
     });
-    for (const component of this.components) component.register?.(this);
+    const context = this.componentContext();
+    for (const component of this.components) component.register?.(context);
     await this.engine.start((publication) => this.hub.dispatch(publication));
   }
 
@@ -238,8 +240,9 @@ export class Gateway {
       this.store.prune(this.now()).catch((err: unknown) => this.logger.warn({ err }, "prune failed"));
     }, 60_000);
     this.pruneTimer.unref();
+    const context = this.componentContext();
     for (const component of this.components) {
-      await component.start(this);
+      await component.start(context);
       if (component.ready) this.readiness.set(component.name, () => component.ready!());
     }
   }
@@ -263,6 +266,26 @@ export class Gateway {
   /** Signs a client token with the configured secret (HS256). */
   issueToken(claims: { sub: string; tier?: string; roles?: string[]; ttlSeconds?: number }): Promise<string> {
     return this.tokens.sign(claims);
+  }
+
+  /** What the components are given (core/component.ts): the parts, not the root. */
+  private componentContext(): ComponentContext {
+    this.context ??= Object.freeze({
+      catalogue: this.catalogue,
+      publisher: this.publisher,
+      router: this.router,
+      subscriptions: this.subscriptions,
+      hub: this.hub,
+      engine: this.engine,
+      store: this.store,
+      registry: this.registry,
+      logger: this.logger,
+      metrics: this.metrics,
+      http: this.http,
+      apiKeys: this.options.apiKeys,
+      setInboxHandler: (handler: InboxHandler) => this.setInboxHandler(handler),
+    });
+    return this.context;
   }
 
   /** Lets the notification service serve `inbox` channels. */

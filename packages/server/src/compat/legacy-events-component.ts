@@ -1,5 +1,4 @@
-import type { GatewayComponent } from "../core/component.js";
-import type { Gateway } from "../gateway.js";
+import type { ComponentContext, GatewayComponent } from "../core/component.js";
 import { registerHeartbeatEvents } from "./heartbeat-events.js";
 import { LegacySubscriber } from "./legacy-subscriber.js";
 import { registerMyStocksEvents } from "./mystocks-events.js";
@@ -16,14 +15,16 @@ import { registerTradeCopierEvents } from "./trade-copier-events.js";
  */
 export class LegacyEventsComponent implements GatewayComponent {
   readonly name = "legacy-events";
+  /** Legacy clients read the inbox too. */
+  readonly startsAfter = ["notifications"];
 
-  register(gateway: Gateway): void {
-    const subscriber = new LegacySubscriber(gateway.subscriptions);
-    registerStackMotiveEvents(gateway.router, subscriber);
-    registerTradeCopierEvents(gateway.router, subscriber);
-    registerMyStocksEvents(gateway.router, subscriber);
-    registerRrrEvents(gateway.router, subscriber);
-    registerHeartbeatEvents(gateway.router);
+  register(ctx: ComponentContext): void {
+    const subscriber = new LegacySubscriber(ctx.subscriptions);
+    registerStackMotiveEvents(ctx.router, subscriber);
+    registerTradeCopierEvents(ctx.router, subscriber);
+    registerMyStocksEvents(ctx.router, subscriber);
+    registerRrrEvents(ctx.router, subscriber);
+    registerHeartbeatEvents(ctx.router);
   }
 
   async start(): Promise<void> {}

@@ -1,10 +1,9 @@
 import { hostname } from "node:os";
 import { Redis } from "ioredis";
 import { TickwireError } from "@tickwire/protocol";
-import type { FeedState, GatewayComponent } from "../core/component.js";
+import type { ComponentContext, FeedState, GatewayComponent } from "../core/component.js";
 import type { Publisher } from "../core/publisher.js";
 import { newTraceId } from "../core/rules.js";
-import type { Gateway } from "../gateway.js";
 import type { Logger } from "../observability/logger.js";
 import { isRetryable, publicationFromStreamFields } from "./publication-message.js";
 
@@ -51,6 +50,8 @@ type Outcome = "done" | "retry";
  */
 export class RedisStreamIngest implements GatewayComponent {
   readonly name: string;
+  /** Its publications pass the streams' rules, and its notifications find the inbox. */
+  readonly startsAfter = ["streams", "notifications"];
   private readonly stream: string;
   private readonly group: string;
   private readonly consumer: string;
@@ -75,9 +76,9 @@ export class RedisStreamIngest implements GatewayComponent {
     this.consumer = options.consumer ?? hostname();
   }
 
-  async start(gateway: Gateway): Promise<void> {
-    this.publisher = gateway.publisher;
-    this.logger = gateway.logger.child({ component: this.name, stream: this.stream });
+  async start(ctx: ComponentContext): Promise<void> {
+    this.publisher = ctx.publisher;
+    this.logger = ctx.logger.child({ component: this.name, stream: this.stream });
     this.stopped = false;
     // Commands wait for a reconnect instead of failing; stop() disconnects to end a blocking read.
     this.redis = new Redis(this.options.url, { maxRetriesPerRequest: null, lazyConnect: true });

@@ -1,8 +1,7 @@
 import CircuitBreaker from "opossum";
 import WebSocket, { type RawData } from "ws";
-import type { FeedState, GatewayComponent } from "../core/component.js";
+import type { ComponentContext, FeedState, GatewayComponent } from "../core/component.js";
 import { newTraceId, type Publisher } from "../core/publisher.js";
-import type { Gateway } from "../gateway.js";
 import type { Logger } from "../observability/logger.js";
 import { backoffDelayMs } from "./backoff.js";
 import { publicationFromJson } from "./publication-message.js";
@@ -43,6 +42,8 @@ export interface UpstreamFeedOptions {
  */
 export class UpstreamFeed implements GatewayComponent {
   readonly name: string;
+  /** Its publications pass the streams' rules, and its notifications find the inbox. */
+  readonly startsAfter = ["streams", "notifications"];
   private publisher!: Publisher;
   private logger!: Logger;
   private readonly breaker: CircuitBreaker<[], WebSocket>;
@@ -67,9 +68,9 @@ export class UpstreamFeed implements GatewayComponent {
     });
   }
 
-  async start(gateway: Gateway): Promise<void> {
-    this.publisher = gateway.publisher;
-    this.logger = gateway.logger.child({ component: this.name });
+  async start(ctx: ComponentContext): Promise<void> {
+    this.publisher = ctx.publisher;
+    this.logger = ctx.logger.child({ component: this.name });
     this.stopped = false;
     this.loop = this.run();
   }

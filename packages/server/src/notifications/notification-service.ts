@@ -1,6 +1,5 @@
 import { TickwireError } from "@tickwire/protocol";
-import type { GatewayComponent } from "../core/component.js";
-import type { Gateway } from "../gateway.js";
+import type { ComponentContext, GatewayComponent } from "../core/component.js";
 import { ApiKeyChecker } from "../http/api-auth.js";
 import { registerNotificationEvents } from "./notification-events.js";
 import { NotificationInbox } from "./notification-inbox.js";
@@ -17,6 +16,8 @@ import { registerNotificationRoutes } from "./notification-routes.js";
  */
 export class NotificationService implements GatewayComponent {
   readonly name = "notifications";
+  /** Notifications pass the streams' publish rules like every publication. */
+  readonly startsAfter = ["streams"];
   readonly options: NotificationServiceOptions;
   private inboxValue: NotificationInbox | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -43,29 +44,29 @@ export class NotificationService implements GatewayComponent {
     return this.inboxValue;
   }
 
-  register(gateway: Gateway): void {
-    const namespace = gateway.catalogue.get("notifications");
+  register(ctx: ComponentContext): void {
+    const namespace = ctx.catalogue.get("notifications");
     if (!namespace || namespace.kind !== "inbox") throw new Error("The catalogue has no `notifications` namespace of kind inbox.");
     const inbox = new NotificationInbox({
-      store: gateway.store.inbox,
-      hub: gateway.hub,
-      engine: gateway.engine,
+      store: ctx.store.inbox,
+      hub: ctx.hub,
+      engine: ctx.engine,
       namespace,
-      logger: gateway.logger.child({ component: "notifications" }),
+      logger: ctx.logger.child({ component: "notifications" }),
       options: this.options,
     });
     this.inboxValue = inbox;
-    gateway.setInboxHandler(inbox);
-    registerNotificationRoutes(gateway.http, { inbox, apiKeys: new ApiKeyChecker(gateway.options.apiKeys), metrics: gateway.metrics, limits: this.dataLimits() });
-    registerNotificationEvents(gateway.router, inbox);
+    ctx.setInboxHandler(inbox);
+    registerNotificationRoutes(ctx.http, { inbox, apiKeys: new ApiKeyChecker(ctx.apiKeys), metrics: ctx.metrics, limits: this.dataLimits() });
+    registerNotificationEvents(ctx.router, inbox);
   }
 
-  async start(gateway: Gateway): Promise<void> {
+  async start(ctx: ComponentContext): Promise<void> {
     const prune = (): void => {
       if (this.pruning) return;
       this.pruning = this.inbox
         .prune()
-        .catch((err: unknown) => gateway.logger.warn({ err }, "notification prune failed"))
+        .catch((err: unknown) => ctx.logger.warn({ err }, "notification prune failed"))
         .finally(() => (this.pruning = undefined));
     };
     prune();

@@ -1,7 +1,6 @@
 import { TickwireError } from "@tickwire/protocol";
-import type { GatewayComponent } from "../core/component.js";
+import type { ComponentContext, GatewayComponent } from "../core/component.js";
 import type { PublishRequest } from "../core/publisher.js";
-import type { Gateway } from "../gateway.js";
 import type { Logger } from "../observability/logger.js";
 import { systemTimers, type Timers } from "../streams/timers.js";
 import { DemoAccount, type SimulatedTrade } from "./demo-account.js";
@@ -48,13 +47,15 @@ export interface SimulatorOptions {
  */
 export class Simulator implements GatewayComponent {
   readonly name = "simulator";
+  /** Its publications pass the streams' rules, and its notifications find the inbox. */
+  readonly startsAfter = ["streams", "notifications"];
   private readonly random: Random;
   private readonly now: () => number;
   private readonly timers: Timers;
   private readonly handles = new Set<unknown>();
   private readonly market: Market;
   private readonly account: DemoAccount;
-  private gateway!: Gateway;
+  private ctx!: ComponentContext;
   private logger!: Logger;
   private running = false;
   private trades = 0;
@@ -67,9 +68,9 @@ export class Simulator implements GatewayComponent {
     this.account = new DemoAccount(options.userId ?? "demo", this.market, this.random, this.now);
   }
 
-  async start(gateway: Gateway): Promise<void> {
-    this.gateway = gateway;
-    this.logger = gateway.logger.child({ component: this.name });
+  async start(ctx: ComponentContext): Promise<void> {
+    this.ctx = ctx;
+    this.logger = ctx.logger.child({ component: this.name });
     this.running = true;
     const o = this.options;
     for (const symbol of o.symbols ?? this.market.symbols) {
@@ -84,7 +85,7 @@ export class Simulator implements GatewayComponent {
       return this.publish({ channel: `ai:${decision.model_name}`, data: decision });
     });
     this.every(o.metricsMs ?? [5000, 5000], () => {
-      const live = { connections: gateway.registry.connectionCount, latencyMs: gateway.metrics.latency.summary().p50, trades: this.trades };
+      const live = { connections: ctx.registry.connectionCount, latencyMs: ctx.metrics.latency.summary().p50, trades: this.trades };
       return this.publish({ channel: "metrics", data: simulatedMetrics(this.random, this.now(), live) });
     });
     this.every(o.orderMs ?? [6000, 12_000], () => this.order());
@@ -119,7 +120,7 @@ export class Simulator implements GatewayComponent {
         ? { type: "success", title: "Order filled", message: `${verb} ${trade.quantity} ${trade.symbol} at ${trade.executedPrice} (simulated).` }
         : { type: "warning", title: "Order failed", message: `${trade.side === "buy" ? "Buy" : "Sell"} ${trade.quantity} ${trade.symbol} failed: ${trade.reason ?? "unknown"} (simulated)` };
     try {
-      await this.gateway.publish({ channel: `notifications:${this.account.userId}`, data: { ...data, data: { tradeId: trade.tradeId, symbol: trade.symbol, simulated: true } } });
+      await this.ctx.publisher.publish({ channel: `notifications:${this.account.userId}`, data: { ...data, data: { tradeId: trade.tradeId, symbol: trade.symbol, simulated: true } } });
     } catch (err) {
       if (err instanceof TickwireError && err.code === "UNAVAILABLE") return;
       this.logger.warn({ err: (err as Error).message }, "simulated notification refused");
@@ -129,7 +130,7 @@ export class Simulator implements GatewayComponent {
   private async publish(request: PublishRequest): Promise<void> {
     if (!this.running) return;
     try {
-      await this.gateway.publisher.publish(request);
+      await this.ctx.publisher.publish(request);
     } catch (err) {
       this.logger.warn({ err: (err as Error).message, channel: request.channel }, "simulated publication refused");
     }

@@ -1,5 +1,4 @@
-import type { GatewayComponent } from "../core/component.js";
-import type { Gateway } from "../gateway.js";
+import type { ComponentContext, GatewayComponent } from "../core/component.js";
 import { aggregateCopies } from "./aggregate-copies.js";
 import { payloadRules } from "./payload-rules.js";
 
@@ -11,9 +10,9 @@ import { payloadRules } from "./payload-rules.js";
 export class StreamsComponent implements GatewayComponent {
   readonly name = "streams";
 
-  register(gateway: Gateway): void {
-    gateway.publisher.use(payloadRules);
-    gateway.publisher.use(aggregateCopies());
+  register(ctx: ComponentContext): void {
+    ctx.publisher.use(payloadRules);
+    ctx.publisher.use(aggregateCopies());
   }
 
   async start(): Promise<void> {}
