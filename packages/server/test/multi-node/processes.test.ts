@@ -96,7 +96,7 @@ describe.runIf(available)("gateway processes on one Redis", () => {
     const noFailure = () => {
       if (failure) throw failure;
     };
-    await waitFor(() => (noFailure(), clients.every((c) => c.seen.length >= 10)), 10_000, "every client to get ten signals on node A");
+    await waitFor(() => (noFailure(), clients.every((c) => c.seen.length >= 10)), 30_000, "every client to get ten signals on node A");
 
     killedAfter = published;
     await a.kill("SIGKILL");
@@ -132,7 +132,7 @@ describe.runIf(available)("gateway processes on one Redis", () => {
     noFailure();
     const total = published;
     expect(total).toBe(killedAfter + 100);
-    await waitFor(() => recoveries.every((r) => r.client.seen.length + r.later.length >= total), 10_000, "every client to reach the last publication on node B");
+    await waitFor(() => recoveries.every((r) => r.client.seen.length + r.later.length >= total), 30_000, "every client to reach the last publication on node B");
     for (const r of recoveries) {
       const sequence = [...r.client.seen, ...r.later];
       expect(sequence).toEqual(range(1, total).map((n) => ({ offset: n, n })));
