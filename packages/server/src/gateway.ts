@@ -41,6 +41,7 @@ import type { HttpDrain } from "./http/http-drain.js";
 import type { SkipListener } from "./core/stored-data.js";
 import { untilDeadline } from "./core/deadline.js";
 import { streamPolicyFactory } from "./streams/stream-policy-factory.js";
+import { Readiness } from "./observability/readiness.js";
 
 /** Version reported in stats. */
 export const VERSION = "0.1.0";
@@ -92,6 +93,10 @@ export class Gateway {
   readonly publisher: Publisher;
   readonly subscriptions: SubscriptionManager;
   readonly readiness = new Map<string, ReadinessCheck>();
+  /** Checks of shared upstream feeds: failing, they make `/readyz` degraded, not 503 (unless readinessFeeds is `required`). */
+  readonly advisoryChecks = new Set<string>();
+  /** Runs the readiness checks with a timeout each and caches the report (`/readyz`). */
+  readonly readinessProbe: Readiness;
   readonly components: GatewayComponent[];
   readonly nodeId = randomBytes(4).toString("hex");
   readonly startedAt = Date.now();
@@ -116,6 +121,11 @@ export class Gateway {
     readonly store: Store,
   ) {
     this.now = deps.now ?? Date.now;
+    this.readinessProbe = new Readiness(this.readiness, this.advisoryChecks, {
+      timeoutMs: options.readinessTimeoutMs,
+      cacheMs: options.readinessCacheMs,
+      advisoryFails: options.readinessFeeds === "required",
+    });
     this.logger = deps.logger ?? createLogger(options.logLevel);
     this.metrics = new GatewayMetrics({ defaultMetrics: true });
     this.catalogue = buildCatalogue([...DEFAULT_NAMESPACES, ...options.namespaces]);
@@ -184,9 +194,16 @@ export class Gateway {
       subscriptions: this.subscriptions,
       tokens: this.tokens,
     });
-    this.readiness.set("store", () => ({ ok: true, details: { kind: this.store.kind } }));
-    this.readiness.set("engine", () => {
-      const health = this.engine.health?.() ?? { ok: true, details: { name: this.engine.name } };
+    // Each check makes one round trip to its backend: a pool that looks fine while the database is gone must not say ready.
+    this.readiness.set("store", async () => {
+      await this.store.ping?.();
+      return { ok: true, details: { kind: this.store.kind } };
+    });
+    this.readiness.set("engine", async () => {
+      const before = this.engine.health?.() ?? { ok: true, details: { name: this.engine.name } };
+      if (!before.ok || this.closing) return { ok: false, details: before.details };
+      await this.engine.ping?.();
+      const health = this.engine.health?.() ?? before;
       return { ok: health.ok && !this.closing, details: health.details };
     });
     if (this.sessionResolver?.state) {
@@ -204,7 +221,7 @@ export class Gateway {
         metrics: this.metrics,
         tokens: this.tokens,
         apiKeys: new ApiKeyChecker(options.apiKeys),
-        readiness: this.readiness,
+        readiness: this.readinessProbe,
         stats: async () => this.stats(),
       },
       this.logger,
@@ -240,7 +257,11 @@ export class Gateway {
     this.pruneTimer.unref();
     for (const component of this.components) {
       await component.start(this);
-      if (component.ready) this.readiness.set(component.name, () => component.ready!());
+      if (component.ready) {
+        this.readiness.set(component.name, () => component.ready!());
+        // A feed every node shares: its outage is reported, not a reason to take every node out of the load balancer.
+        if (component.feedState) this.advisoryChecks.add(component.name);
+      }
     }
   }
 
@@ -294,6 +315,7 @@ export class Gateway {
    * `shutdownTimeoutMs`: every wait ends by a shared deadline.
    */
   close(): Promise<void> {
+    this.readinessProbe.invalidate();
     this.closing ??= this.doClose();
     return this.closing;
   }

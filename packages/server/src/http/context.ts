@@ -6,6 +6,7 @@ import type { Publisher } from "../core/publisher.js";
 import type { SessionRegistry } from "../core/session-registry.js";
 import type { GatewayMetrics } from "../observability/metrics.js";
 import type { ApiKeyChecker } from "./api-auth.js";
+import type { Readiness } from "../observability/readiness.js";
 
 /** A named readiness check: feeds, stores and engines report through these. */
 export type ReadinessCheck = () => Promise<{ ok: boolean; details?: unknown }> | { ok: boolean; details?: unknown };
@@ -22,7 +23,8 @@ export interface HttpContext {
   readonly metrics: GatewayMetrics;
   readonly tokens: TokenVerifier;
   readonly apiKeys: ApiKeyChecker;
-  readonly readiness: Map<string, ReadinessCheck>;
+  /** `/readyz`: the checks, each bounded by a timeout, cached briefly. */
+  readonly readiness: Readiness;
   /** Builds the `/api/v1/stats` document. */
   readonly stats: () => Promise<Record<string, unknown>>;
 }

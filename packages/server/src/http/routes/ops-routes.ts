@@ -7,18 +7,10 @@ import type { HttpContext } from "../context.js";
 export function registerOpsRoutes(app: FastifyInstance, ctx: HttpContext): void {
   app.get("/healthz", async () => ({ status: "ok" }));
 
+  // Readiness: every check for real (store and engine round trips), each bounded by a timeout, the report cached briefly.
   app.get("/readyz", async (_request, reply) => {
-    const checks: Record<string, { ok: boolean; details?: unknown }> = {};
-    let ready = true;
-    for (const [name, check] of ctx.readiness) {
-      try {
-        checks[name] = await check();
-      } catch (err) {
-        checks[name] = { ok: false, details: err instanceof Error ? err.message : String(err) };
-      }
-      if (!checks[name]!.ok) ready = false;
-    }
-    return reply.status(ready ? 200 : 503).send({ status: ready ? "ready" : "not_ready", checks });
+    const report = await ctx.readiness.report();
+    return reply.status(report.status === "not_ready" ? 503 : 200).send(report);
   });
 
   app.get("/metrics", async (_request, reply) => {
