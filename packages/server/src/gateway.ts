@@ -42,6 +42,7 @@ import type { SkipListener } from "./core/stored-data.js";
 import { untilDeadline } from "./core/deadline.js";
 import { streamPolicyFactory } from "./streams/stream-policy-factory.js";
 import { Readiness } from "./observability/readiness.js";
+import { instrumentStore } from "./observability/store-metrics.js";
 
 /** Version reported in stats. */
 export const VERSION = "0.1.0";
@@ -127,7 +128,9 @@ export class Gateway {
       advisoryFails: options.readinessFeeds === "required",
     });
     this.logger = deps.logger ?? createLogger(options.logLevel);
-    this.metrics = new GatewayMetrics({ defaultMetrics: true });
+    this.metrics = new GatewayMetrics({ processMetrics: options.processMetrics, version: VERSION });
+    this.store = instrumentStore(store, this.metrics);
+    this.metrics.watchFeeds(() => this.components.flatMap((c) => (c.feedState ? [c.feedState()] : [])));
     this.catalogue = buildCatalogue([...DEFAULT_NAMESPACES, ...options.namespaces]);
     // TICKWIRE_REDIS_URL turns on the multi-node engine (docs/scaling.md, "Many nodes").
     const engineLogger = this.logger.child({ component: "engine" });
@@ -140,7 +143,7 @@ export class Gateway {
       deps.engine ??
       (options.redisUrl !== undefined
         ? new RedisEngine({ url: options.redisUrl, prefix: options.redisPrefix, now: this.now, logger: engineLogger, onSkipped })
-        : new MemoryEngine({ history: store.history, now: this.now, logger: engineLogger, onSkipped }));
+        : new MemoryEngine({ history: this.store.history, now: this.now, logger: engineLogger, onSkipped }));
     this.registry = new SessionRegistry();
     this.connectionLimiterOverride = deps.connectionLimiter;
     this.router = new EventRouter(this.logger, this.metrics);
@@ -160,7 +163,7 @@ export class Gateway {
     this.publisher = new Publisher({
       catalogue: this.catalogue,
       engine: this.engine,
-      idempotency: store.idempotency,
+      idempotency: this.store.idempotency,
       metrics: this.metrics,
       logger: this.logger,
       maxPublicationBytes: options.maxPublicationBytes,

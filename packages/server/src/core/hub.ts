@@ -215,7 +215,7 @@ export class Hub {
       channel,
       namespace,
       tier,
-      flush: (publication) => this.flush(group, publication),
+      flush: (publication, deferred) => this.flush(group, publication, deferred === true),
       skipped: (n) => this.metrics.conflatedPublication(namespace.name, n),
     });
     return group;
@@ -235,7 +235,7 @@ export class Hub {
     return true;
   }
 
-  private flush(group: DeliveryGroup, publication: Publication): void {
+  private flush(group: DeliveryGroup, publication: Publication, deferred = false): void {
     const meta = metaOf(publication);
     let delivered = 0;
     let namespace = "";
@@ -266,7 +266,7 @@ export class Hub {
       delivered += targets.length;
     }
     if (delivered === 0) return;
-    this.metrics.delivered(namespace, delivered, publication.ts, this.now());
+    this.metrics.delivered(namespace, delivered, publication.ts, this.now(), true, deferred);
     this.logger?.debug({ traceId: publication.traceId, channel: publication.channel, offset: publication.offset, sockets: delivered }, "delivered");
   }
 

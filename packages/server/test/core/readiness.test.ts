@@ -87,6 +87,11 @@ describePostgres("/readyz with PostgreSQL behind a proxy that is cut", await pos
     // What readiness says is what publishers see.
     const publish = await api(gw, "POST", "/api/v1/publish", { channel: "trades:alice", data: trade });
     expect(publish.status).toBe(503);
+    const metrics = (await api(gw, "GET", "/metrics", undefined, null)).body as string;
+    const failed = /^tickwire_store_errors_total\{operation="(history\.[a-zA-Z]+)"\} (\d+)$/m.exec(metrics);
+    expect(failed, "a store error counted by operation").not.toBeNull();
+    expect(Number(failed![2])).toBeGreaterThanOrEqual(1);
+    expect(metrics).toMatch(/^tickwire_store_errors_total\{operation="store\.ping"\} [1-9]/m);
     expect((await api(gw, "GET", "/healthz", undefined, null)).status).toBe(200);
 
     await proxy.restore();

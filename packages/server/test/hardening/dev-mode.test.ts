@@ -33,7 +33,8 @@ describe("dev mode", () => {
   it("hands the demo token to same-origin requests from this machine, with no CORS header", async () => {
     const gw = await devGateway();
     const host = new URL(gw.url).host;
-    for (const headers of [{}, { origin: `http://${host}`, "sec-fetch-site": "same-origin" }, { "sec-fetch-site": "none" }]) {
+    const variants: Array<Record<string, string>> = [{}, { origin: `http://${host}`, "sec-fetch-site": "same-origin" }, { "sec-fetch-site": "none" }];
+    for (const headers of variants) {
       const res = await devToken(gw, headers);
       expect(res).toEqual({ status: 200, body: { token: expect.any(String), userId: "demo", tier: "operator" }, cors: null });
     }

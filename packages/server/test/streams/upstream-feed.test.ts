@@ -58,6 +58,8 @@ describe("upstream WebSocket feed", () => {
       ["trade:executed", { tradeId: "t1", symbol: "AAPL", status: "executed", quantity: 3 }, "trades:alice"],
     ]);
     expect((await api(gw, "GET", "/api/v1/stats")).body.feeds).toEqual([{ name: "upstream", state: "connected", breaker: "closed", received: 8, errors: 6 }]);
+    const metrics = (await api(gw, "GET", "/metrics", undefined, null)).body as string;
+    for (const line of ['tickwire_feed_messages_total{feed="upstream"} 8', 'tickwire_feed_errors_total{feed="upstream"} 6', 'tickwire_feed_breaker_state{feed="upstream"} 0']) expect(metrics).toContain(line);
   });
 
   it("reconnects with backoff when the feed goes away, and publishes again when it comes back", async () => {
@@ -116,9 +118,12 @@ describe("upstream WebSocket feed", () => {
       },
     });
 
+    expect((await api(gw, "GET", "/metrics", undefined, null)).body).toContain('tickwire_feed_breaker_state{feed="upstream"} 2');
+
     await feedServer(port);
     await until(() => feedOf(gw).state === "connected", 5000, "the trial connection");
     expect(feedOf(gw).breaker).toBe("closed");
+    expect((await api(gw, "GET", "/metrics", undefined, null)).body).toContain('tickwire_feed_breaker_state{feed="upstream"} 0');
     expect(await api(gw, "GET", "/readyz")).toMatchObject({ status: 200, body: { status: "ready", checks: { upstream: { ok: true } } } });
   });
 
