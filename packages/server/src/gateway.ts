@@ -43,6 +43,7 @@ import { untilDeadline } from "./core/deadline.js";
 import { streamPolicyFactory } from "./streams/stream-policy-factory.js";
 import { Readiness } from "./observability/readiness.js";
 import { instrumentStore } from "./observability/store-metrics.js";
+import { OpsSeries } from "./observability/ops-series.js";
 
 /** Version reported in stats. */
 export const VERSION = "0.1.0";
@@ -88,6 +89,8 @@ export class Gateway {
   readonly catalogue;
   readonly engine: Engine;
   readonly hub: Hub;
+  /** The ops page's time series of the last 10 minutes and channel rates. */
+  readonly ops: OpsSeries;
   readonly registry: SessionRegistry;
   readonly router: EventRouter;
   readonly tokens: TokenVerifier;
@@ -160,6 +163,7 @@ export class Gateway {
     const limits = { stateBacklogPackets: options.stateBacklogPackets, maxQueuedPackets: options.maxQueuedPackets, stateBacklogBytes: options.stateBacklogBytes, maxQueuedBytes: options.maxQueuedBytes };
     const policies = deps.policyFactory ?? streamPolicyFactory({ conflationMs: options.conflationMs });
     this.hub = new Hub(broadcaster, this.metrics, policies, this.now, limits, this.logger.child({ component: "hub" }));
+    this.ops = new OpsSeries({ metrics: this.metrics, registry: this.registry, hub: this.hub, now: this.now }, options.opsSampleMs);
     this.publisher = new Publisher({
       catalogue: this.catalogue,
       engine: this.engine,
@@ -225,6 +229,7 @@ export class Gateway {
         tokens: this.tokens,
         apiKeys: new ApiKeyChecker(options.apiKeys),
         readiness: this.readinessProbe,
+        ops: this.ops,
         stats: async () => this.stats(),
       },
       this.logger,
@@ -258,6 +263,7 @@ export class Gateway {
       this.store.prune(this.now()).catch((err: unknown) => this.logger.warn({ err }, "prune failed"));
     }, 60_000);
     this.pruneTimer.unref();
+    this.ops.start();
     for (const component of this.components) {
       await component.start(this);
       if (component.ready) {
@@ -335,6 +341,7 @@ export class Gateway {
     this.transport.stopAccepting();
     this.publisher.stopAccepting();
     if (this.pruneTimer) clearInterval(this.pruneTimer);
+    this.ops.stop();
 
     // 2. Stop the components, publishers first (the reverse of their start).
     for (const component of [...this.components].reverse()) {

@@ -97,6 +97,8 @@ export interface GatewayOptions {
   readonly readinessCacheMs: number;
   /** `/readyz` and the upstream feeds every node shares (upstream WebSocket, Redis ingest): `degraded` reports a failing feed in the body and stays 200, `required` answers 503. @default "degraded" */
   readonly readinessFeeds: "degraded" | "required";
+  /** Sampling interval of the ops page's time series (the last 10 minutes are kept). @default 5000 */
+  readonly opsSampleMs: number;
   /** Folder with the built dashboard, served at `/`. @default the dashboard app's dist folder */
   readonly dashboardDir: string | undefined;
   /** Connections one user may hold at once. @default 5 */
@@ -187,6 +189,7 @@ export const DEFAULT_OPTIONS: GatewayOptions = Object.freeze({
   readinessTimeoutMs: 1000,
   readinessCacheMs: 1000,
   readinessFeeds: "degraded",
+  opsSampleMs: 5000,
   dashboardDir: undefined,
   maxConnectionsPerUser: 5,
   maxSubscriptions: Object.freeze({ navigator: 10, participant: 50, builder: 200, operator: 1000 }),

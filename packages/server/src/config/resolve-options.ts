@@ -132,6 +132,7 @@ const INTEGER_KEYS = [
   "maxInputDepth",
   "readinessTimeoutMs",
   "readinessCacheMs",
+  "opsSampleMs",
 ] as const;
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
@@ -303,6 +304,7 @@ export function resolveOptions(input: Partial<Record<keyof GatewayOptions, unkno
   if (!PROCESS_METRICS.includes(raw.processMetrics as string)) problems.push(`processMetrics must be one of ${PROCESS_METRICS.join(", ")} (got ${JSON.stringify(raw.processMetrics)}).`);
   if (raw.readinessFeeds !== "degraded" && raw.readinessFeeds !== "required") problems.push(`readinessFeeds must be "degraded" or "required" (got ${JSON.stringify(raw.readinessFeeds)}).`);
   if (typeof raw.readinessTimeoutMs === "number" && (raw.readinessTimeoutMs < 1 || raw.readinessTimeoutMs > 60_000)) problems.push("readinessTimeoutMs must be from 1 to 60000.");
+  if (typeof raw.opsSampleMs === "number" && (raw.opsSampleMs < 100 || raw.opsSampleMs > 60_000)) problems.push("opsSampleMs must be from 100 to 60000.");
   if (typeof raw.readinessCacheMs === "number" && raw.readinessCacheMs > 60_000) problems.push("readinessCacheMs must be at most 60000.");
 
   for (const key of ["databaseUrl"] as const) {

@@ -45,6 +45,8 @@ class ChannelFanout {
  */
 export class Hub {
   private readonly channels = new Map<string, ChannelFanout>();
+  /** Called with the channel of each publication that has local subscribers (the ops page's channel rates). */
+  onDispatch: ((channel: string) => void) | undefined;
   private readonly byNamespace = new Map<string, number>();
   /** Newest state publication held per subscription of a backed-up session, written when the socket drains. */
   private readonly held = new Map<Session, Map<Subscription, Publication>>();
@@ -130,9 +132,15 @@ export class Hub {
   }
 
   /** Hands a publication to every local subscriber of its channel; never throws (a group that fails is told to resync). */
+  /** Local subscriptions per channel (the ops page's top channels). */
+  subscriberCounts(): Array<[channel: string, subscribers: number]> {
+    return [...this.channels].map(([channel, fanout]) => [channel, fanout.size]);
+  }
+
   dispatch(publication: Publication): void {
     const fanout = this.channels.get(publication.channel);
     if (!fanout) return;
+    this.onDispatch?.(publication.channel);
     for (const sub of fanout.recovering) sub.buffer!.push(publication);
     for (const group of fanout.groups.values()) {
       try {

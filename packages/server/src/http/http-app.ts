@@ -13,6 +13,7 @@ import { registerChannelRoutes } from "./routes/channel-routes.js";
 import { registerOpsRoutes } from "./routes/ops-routes.js";
 import { registerPublishRoutes } from "./routes/publish-routes.js";
 import { registerUserRoutes } from "./routes/user-routes.js";
+import { registerOpsApiRoutes } from "./routes/ops-api-routes.js";
 
 /** Longest raw path parameter: a channel of MAX_CHANNEL_LENGTH characters, each percent-encoded. */
 export const MAX_PARAM_LENGTH = 3 * MAX_CHANNEL_LENGTH;
@@ -59,6 +60,7 @@ export async function createHttpApp(ctx: HttpContext, logger: Logger): Promise<{
   registerPublishRoutes(app, ctx);
   registerChannelRoutes(app, ctx);
   registerUserRoutes(app, ctx);
+  registerOpsApiRoutes(app, ctx);
 
   const dashboard = ctx.options.dashboardDir;
   const hasDashboard = dashboard !== undefined && existsSync(join(dashboard, "index.html"));

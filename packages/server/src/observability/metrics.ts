@@ -34,6 +34,9 @@ export class GatewayMetrics {
   readonly buildInfo: Gauge<"version" | "node_version">;
   /** Latency of deliveries a conflation interval held on purpose (navigator quotes): apart, so `latency` is the gateway's own. */
   readonly conflatedLatency = new LatencyReservoir();
+  /** Latency samples since the ops series last took them (one point of the ops page's chart). */
+  readonly windowLatency = new LatencyReservoir(4096);
+  readonly windowConflatedLatency = new LatencyReservoir(1024);
   private feeds: () => readonly FeedState[] = () => [];
   readonly publicationsMeter = new RateMeter();
   readonly deliveriesMeter = new RateMeter();
@@ -190,10 +193,12 @@ export class GatewayMetrics {
     if (deferred) {
       this.conflatedDeliveryLatency.observe({ namespace }, latencyMs / 1000);
       this.conflatedLatency.add(latencyMs);
+      this.windowConflatedLatency.add(latencyMs);
       return;
     }
     this.deliveryLatency.observe({ namespace }, latencyMs / 1000);
     this.latency.add(latencyMs);
+    this.windowLatency.add(latencyMs);
   }
 
   rateLimitedEvent(): void {

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { PublishBatchBodySchema, PublishBodySchema, TickwireError, type PublishBatchItemResult } from "@tickwire/protocol";
 import { newTraceId } from "../../core/publisher.js";
 import { validate } from "../../core/validator.js";
-import { requireApiKey } from "../api-auth.js";
+import { requireApiKey, requireApiKeyOrOperator } from "../api-auth.js";
 import type { HttpContext } from "../context.js";
 
 function traceIdOf(request: FastifyRequest): string {
@@ -13,7 +13,8 @@ function traceIdOf(request: FastifyRequest): string {
 /** `POST /api/v1/publish` and `POST /api/v1/publish/batch`. */
 export function registerPublishRoutes(app: FastifyInstance, ctx: HttpContext): void {
   app.post("/api/v1/publish", async (request) => {
-    requireApiKey(request, ctx.apiKeys);
+    // An operator token too: the ops page's test publish.
+    await requireApiKeyOrOperator(request, ctx.apiKeys, ctx.tokens);
     const body = validate(PublishBodySchema, request.body);
     const traceId = traceIdOf(request);
     request.log.debug({ traceId, channel: body.channel }, "publish accepted");
