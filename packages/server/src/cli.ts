@@ -66,9 +66,11 @@ async function start(): Promise<void> {
   running = gw;
   const host = gw.options.host === "0.0.0.0" ? "localhost" : gw.options.host;
   const base = `http://${host}:${gw.port}`;
+  gw.logger.info({ url: base, host: gw.options.host, port: gw.port, mode: dev ? "dev" : gw.options.mode, simulator: gw.options.simulator }, "Tickwire listening");
   if (dev) {
     const token = await gw.issueToken({ sub: "demo", tier: "operator", ttlSeconds: 12 * 3600 });
-    process.stdout.write(
+    // The banner is for the person at the terminal: on stderr, so stdout stays one JSON object per line.
+    process.stderr.write(
       [
         "",
         "  Tickwire is running in dev mode (generated secret and API key, kept in the data folder).",
@@ -82,8 +84,6 @@ async function start(): Promise<void> {
         "",
       ].join("\n") + "\n",
     );
-  } else {
-    gw.logger.info({ url: base, simulator: gw.options.simulator }, "Tickwire listening");
   }
 
   let stopping = false;

@@ -41,6 +41,9 @@ import type { HttpDrain } from "./http/http-drain.js";
 import type { SkipListener } from "./core/stored-data.js";
 import { untilDeadline } from "./core/deadline.js";
 import { streamPolicyFactory } from "./streams/stream-policy-factory.js";
+import { Readiness } from "./observability/readiness.js";
+import { instrumentStore } from "./observability/store-metrics.js";
+import { OpsSeries } from "./observability/ops-series.js";
 
 /** Version reported in stats. */
 export const VERSION = "0.1.0";
@@ -86,12 +89,18 @@ export class Gateway {
   readonly catalogue;
   readonly engine: Engine;
   readonly hub: Hub;
+  /** The ops page's time series of the last 10 minutes and channel rates. */
+  readonly ops: OpsSeries;
   readonly registry: SessionRegistry;
   readonly router: EventRouter;
   readonly tokens: TokenVerifier;
   readonly publisher: Publisher;
   readonly subscriptions: SubscriptionManager;
   readonly readiness = new Map<string, ReadinessCheck>();
+  /** Checks of shared upstream feeds: failing, they make `/readyz` degraded, not 503 (unless readinessFeeds is `required`). */
+  readonly advisoryChecks = new Set<string>();
+  /** Runs the readiness checks with a timeout each and caches the report (`/readyz`). */
+  readonly readinessProbe: Readiness;
   readonly components: GatewayComponent[];
   readonly nodeId = randomBytes(4).toString("hex");
   readonly startedAt = Date.now();
@@ -117,8 +126,15 @@ export class Gateway {
     readonly store: Store,
   ) {
     this.now = deps.now ?? Date.now;
+    this.readinessProbe = new Readiness(this.readiness, this.advisoryChecks, {
+      timeoutMs: options.readinessTimeoutMs,
+      cacheMs: options.readinessCacheMs,
+      advisoryFails: options.readinessFeeds === "required",
+    });
     this.logger = deps.logger ?? createLogger(options.logLevel);
-    this.metrics = new GatewayMetrics({ defaultMetrics: true });
+    this.metrics = new GatewayMetrics({ processMetrics: options.processMetrics, version: VERSION });
+    this.store = instrumentStore(store, this.metrics);
+    this.metrics.watchFeeds(() => this.components.flatMap((c) => (c.feedState ? [c.feedState()] : [])));
     this.catalogue = buildCatalogue([...DEFAULT_NAMESPACES, ...options.namespaces]);
     // TICKWIRE_REDIS_URL turns on the multi-node engine (docs/scaling.md, "Many nodes").
     const engineLogger = this.logger.child({ component: "engine" });
@@ -131,7 +147,7 @@ export class Gateway {
       deps.engine ??
       (options.redisUrl !== undefined
         ? new RedisEngine({ url: options.redisUrl, prefix: options.redisPrefix, now: this.now, logger: engineLogger, onSkipped })
-        : new MemoryEngine({ history: store.history, now: this.now, logger: engineLogger, onSkipped }));
+        : new MemoryEngine({ history: this.store.history, now: this.now, logger: engineLogger, onSkipped }));
     this.registry = new SessionRegistry();
     this.connectionLimiterOverride = deps.connectionLimiter;
     this.router = new EventRouter(this.logger, this.metrics);
@@ -148,10 +164,11 @@ export class Gateway {
     const limits = { stateBacklogPackets: options.stateBacklogPackets, maxQueuedPackets: options.maxQueuedPackets, stateBacklogBytes: options.stateBacklogBytes, maxQueuedBytes: options.maxQueuedBytes };
     const policies = deps.policyFactory ?? streamPolicyFactory({ conflationMs: options.conflationMs });
     this.hub = new Hub(broadcaster, this.metrics, policies, this.now, limits, this.logger.child({ component: "hub" }));
+    this.ops = new OpsSeries({ metrics: this.metrics, registry: this.registry, hub: this.hub, now: this.now }, options.opsSampleMs);
     this.publisher = new Publisher({
       catalogue: this.catalogue,
       engine: this.engine,
-      idempotency: store.idempotency,
+      idempotency: this.store.idempotency,
       metrics: this.metrics,
       logger: this.logger,
       maxPublicationBytes: options.maxPublicationBytes,
@@ -185,9 +202,16 @@ export class Gateway {
       subscriptions: this.subscriptions,
       tokens: this.tokens,
     });
-    this.readiness.set("store", () => ({ ok: true, details: { kind: this.store.kind } }));
-    this.readiness.set("engine", () => {
-      const health = this.engine.health?.() ?? { ok: true, details: { name: this.engine.name } };
+    // Each check makes one round trip to its backend: a pool that looks fine while the database is gone must not say ready.
+    this.readiness.set("store", async () => {
+      await this.store.ping?.();
+      return { ok: true, details: { kind: this.store.kind } };
+    });
+    this.readiness.set("engine", async () => {
+      const before = this.engine.health?.() ?? { ok: true, details: { name: this.engine.name } };
+      if (!before.ok || this.closing) return { ok: false, details: before.details };
+      await this.engine.ping?.();
+      const health = this.engine.health?.() ?? before;
       return { ok: health.ok && !this.closing, details: health.details };
     });
     if (this.sessionResolver?.state) {
@@ -205,7 +229,8 @@ export class Gateway {
         metrics: this.metrics,
         tokens: this.tokens,
         apiKeys: new ApiKeyChecker(options.apiKeys),
-        readiness: this.readiness,
+        readiness: this.readinessProbe,
+        ops: this.ops,
         stats: async () => this.stats(),
       },
       this.logger,
@@ -240,10 +265,15 @@ export class Gateway {
       this.store.prune(this.now()).catch((err: unknown) => this.logger.warn({ err }, "prune failed"));
     }, 60_000);
     this.pruneTimer.unref();
+    this.ops.start();
     const context = this.componentContext();
     for (const component of this.components) {
       await component.start(context);
-      if (component.ready) this.readiness.set(component.name, () => component.ready!());
+      if (component.ready) {
+        this.readiness.set(component.name, () => component.ready!());
+        // A feed every node shares: its outage is reported, not a reason to take every node out of the load balancer.
+        if (component.feedState) this.advisoryChecks.add(component.name);
+      }
     }
   }
 
@@ -317,6 +347,7 @@ export class Gateway {
    * `shutdownTimeoutMs`: every wait ends by a shared deadline.
    */
   close(): Promise<void> {
+    this.readinessProbe.invalidate();
     this.closing ??= this.doClose();
     return this.closing;
   }
@@ -333,6 +364,7 @@ export class Gateway {
     this.transport.stopAccepting();
     this.publisher.stopAccepting();
     if (this.pruneTimer) clearInterval(this.pruneTimer);
+    this.ops.stop();
 
     // 2. Stop the components, publishers first (the reverse of their start).
     for (const component of [...this.components].reverse()) {

@@ -32,6 +32,8 @@ export class TestBed {
         apiKeys: [API_KEY],
         simulator: false,
         logLevel: "silent",
+        // Every /readyz request probes (the cache has its own test).
+        readinessCacheMs: 0,
         ...options,
       },
       deps,

@@ -5,7 +5,9 @@ export interface GatewayStats {
   subscriptions: { total: number; byNamespace: Record<string, number> };
   publications: { total: number; perSecond: number; byNamespace: Record<string, number> };
   deliveries: { total: number; perSecond: number; byNamespace: Record<string, number> };
+  /** The gateway's own delivery latency (deliveries held by conflation are in conflatedLatencyMs). */
   latencyMs: { p50: number; p90: number; p99: number; max: number };
+  conflatedLatencyMs?: { p50: number; p90: number; p99: number; max: number };
   rateLimited: number;
   slowConsumerDisconnects: number;
   conflated: number;

@@ -10,6 +10,9 @@ import { LatencyPanel } from "../components/latency-panel";
 import { SessionMessage } from "../components/session-message";
 import { StatTile } from "../components/stat-tile";
 import { UserChip } from "../components/user-chip";
+import { OpsSeriesPanel } from "../components/ops-series";
+import { ChannelInspector, TopChannels, UserConnections } from "../components/ops-actions";
+import { useState } from "react";
 
 const TIER_ORDER = ["navigator", "participant", "builder", "operator"];
 
@@ -51,14 +54,15 @@ export function OpsPage({ session }: { session: Session }) {
           {state.status === "error" && <p className="muted">{state.message}. Retrying every 2 s.</p>}
         </SessionMessage>
       ) : (
-        <OpsBody stats={view.stats} />
+        <OpsBody stats={view.stats} token={session.token} />
       )}
     </div>
   );
 }
 
 /** The ops grid for one stats snapshot. */
-function OpsBody({ stats: s }: { stats: GatewayStats }) {
+function OpsBody({ stats: s, token }: { stats: GatewayStats; token: string }) {
+  const [picked, setPicked] = useState<string | undefined>();
   const tiers = Object.entries(s.connections.byTier).sort(([a], [b]) => TIER_ORDER.indexOf(a) - TIER_ORDER.indexOf(b));
   return (
     <main className="ops-grid" data-testid="ops">
@@ -75,7 +79,7 @@ function OpsBody({ stats: s }: { stats: GatewayStats }) {
         <StatTile label="Subscriptions" value={formatCount(s.subscriptions.total)} testId="stat-subscriptions" />
         <StatTile label="Publications/s" value={s.publications.perSecond.toFixed(1)} testId="stat-pubs" sub={`${formatCount(s.publications.total)} total`} />
         <StatTile label="Deliveries/s" value={s.deliveries.perSecond.toFixed(1)} testId="stat-deliveries" sub={`${formatCount(s.deliveries.total)} total`} />
-        <StatTile label="p99 latency" value={formatMs(s.latencyMs.p99)} tone={s.latencyMs.p99 > 100 ? "down" : undefined} sub={`p50 ${formatMs(s.latencyMs.p50)}`} />
+        <StatTile label="p99 latency" value={formatMs(s.latencyMs.p99)} tone={s.latencyMs.p99 > 100 ? "down" : undefined} sub={`p50 ${formatMs(s.latencyMs.p50)}${s.conflatedLatencyMs ? ` · conflated p99 ${formatMs(s.conflatedLatencyMs.p99)}` : ""}`} testId="stat-p99" />
         <StatTile label="Rate-limited" value={formatCount(s.rateLimited)} tone={s.rateLimited > 0 ? "warn" : undefined} testId="stat-rate-limited" />
         <StatTile label="Slow clients" value={formatCount(s.slowConsumerDisconnects)} tone={s.slowConsumerDisconnects > 0 ? "warn" : undefined} sub="slow-consumer kicks" testId="stat-slow" />
         <StatTile label="Conflated" value={formatCount(s.conflated)} sub="updates merged" />
@@ -97,6 +101,10 @@ function OpsBody({ stats: s }: { stats: GatewayStats }) {
         testId="traffic-by-ns"
       />
       <FeedTable feeds={s.feeds} />
+      <OpsSeriesPanel token={token} />
+      <TopChannels token={token} onPick={setPicked} />
+      <UserConnections token={token} />
+      <ChannelInspector token={token} channel={picked} />
     </main>
   );
 }

@@ -15,7 +15,7 @@ export interface RateLimitOptions {
 export interface GatewayOptions {
   /** HTTP + Socket.IO port; 0 picks a free one. @default 8080 */
   readonly port: number;
-  /** Bind address. @default "0.0.0.0" */
+  /** Bind address; dev mode binds the loopback interface only unless TICKWIRE_HOST says otherwise. @default "0.0.0.0" in production, "127.0.0.1" in dev mode */
   readonly host: string;
   /** Length (ms) the gateway keeps a turn of its event loop near when handshakes and client events queue up (a reconnect storm): it starts as many per turn as fit, the others wait for the next turns, in order. @default 40 */
   readonly admissionTurnMs: number;
@@ -87,6 +87,18 @@ export interface GatewayOptions {
   readonly sessionTimeoutMs: number;
   /** pino level. @default "info" */
   readonly logLevel: string;
+  /** Level of the access lines: one per HTTP request and one per connection opened or closed; `silent` turns them off. @default "info" */
+  readonly accessLogLevel: string;
+  /** Node.js process metrics (CPU, memory, event loop, GC): `standard` under their usual names (what the common Node.js dashboards read), `prefixed` with `tickwire_`, `both`, or `off`. @default "standard" */
+  readonly processMetrics: "standard" | "prefixed" | "both" | "off";
+  /** Longest wait for one `/readyz` check (store, engine, session backend, feeds); a check that takes longer fails. @default 1000 */
+  readonly readinessTimeoutMs: number;
+  /** How long a `/readyz` report is reused before the checks run again; 0 probes on every request. @default 1000 */
+  readonly readinessCacheMs: number;
+  /** `/readyz` and the upstream feeds every node shares (upstream WebSocket, Redis ingest): `degraded` reports a failing feed in the body and stays 200, `required` answers 503. @default "degraded" */
+  readonly readinessFeeds: "degraded" | "required";
+  /** Sampling interval of the ops page's time series (the last 10 minutes are kept). @default 5000 */
+  readonly opsSampleMs: number;
   /** Folder with the built dashboard, served at `/`. @default the dashboard app's dist folder */
   readonly dashboardDir: string | undefined;
   /** Connections one user may hold at once. @default 5 */
@@ -172,6 +184,12 @@ export const DEFAULT_OPTIONS: GatewayOptions = Object.freeze({
   sessionUrl: undefined,
   sessionTimeoutMs: 2000,
   logLevel: "info",
+  accessLogLevel: "info",
+  processMetrics: "standard",
+  readinessTimeoutMs: 1000,
+  readinessCacheMs: 1000,
+  readinessFeeds: "degraded",
+  opsSampleMs: 5000,
   dashboardDir: undefined,
   maxConnectionsPerUser: 5,
   maxSubscriptions: Object.freeze({ navigator: 10, participant: 50, builder: 200, operator: 1000 }),

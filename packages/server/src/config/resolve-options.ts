@@ -78,6 +78,11 @@ export function optionsFromEnv(env: Env): Partial<Record<keyof GatewayOptions, u
   set("sessionUrl", nonEmpty(env.TICKWIRE_SESSION_URL));
   set("sessionTimeoutMs", nonEmpty(env.TICKWIRE_SESSION_TIMEOUT_MS));
   set("logLevel", nonEmpty(env.TICKWIRE_LOG_LEVEL));
+  set("accessLogLevel", nonEmpty(env.TICKWIRE_ACCESS_LOG_LEVEL));
+  set("processMetrics", nonEmpty(env.TICKWIRE_PROCESS_METRICS));
+  set("readinessTimeoutMs", nonEmpty(env.TICKWIRE_READINESS_TIMEOUT_MS));
+  set("readinessCacheMs", nonEmpty(env.TICKWIRE_READINESS_CACHE_MS));
+  set("readinessFeeds", nonEmpty(env.TICKWIRE_READINESS_FEEDS));
   set("dashboardDir", nonEmpty(env.TICKWIRE_DASHBOARD_DIR));
   set("maxConnectionsPerUser", nonEmpty(env.TICKWIRE_MAX_CONNECTIONS_PER_USER));
   set("maxEventBytes", nonEmpty(env.TICKWIRE_MAX_EVENT_BYTES));
@@ -125,9 +130,13 @@ const INTEGER_KEYS = [
   "connectionLeaseTtlMs",
   "expectedNodes",
   "maxInputDepth",
+  "readinessTimeoutMs",
+  "readinessCacheMs",
+  "opsSampleMs",
 ] as const;
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+const PROCESS_METRICS = ["standard", "prefixed", "both", "off"];
 
 /**
  * Parses `navigator=10:20,operator=100:200` (rate:burst per tier) or `50:100` for all tiers;
@@ -251,6 +260,9 @@ export function resolveOptions(input: Partial<Record<keyof GatewayOptions, unkno
 
   if (raw.mode !== "development" && raw.mode !== "production") problems.push(`mode must be "development" or "production".`);
   const dev = raw.mode !== "production";
+  // Dev mode (generated credentials, the demo token) stays on this machine unless told otherwise.
+  if (dev && input.host === undefined) raw.host = "127.0.0.1";
+  if (typeof raw.host !== "string" || raw.host === "") problems.push("host must be a non-empty string.");
 
   for (const key of INTEGER_KEYS) {
     const n = typeof raw[key] === "string" ? Number(raw[key]) : raw[key];
@@ -288,6 +300,12 @@ export function resolveOptions(input: Partial<Record<keyof GatewayOptions, unkno
     problems.push("feedReconnectMinMs must not exceed feedReconnectMaxMs.");
   }
   if (typeof raw.logLevel !== "string" || !LOG_LEVELS.includes(raw.logLevel)) problems.push(`logLevel must be one of ${LOG_LEVELS.join(", ")}.`);
+  if (typeof raw.accessLogLevel !== "string" || !LOG_LEVELS.includes(raw.accessLogLevel)) problems.push(`accessLogLevel must be one of ${LOG_LEVELS.join(", ")}.`);
+  if (!PROCESS_METRICS.includes(raw.processMetrics as string)) problems.push(`processMetrics must be one of ${PROCESS_METRICS.join(", ")} (got ${JSON.stringify(raw.processMetrics)}).`);
+  if (raw.readinessFeeds !== "degraded" && raw.readinessFeeds !== "required") problems.push(`readinessFeeds must be "degraded" or "required" (got ${JSON.stringify(raw.readinessFeeds)}).`);
+  if (typeof raw.readinessTimeoutMs === "number" && (raw.readinessTimeoutMs < 1 || raw.readinessTimeoutMs > 60_000)) problems.push("readinessTimeoutMs must be from 1 to 60000.");
+  if (typeof raw.opsSampleMs === "number" && (raw.opsSampleMs < 100 || raw.opsSampleMs > 60_000)) problems.push("opsSampleMs must be from 100 to 60000.");
+  if (typeof raw.readinessCacheMs === "number" && raw.readinessCacheMs > 60_000) problems.push("readinessCacheMs must be at most 60000.");
 
   for (const key of ["databaseUrl"] as const) {
     const v = raw[key];

@@ -6,6 +6,8 @@ export interface Connection {
   readonly id: string;
   /** Remote address, for logs. */
   readonly address: string;
+  /** Current transport (`websocket`, `polling`), for logs and the ops page; connections without one omit it. */
+  readonly transport?: string;
   /** Sends one event to this connection. */
   emit(event: string, ...args: unknown[]): void;
   /** Sends `error { code, message }` and closes the connection. */

@@ -14,8 +14,8 @@ export interface DeliveryPolicyContext {
   readonly channel: string;
   readonly namespace: NamespaceDefinition;
   readonly tier: Tier;
-  /** Writes a publication to every session of the group. */
-  readonly flush: (publication: Publication) => void;
+  /** Writes a publication to every session of the group; `deferred`: held by the policy on purpose (conflation), so its latency is counted apart. */
+  readonly flush: (publication: Publication, deferred?: boolean) => void;
   /** Counts publications the policy skipped (conflated). */
   readonly skipped: (count: number) => void;
 }

@@ -54,6 +54,8 @@ export interface Engine {
   latest(channel: string, namespace: NamespaceDefinition): Promise<Publication | undefined>;
   /** Whether the engine can serve now, with details for `/readyz` and stats (engines without a backend omit it). */
   health?(): { ok: boolean; details: Record<string, unknown> };
+  /** One round trip to the engine's backend (`/readyz`); rejects when it cannot answer. Engines without a backend omit it. */
+  ping?(): Promise<void>;
   /**
    * Resolves once publications this node made were handed to its own listener,
    * or at `deadline` (ms since the epoch); engines that deliver before `publish`

@@ -45,6 +45,8 @@ class ChannelFanout {
  */
 export class Hub {
   private readonly channels = new Map<string, ChannelFanout>();
+  /** Called with the channel of each publication that has local subscribers (the ops page's channel rates). */
+  onDispatch: ((channel: string) => void) | undefined;
   private readonly byNamespace = new Map<string, number>();
   /** Newest state publication held per subscription of a backed-up session, written when the socket drains. */
   private readonly held = new Map<Session, Map<Subscription, Publication>>();
@@ -130,9 +132,15 @@ export class Hub {
   }
 
   /** Hands a publication to every local subscriber of its channel; never throws (a group that fails is told to resync). */
+  /** Local subscriptions per channel (the ops page's top channels). */
+  subscriberCounts(): Array<[channel: string, subscribers: number]> {
+    return [...this.channels].map(([channel, fanout]) => [channel, fanout.size]);
+  }
+
   dispatch(publication: Publication): void {
     const fanout = this.channels.get(publication.channel);
     if (!fanout) return;
+    this.onDispatch?.(publication.channel);
     for (const sub of fanout.recovering) sub.buffer!.push(publication);
     for (const group of fanout.groups.values()) {
       try {
@@ -215,7 +223,7 @@ export class Hub {
       channel,
       namespace,
       tier,
-      flush: (publication) => this.flush(group, publication),
+      flush: (publication, deferred) => this.flush(group, publication, deferred === true),
       skipped: (n) => this.metrics.conflatedPublication(namespace.name, n),
     });
     return group;
@@ -235,7 +243,7 @@ export class Hub {
     return true;
   }
 
-  private flush(group: DeliveryGroup, publication: Publication): void {
+  private flush(group: DeliveryGroup, publication: Publication, deferred = false): void {
     const meta = metaOf(publication);
     let delivered = 0;
     let namespace = "";
@@ -266,7 +274,7 @@ export class Hub {
       delivered += targets.length;
     }
     if (delivered === 0) return;
-    this.metrics.delivered(namespace, delivered, publication.ts, this.now());
+    this.metrics.delivered(namespace, delivered, publication.ts, this.now(), true, deferred);
     this.logger?.debug({ traceId: publication.traceId, channel: publication.channel, offset: publication.offset, sockets: delivered }, "delivered");
   }
 

@@ -122,6 +122,8 @@ export interface Store {
   readonly inbox: InboxStore;
   /** Creates tables; safe to call on an existing store. */
   init(): Promise<void>;
+  /** One round trip to the database (`/readyz`); rejects when it cannot answer. Stores without a backend omit it. */
+  ping?(): Promise<void>;
   /** Deletes expired idempotency keys and dedup keys, and history older than its namespace allows. */
   prune(now: number): Promise<void>;
   /** Flushes and closes. */

@@ -6,6 +6,8 @@ import type { Publisher } from "../core/publisher.js";
 import type { SessionRegistry } from "../core/session-registry.js";
 import type { GatewayMetrics } from "../observability/metrics.js";
 import type { ApiKeyChecker } from "./api-auth.js";
+import type { Readiness } from "../observability/readiness.js";
+import type { OpsSeries } from "../observability/ops-series.js";
 
 /** A named readiness check: feeds, stores and engines report through these. */
 export type ReadinessCheck = () => Promise<{ ok: boolean; details?: unknown }> | { ok: boolean; details?: unknown };
@@ -22,7 +24,10 @@ export interface HttpContext {
   readonly metrics: GatewayMetrics;
   readonly tokens: TokenVerifier;
   readonly apiKeys: ApiKeyChecker;
-  readonly readiness: Map<string, ReadinessCheck>;
+  /** `/readyz`: the checks, each bounded by a timeout, cached briefly. */
+  readonly readiness: Readiness;
+  /** The ops page's time series and channel figures. */
+  readonly ops: OpsSeries;
   /** Builds the `/api/v1/stats` document. */
   readonly stats: () => Promise<Record<string, unknown>>;
 }

@@ -4,7 +4,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type
 import { MAX_CHANNEL_LENGTH, TickwireError } from "@tickwire/protocol";
 import cors from "@fastify/cors";
 import fastifyStatic from "@fastify/static";
-import type { Logger } from "../observability/logger.js";
+import { access, type Logger } from "../observability/logger.js";
 import { installAuthFailureGuard } from "./auth-failure-guard.js";
 import { answerClientError, errorBody, installErrorMapper, sendFrameworkError } from "./error-mapper.js";
 import { HttpDrain } from "./http-drain.js";
@@ -13,6 +13,7 @@ import { registerChannelRoutes } from "./routes/channel-routes.js";
 import { registerOpsRoutes } from "./routes/ops-routes.js";
 import { registerPublishRoutes } from "./routes/publish-routes.js";
 import { registerUserRoutes } from "./routes/user-routes.js";
+import { registerOpsApiRoutes } from "./routes/ops-api-routes.js";
 
 /** Longest raw path parameter: a channel of MAX_CHANNEL_LENGTH characters, each percent-encoded. */
 export const MAX_PARAM_LENGTH = 3 * MAX_CHANNEL_LENGTH;
@@ -34,6 +35,16 @@ export async function createHttpApp(ctx: HttpContext, logger: Logger): Promise<{
     clientErrorHandler: answerClientError,
   });
   const drain = new HttpDrain(app);
+  // One metric sample and one access line per answered request; the query string (it may carry a token) is never logged.
+  const accessLevel = ctx.options.accessLogLevel;
+  app.addHook("onResponse", async (request, reply) => {
+    const route = request.routeOptions.url ?? "unmatched";
+    const labels = { method: request.method, route, status_code: String(reply.statusCode) };
+    const seconds = reply.elapsedTime / 1000;
+    ctx.metrics.httpRequests.inc(labels);
+    ctx.metrics.httpRequestDuration.observe(labels, seconds);
+    access(logger, accessLevel, { reqId: request.id, method: request.method, path: request.url.split("?")[0]!.slice(0, 200), route, statusCode: reply.statusCode, durationMs: Math.round(reply.elapsedTime * 100) / 100, address: request.ip }, "http request");
+  });
   installErrorMapper(app);
   installAuthFailureGuard(app, ctx.options);
   // @fastify/cors answers an incomplete preflight in plain text; answer it in the one shape first.
@@ -49,6 +60,7 @@ export async function createHttpApp(ctx: HttpContext, logger: Logger): Promise<{
   registerPublishRoutes(app, ctx);
   registerChannelRoutes(app, ctx);
   registerUserRoutes(app, ctx);
+  registerOpsApiRoutes(app, ctx);
 
   const dashboard = ctx.options.dashboardDir;
   const hasDashboard = dashboard !== undefined && existsSync(join(dashboard, "index.html"));

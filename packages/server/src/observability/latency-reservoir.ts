@@ -8,6 +8,12 @@ export class LatencyReservoir {
     this.samples = new Float64Array(size);
   }
 
+  /** Forgets every sample. */
+  reset(): void {
+    this.count = 0;
+    this.next = 0;
+  }
+
   add(value: number): void {
     this.samples[this.next] = value;
     this.next = (this.next + 1) % this.samples.length;

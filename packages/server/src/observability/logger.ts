@@ -7,3 +7,10 @@ export type { Logger };
 export function createLogger(level: string): Logger {
   return pino({ level, base: { service: "tickwire" }, timestamp: pino.stdTimeFunctions.isoTime });
 }
+
+/** Writes one access line (HTTP request, connection opened or closed) at the configured `accessLogLevel`. */
+export function access(logger: Logger, level: string, fields: Record<string, unknown>, message: string): void {
+  if (level === "silent") return;
+  const write = (logger as unknown as Record<string, ((obj: unknown, msg: string) => void) | undefined>)[level];
+  write?.call(logger, fields, message);
+}

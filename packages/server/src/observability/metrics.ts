@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { FeedState } from "../core/component.js";
 import { LatencyReservoir } from "./latency-reservoir.js";
 import { RateMeter } from "./rate-meter.js";
 
@@ -22,6 +23,21 @@ export class GatewayMetrics {
   readonly deliveryFailures: Counter<"namespace">;
   readonly skippedStored: Counter<"reason">;
   readonly unhandledRejections: Counter;
+  readonly httpRequests: Counter<"method" | "route" | "status_code">;
+  readonly httpRequestDuration: Histogram<"method" | "route" | "status_code">;
+  readonly storeOperationDuration: Histogram<"operation">;
+  readonly storeErrors: Counter<"operation">;
+  readonly conflatedDeliveryLatency: Histogram<"namespace">;
+  readonly feedMessages: Counter<"feed">;
+  readonly feedErrors: Counter<"feed">;
+  readonly feedBreaker: Gauge<"feed">;
+  readonly buildInfo: Gauge<"version" | "node_version">;
+  /** Latency of deliveries a conflation interval held on purpose (navigator quotes): apart, so `latency` is the gateway's own. */
+  readonly conflatedLatency = new LatencyReservoir();
+  /** Latency samples since the ops series last took them (one point of the ops page's chart). */
+  readonly windowLatency = new LatencyReservoir(4096);
+  readonly windowConflatedLatency = new LatencyReservoir(1024);
+  private feeds: () => readonly FeedState[] = () => [];
   readonly publicationsMeter = new RateMeter();
   readonly deliveriesMeter = new RateMeter();
   readonly latency = new LatencyReservoir();
@@ -34,9 +50,12 @@ export class GatewayMetrics {
     superseded: 0,
   };
 
-  constructor(options: { defaultMetrics?: boolean } = {}) {
+  constructor(options: { processMetrics?: "standard" | "prefixed" | "both" | "off"; version?: string } = {}) {
     const registers = [this.registry];
-    if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: "tickwire_" });
+    // Standard names (process_cpu_seconds_total, nodejs_heap_size_used_bytes, …) are what the common Node.js dashboards read.
+    const processMetrics = options.processMetrics ?? "off";
+    if (processMetrics === "standard" || processMetrics === "both") collectDefaultMetrics({ register: this.registry });
+    if (processMetrics === "prefixed" || processMetrics === "both") collectDefaultMetrics({ register: this.registry, prefix: "tickwire_" });
     this.connections = new Gauge({ name: "tickwire_connections", help: "Open client connections.", registers });
     this.subscriptions = new Gauge({ name: "tickwire_subscriptions", help: "Channel subscriptions by namespace.", labelNames: ["namespace"], registers });
     this.publications = new Counter({ name: "tickwire_publications_total", help: "Publications accepted, by namespace.", labelNames: ["namespace"], registers });
@@ -67,6 +86,90 @@ export class GatewayMetrics {
       registers,
     });
     this.unhandledRejections = new Counter({ name: "tickwire_unhandled_rejections_total", help: "Promise rejections nothing handled (logged; the process carries on).", registers });
+    const http = ["method", "route", "status_code"] as const;
+    this.httpRequests = new Counter({ name: "tickwire_http_requests_total", help: "HTTP requests answered, by method, route (the matched pattern) and status code.", labelNames: http, registers });
+    this.httpRequestDuration = new Histogram({
+      name: "tickwire_http_request_duration_seconds",
+      help: "Time from an HTTP request's arrival to its answer, by method, route and status code.",
+      labelNames: http,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    this.storeOperationDuration = new Histogram({
+      name: "tickwire_store_operation_duration_seconds",
+      help: "Time of one store operation (SQLite or PostgreSQL), failed ones included, by operation.",
+      labelNames: ["operation"],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    });
+    this.storeErrors = new Counter({ name: "tickwire_store_errors_total", help: "Store operations that failed, by operation.", labelNames: ["operation"], registers });
+    this.conflatedDeliveryLatency = new Histogram({
+      name: "tickwire_conflated_delivery_latency_seconds",
+      help: "Time from publish to socket write of publications a conflation interval held on purpose (kept out of tickwire_delivery_latency_seconds).",
+      labelNames: ["namespace"],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    // Feed figures are read from the feeds at scrape time: one source for stats and metrics.
+    const received = new Map<string, number>();
+    const errors = new Map<string, number>();
+    const feeds = (): readonly FeedState[] => this.feeds();
+    const advance = (counter: Counter<"feed">, seen: Map<string, number>, pick: (f: FeedState) => number): void => {
+      for (const feed of feeds()) {
+        const now = pick(feed);
+        const before = seen.get(feed.name) ?? 0;
+        if (now > before) counter.inc({ feed: feed.name }, now - before);
+        else if (!seen.has(feed.name)) counter.inc({ feed: feed.name }, 0);
+        seen.set(feed.name, Math.max(now, before));
+      }
+    };
+    this.feedMessages = new Counter({
+      name: "tickwire_feed_messages_total",
+      help: "Messages received from upstream feeds and the Redis stream ingest, by feed.",
+      labelNames: ["feed"],
+      registers,
+      collect() {
+        advance(this, received, (f) => f.received);
+      },
+    });
+    this.feedErrors = new Counter({
+      name: "tickwire_feed_errors_total",
+      help: "Feed and ingest messages that could not be published (malformed, refused), by feed.",
+      labelNames: ["feed"],
+      registers,
+      collect() {
+        advance(this, errors, (f) => f.errors);
+      },
+    });
+    this.feedBreaker = new Gauge({
+      name: "tickwire_feed_breaker_state",
+      help: "Circuit breaker of each feed: 0 closed (or none), 1 half-open, 2 open.",
+      labelNames: ["feed"],
+      registers,
+      collect() {
+        for (const feed of feeds()) this.set({ feed: feed.name }, feed.breaker === "open" ? 2 : feed.breaker === "halfOpen" ? 1 : 0);
+      },
+    });
+    this.buildInfo = new Gauge({ name: "tickwire_build_info", help: "Always 1; the labels name the running version.", labelNames: ["version", "node_version"], registers });
+    this.buildInfo.set({ version: options.version ?? "unknown", node_version: process.version }, 1);
+  }
+
+  /** Where the feed figures come from (the gateway's components). */
+  watchFeeds(feeds: () => readonly FeedState[]): void {
+    this.feeds = feeds;
+  }
+
+  /** Times one store operation. */
+  async timeStore<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    const end = this.storeOperationDuration.startTimer({ operation });
+    try {
+      return await run();
+    } catch (err) {
+      this.storeErrors.inc({ operation });
+      throw err;
+    } finally {
+      end();
+    }
   }
 
   /** Counts one accepted publication. */
@@ -76,16 +179,26 @@ export class GatewayMetrics {
     bump(this.totals.publications, namespace, 1);
   }
 
-  /** Counts `count` socket writes of one publication published at `ts`; `live` ones also feed the latency figures. */
-  delivered(namespace: string, count: number, ts: number, now: number, live = true): void {
+  /**
+   * Counts `count` socket writes of one publication published at `ts`; `live` ones also feed the latency figures,
+   * `deferred` ones (held by a conflation interval on purpose) the conflated latency figures instead.
+   */
+  delivered(namespace: string, count: number, ts: number, now: number, live = true, deferred = false): void {
     if (count === 0) return;
     this.deliveries.inc({ namespace }, count);
     this.deliveriesMeter.mark(count);
     bump(this.totals.deliveries, namespace, count);
     if (!live) return;
     const latencyMs = Math.max(0, now - ts);
+    if (deferred) {
+      this.conflatedDeliveryLatency.observe({ namespace }, latencyMs / 1000);
+      this.conflatedLatency.add(latencyMs);
+      this.windowConflatedLatency.add(latencyMs);
+      return;
+    }
     this.deliveryLatency.observe({ namespace }, latencyMs / 1000);
     this.latency.add(latencyMs);
+    this.windowLatency.add(latencyMs);
   }
 
   rateLimitedEvent(): void {

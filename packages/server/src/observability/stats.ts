@@ -41,6 +41,7 @@ export function buildStats(s: StatsSources): Record<string, unknown> {
     publications: { total: sum(t.publications), perSecond: s.metrics.publicationsMeter.perSecond(), byNamespace: Object.fromEntries(t.publications) },
     deliveries: { total: sum(t.deliveries), perSecond: s.metrics.deliveriesMeter.perSecond(), byNamespace: Object.fromEntries(t.deliveries) },
     latencyMs: s.metrics.latency.summary(),
+    conflatedLatencyMs: s.metrics.conflatedLatency.summary(),
     rateLimited: t.rateLimited,
     slowConsumerDisconnects: t.slowConsumerDisconnects,
     conflated: t.conflated,

@@ -51,7 +51,7 @@ export class ConflationPolicy implements DeliveryPolicy {
     const next = this.pending;
     if (next === undefined || this.closed) return;
     this.pending = undefined;
-    this.context.flush(next);
+    this.context.flush(next, true);
     this.arm();
   }
 }

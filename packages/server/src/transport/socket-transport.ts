@@ -14,7 +14,7 @@ import { Session } from "../core/session.js";
 import type { SessionRegistry } from "../core/session-registry.js";
 import type { ConnectionLimiter } from "../limits/connection-limiter.js";
 import type { UserRateLimiter } from "../limits/user-rate-limiter.js";
-import type { Logger } from "../observability/logger.js";
+import { access, type Logger } from "../observability/logger.js";
 import type { GatewayMetrics } from "../observability/metrics.js";
 import { compactConnection, shedHandshake } from "./connection-footprint.js";
 import { EncodedPacket } from "./ws-frame.js";
@@ -61,6 +61,10 @@ class SocketConnection implements Connection {
 
   get address(): string {
     return this.socket.handshake.address;
+  }
+
+  get transport(): string {
+    return this.socket.conn.transport.name;
   }
 
   emit(event: string, ...args: unknown[]): void {
@@ -232,7 +236,7 @@ export class SocketTransport implements Broadcaster {
       const reason = err instanceof AuthError ? err.reason : "malformed";
       metrics.authFailures.inc({ reason });
       const e = err instanceof TickwireError ? err : new TickwireError("UNAUTHORIZED");
-      logger.debug({ reason, address: socket.handshake.address }, "connection refused");
+      access(logger, options.accessLogLevel, { reason, code: e.code, address: socket.handshake.address, transport: socket.conn.transport.name }, "connection refused");
       throw refusal(e.code, e.message);
     }
     // The slot is given back when the transport closes, whether or not the connection
@@ -289,7 +293,7 @@ export class SocketTransport implements Broadcaster {
       session.close();
       registry.remove(session);
       metrics.connections.dec();
-      logger.debug({ userId: session.userId, reason }, "disconnected");
+      access(logger, this.deps.options.accessLogLevel, { userId: session.userId, tier: session.tier, transport: socket.conn.transport.name, address: connection.address, connectionId: session.id, reason, durationMs: Date.now() - session.connectedAt }, "connection closed");
       void onClose(session).catch((err: unknown) => logger.error({ err }, "session cleanup failed"));
     });
 
@@ -297,7 +301,7 @@ export class SocketTransport implements Broadcaster {
     session.scheduleExpiry();
     compactConnection(socket);
     onOpen(session);
-    logger.debug({ userId: session.userId, tier: session.tier, transport: socket.conn.transport.name }, "connected");
+    access(logger, this.deps.options.accessLogLevel, { userId: session.userId, tier: session.tier, transport: socket.conn.transport.name, address: connection.address, connectionId: session.id }, "connection opened");
   }
 
   /** Rate limit, event name and size checks that run before any handler. */

@@ -88,24 +88,32 @@ describe("the tickwire CLI", () => {
     socket.close();
   });
 
-  it("starts in dev mode with a persisted secret and key, a demo token, and the simulator on", async () => {
+  it("starts in dev mode on the loopback interface with a persisted secret and key, a demo token on stderr, and the simulator on", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "tickwire-dev-"));
     dirs.push(dataDir);
-    const devEnv = env({ TICKWIRE_PORT: "0", TICKWIRE_HOST: "127.0.0.1", TICKWIRE_DATA_DIR: dataDir, TICKWIRE_LOG_LEVEL: "warn" });
+    // No TICKWIRE_HOST: dev mode binds 127.0.0.1.
+    const devEnv = env({ TICKWIRE_PORT: "0", TICKWIRE_DATA_DIR: dataDir, TICKWIRE_LOG_LEVEL: "info", TICKWIRE_ACCESS_LOG_LEVEL: "silent" });
     const child = spawn(process.execPath, [CLI, "start"], { env: devEnv, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
-    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    let stdout = "";
+    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
     try {
       await new Promise<void>((ok, fail) => {
         const timer = setTimeout(() => fail(new Error(`no dev banner in: ${output}`)), 10_000);
-        child.stdout.on("data", () => {
+        child.stderr.on("data", () => {
           if (output.includes("Simulator:")) {
             clearTimeout(timer);
             ok();
           }
         });
       });
-      const base = /Dashboard:\s+(http:\/\/\S+)\//.exec(output)![1]!.replace("localhost", "127.0.0.1");
+      const base = /Dashboard:\s+(http:\/\/\S+)\//.exec(output)![1]!;
+      expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      // stdout carries log lines only, each one JSON object; the listening line names the bind address.
+      const lines = stdout.trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(lines.find((l) => l.msg === "Tickwire listening")).toMatchObject({ level: 30, host: "127.0.0.1", mode: "dev", url: base, simulator: true });
+      expect(stdout).not.toContain("Demo token");
       const apiKey = /API key:\s+(\S+)/.exec(output)![1]!;
       expect(output).toMatch(/Demo token:\s+\S+\.\S+\.\S+ {3}\(user "demo", tier operator, 12 h\)/);
       expect(output).toContain("Simulator:   on");

@@ -107,6 +107,8 @@ describe.runIf(hasCompose)("deploy/compose/compose.yaml through `docker compose 
       expect(new URL(options.databaseUrl!).hostname).toBe("postgres");
       expect(new URL(options.redisUrl!).hostname).toBe("redis");
       expect(options.expectedNodes).toBe(tickwireServices.length);
+      // X-Forwarded-For is trusted from nginx, and only from nginx.
+      expect(options.trustedProxies).toEqual([(config.services.nginx as { networks: { default: { ipv4_address: string } } }).networks.default.ipv4_address]);
       // docker stop waits longer than the gateway's own shutdown budget.
       expect(seconds(config.services[name]!.stop_grace_period!)).toBeGreaterThan(options.shutdownTimeoutMs / 1000);
     }

@@ -64,6 +64,8 @@ describe("deploy/kubernetes", () => {
     expect(options.databaseUrl).toBeDefined();
     expect(options.redisUrl).toBeDefined();
     expect(options.expectedNodes).toBe(deployment().spec.replicas);
+    // Behind the ingress controller, X-Forwarded-For is read from the pod network only.
+    expect(options.trustedProxies).toEqual(["10.0.0.0/8"]);
     // Secrets live in the Secret, not the ConfigMap.
     const cm = one("ConfigMap").data as Record<string, string>;
     for (const name of ["TICKWIRE_JWT_SECRET", "TICKWIRE_API_KEYS", "TICKWIRE_DATABASE_URL", "TICKWIRE_REDIS_URL"]) {

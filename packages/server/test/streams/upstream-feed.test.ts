@@ -58,6 +58,8 @@ describe("upstream WebSocket feed", () => {
       ["trade:executed", { tradeId: "t1", symbol: "AAPL", status: "executed", quantity: 3 }, "trades:alice"],
     ]);
     expect((await api(gw, "GET", "/api/v1/stats")).body.feeds).toEqual([{ name: "upstream", state: "connected", breaker: "closed", received: 8, errors: 6 }]);
+    const metrics = (await api(gw, "GET", "/metrics", undefined, null)).body as string;
+    for (const line of ['tickwire_feed_messages_total{feed="upstream"} 8', 'tickwire_feed_errors_total{feed="upstream"} 6', 'tickwire_feed_breaker_state{feed="upstream"} 0']) expect(metrics).toContain(line);
   });
 
   it("reconnects with backoff when the feed goes away, and publishes again when it comes back", async () => {
@@ -70,9 +72,12 @@ describe("upstream WebSocket feed", () => {
     await closeServer(server);
     servers.splice(servers.indexOf(server), 1);
     await until(() => feedOf(gw).state !== "connected", 5000, "the feed to notice");
-    const check = (await api(gw, "GET", "/readyz")).body.checks.upstream;
-    // Ready through a reconnect; unready only once failures open the breaker.
-    expect(check).toEqual({ ok: check.details.breaker !== "open", details: { name: "upstream", state: expect.stringMatching(/^(waiting|connecting)$/), breaker: expect.any(String), received: 0, errors: 0 } });
+    const readyz = await api(gw, "GET", "/readyz");
+    const check = readyz.body.checks.upstream;
+    // Ready through a reconnect; degraded (still 200: every node shares the feed) once failures open the breaker.
+    expect(readyz.status).toBe(200);
+    const open = check.details.breaker === "open";
+    expect(check).toEqual({ ok: !open, ...(open ? { degraded: true } : {}), details: { name: "upstream", state: expect.stringMatching(/^(waiting|connecting)$/), breaker: expect.any(String), received: 0, errors: 0 } });
     // A few failed attempts while nothing listens.
     await new Promise((r) => setTimeout(r, 300));
 
@@ -89,7 +94,7 @@ describe("upstream WebSocket feed", () => {
     expect(feedOf(gw)).toMatchObject({ state: "connected", received: 1, errors: 0 });
   });
 
-  it("opens its circuit breaker while the feed keeps failing and closes it after a successful trial", async () => {
+  it("opens its circuit breaker while the feed keeps failing and closes it after a successful trial; /readyz reports it degraded and stays 200", async () => {
     const probe = await feedServer();
     const port = portOf(probe);
     await closeServer(probe);
@@ -99,12 +104,46 @@ describe("upstream WebSocket feed", () => {
     await until(() => feedOf(gw).breaker === "open", 5000, "the breaker to open");
     expect((await api(gw, "GET", "/api/v1/stats")).body.feeds).toEqual([{ name: "upstream", state: expect.stringMatching(/^(waiting|connecting)$/), breaker: "open", received: 0, errors: 0 }]);
     const readyz = await api(gw, "GET", "/readyz");
-    expect(readyz.status).toBe(503);
-    expect(readyz.body.checks.upstream).toEqual({ ok: false, details: { name: "upstream", state: expect.any(String), breaker: "open", received: 0, errors: 0 } });
+    // One shared feed outage must not take every node out of the load balancer.
+    expect(readyz).toEqual({
+      status: 200,
+      body: {
+        status: "degraded",
+        degraded: ["upstream"],
+        checks: {
+          store: { ok: true, details: { kind: "sqlite" } },
+          engine: { ok: true, details: { name: "memory" } },
+          upstream: { ok: false, degraded: true, details: { name: "upstream", state: expect.any(String), breaker: "open", received: 0, errors: 0 } },
+        },
+      },
+    });
+
+    expect((await api(gw, "GET", "/metrics", undefined, null)).body).toContain('tickwire_feed_breaker_state{feed="upstream"} 2');
 
     await feedServer(port);
     await until(() => feedOf(gw).state === "connected", 5000, "the trial connection");
     expect(feedOf(gw).breaker).toBe("closed");
-    expect((await api(gw, "GET", "/readyz")).status).toBe(200);
+    expect((await api(gw, "GET", "/metrics", undefined, null)).body).toContain('tickwire_feed_breaker_state{feed="upstream"} 0');
+    expect(await api(gw, "GET", "/readyz")).toMatchObject({ status: 200, body: { status: "ready", checks: { upstream: { ok: true } } } });
+  });
+
+  it("with readinessFeeds=required an open breaker makes /readyz 503", async () => {
+    const probe = await feedServer();
+    const port = portOf(probe);
+    await closeServer(probe);
+    servers.splice(0);
+    const feed = new UpstreamFeed({ url: `ws://127.0.0.1:${port}`, reconnectMinMs: 10, reconnectMaxMs: 20, breakerVolume: 3, breakerErrorPercent: 50, breakerResetMs: 60_000, random: () => 0.5 });
+    const gw = await bed.gateway({ readinessFeeds: "required" }, { components: [new StreamsComponent(), feed] });
+    await until(() => feedOf(gw).breaker === "open", 5000, "the breaker to open");
+    const readyz = await api(gw, "GET", "/readyz");
+    expect(readyz.status).toBe(503);
+    expect(readyz.body).toEqual({
+      status: "not_ready",
+      checks: {
+        store: { ok: true, details: { kind: "sqlite" } },
+        engine: { ok: true, details: { name: "memory" } },
+        upstream: { ok: false, details: { name: "upstream", state: expect.any(String), breaker: "open", received: 0, errors: 0 } },
+      },
+    });
   });
 });

@@ -206,6 +206,11 @@ export class RedisEngine implements Engine {
     return { ok: command === "ready" && subscriber === "ready", details: { name: this.name, command, subscriber, channels: this.feeds.size + this.relayFeeds.size, ...this.counters, relays: { ...this.relays } } };
   }
 
+  /** PING on the command connection (`/readyz`: a connection that says "ready" may still not answer). */
+  async ping(): Promise<void> {
+    await this.command.ping();
+  }
+
   /**
    * Resolves once what this node published has come back on its subscriber
    * connection and was handed to the listener (shutdown: in-flight publications

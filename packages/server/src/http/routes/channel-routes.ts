@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { isChannelError, parseChannel, TickwireError, type HistoryReply } from "@tickwire/protocol";
-import { requireApiKey } from "../api-auth.js";
+import { requireApiKeyOrOperator } from "../api-auth.js";
 import type { HttpContext } from "../context.js";
 import { channelError } from "../../core/rules.js";
 
@@ -14,7 +14,7 @@ function integer(value: unknown, name: string, min: number, max: number, fallbac
 /** `GET /api/v1/channels/{channel}/history?since=&limit=`. */
 export function registerChannelRoutes(app: FastifyInstance, ctx: HttpContext): void {
   app.get<{ Params: { channel: string }; Querystring: Record<string, string | undefined> }>("/api/v1/channels/:channel/history", async (request): Promise<HistoryReply> => {
-    requireApiKey(request, ctx.apiKeys);
+    await requireApiKeyOrOperator(request, ctx.apiKeys, ctx.tokens);
     const parsed = parseChannel(request.params.channel, ctx.catalogue);
     if (isChannelError(parsed)) throw channelError(parsed, "NOT_FOUND");
     const since = integer(request.query.since, "since", 0, Number.MAX_SAFE_INTEGER, 0);

@@ -2,14 +2,15 @@ import type { FastifyInstance } from "fastify";
 import { PublishBatchBodySchema, PublishBodySchema, type PublishBatchItemResult } from "@tickwire/protocol";
 import { toTickwireError, traceIdFrom } from "../../core/rules.js";
 import { validate } from "../../core/validator.js";
-import { requireApiKey } from "../api-auth.js";
+import { requireApiKey, requireApiKeyOrOperator } from "../api-auth.js";
 import type { HttpContext } from "../context.js";
 
 
 /** `POST /api/v1/publish` and `POST /api/v1/publish/batch`. */
 export function registerPublishRoutes(app: FastifyInstance, ctx: HttpContext): void {
   app.post("/api/v1/publish", async (request) => {
-    requireApiKey(request, ctx.apiKeys);
+    // An operator token too: the ops page's test publish.
+    await requireApiKeyOrOperator(request, ctx.apiKeys, ctx.tokens);
     const body = validate(PublishBodySchema, request.body);
     const traceId = traceIdFrom(request.headers["x-trace-id"]);
     request.log.debug({ traceId, channel: body.channel }, "publish accepted");

@@ -50,6 +50,8 @@ export class PostgresStore implements Store {
     });
     // An idle connection that dies (server restart) must not crash the process; the pool replaces it.
     this.pool.on("error", () => undefined);
+    // Nor may a connection that dies while checked out (its query fails and is answered; the event has nowhere else to go).
+    this.pool.on("connect", (client) => client.on("error", () => undefined));
     this.history = new PostgresHistoryStore(this.pool);
     this.idempotency = new PostgresIdempotencyStore(this.pool);
     this.inbox = new PostgresInboxStore(this.pool);
@@ -63,6 +65,10 @@ export class PostgresStore implements Store {
       await client.query("INSERT INTO tw_inbox_meta (key, value) VALUES ('epoch', $1) ON CONFLICT (key) DO NOTHING", [randomBytes(6).toString("base64url")]);
     });
     await this.inbox.load();
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query("SELECT 1");
   }
 
   async prune(now: number): Promise<void> {

@@ -73,6 +73,10 @@ export class SqliteStore implements Store {
     // The schema is created in the constructor so that other components can prepare statements at once.
   }
 
+  async ping(): Promise<void> {
+    this.db.prepare("SELECT 1").get();
+  }
+
   async prune(now: number): Promise<void> {
     this.db.prepare("DELETE FROM publications WHERE expires_at <= ?").run(now);
     this.db.prepare("DELETE FROM idempotency WHERE expires_at <= ?").run(now);
