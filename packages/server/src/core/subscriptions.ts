@@ -42,6 +42,8 @@ export interface SubscribeOptions {
    * subscribe without it clears it.
    */
   readonly view?: LegacyView | undefined;
+  /** A legacy client's subscription: it gets the namespace's `legacyRewind` (it cannot ask for `rewind`). */
+  readonly legacy?: boolean | undefined;
   /** Called for each publication replayed by a `since` recovery or a rewind (resumption counts them). */
   readonly onReplay?: ((publication: Publication) => void) | undefined;
 }
@@ -59,7 +61,7 @@ export class SubscriptionManager {
   async subscribe(session: Session, item: SubscribeItem, options: SubscribeOptions = {}): Promise<{ ok: SubscribedChannel } | { failed: FailedChannel }> {
     const requested = typeof item === "string" ? item : item.channel;
     try {
-      return { ok: await this.subscribeOne(session, item, requested, options.view, options.onReplay) };
+      return { ok: await this.subscribeOne(session, item, requested, options.view, options.onReplay, options.legacy === true) };
     } catch (err) {
       const e = err instanceof TickwireError ? err : new TickwireError("INTERNAL", undefined, { cause: err });
       if (e.code === "INTERNAL") this.options.logger.error({ err, channel: requested }, "subscribe failed");
@@ -133,11 +135,19 @@ export class SubscriptionManager {
     return { channel: parsed.channel, namespace };
   }
 
-  private async subscribeOne(session: Session, item: SubscribeItem, requested: string, view: LegacyView | undefined, onReplay?: (publication: Publication) => void): Promise<SubscribedChannel> {
+  private async subscribeOne(
+    session: Session,
+    item: SubscribeItem,
+    requested: string,
+    view: LegacyView | undefined,
+    onReplay?: (publication: Publication) => void,
+    legacy = false,
+  ): Promise<SubscribedChannel> {
     const { channel, namespace } = this.authorize(session, item, requested);
     const fields = typeof item === "string" ? undefined : item.fields;
     const since = typeof item === "string" ? undefined : item.since;
-    const rewind = typeof item === "string" ? undefined : item.rewind;
+    const asked = typeof item === "string" ? undefined : item.rewind;
+    const rewind = asked ?? (legacy && since === undefined && (namespace.legacyRewind ?? 0) > 0 ? namespace.legacyRewind : undefined);
     const named = (reply: Omit<SubscribedChannel, "channel" | "requested">): SubscribedChannel =>
       channel === requested ? { channel, ...reply } : { channel, requested, ...reply };
 

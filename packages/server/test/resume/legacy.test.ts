@@ -63,4 +63,27 @@ describe("legacy clients resume their own subscriptions across a cut", () => {
       ["stream_data", "AAPL", { price: 2 }],
     ]);
   });
+
+  it("an RRRalgorithms dashboard gets the recent history of its streams on load (the namespaces' legacyRewind), then live ones", async () => {
+    const gw = await bed.gateway();
+    for (let n = 1; n <= 55; n++) await gw.publish({ channel: "trades:alice", data: { n } });
+    await gw.publish({ channel: "ai:gpt", data: { decision: "hold" } });
+    await gw.publish({ channel: "trades:bob", data: { n: 999 } });
+    const socket = io(gw.url, { auth: { token: await bed.token(gw, "alice", "builder") }, transports: ["websocket"] });
+    bed.sockets.push(socket);
+    const seen: Array<[string, unknown]> = [];
+    for (const event of ["trade_feed", "ai_decision", "subscription_confirmed"]) socket.on(event, (p: unknown) => seen.push([event, p]));
+    await new Promise((ok) => socket.once("connected", ok));
+    socket.emit("subscribe", { streams: ["trade_feed", "ai_decision"] });
+    await until(() => seen.some(([e]) => e === "subscription_confirmed"), 5000, "subscription_confirmed");
+    await gw.publish({ channel: "trades:alice", data: { n: 56 } });
+    await until(() => seen.length === 50 + 1 + 1 + 1, 5000, "the live trade");
+    // The last 50 of alice's trades, oldest first, and the decision, before the confirmation; bob's trade nowhere.
+    expect(seen).toEqual([
+      ...Array.from({ length: 50 }, (_, i) => ["trade_feed", { n: i + 6 }]),
+      ["ai_decision", { decision: "hold" }],
+      ["subscription_confirmed", { streams: ["trade_feed", "ai_decision"], status: "subscribed" }],
+      ["trade_feed", { n: 56 }],
+    ]);
+  });
 });
