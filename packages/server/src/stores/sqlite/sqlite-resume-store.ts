@@ -13,12 +13,18 @@ CREATE INDEX IF NOT EXISTS resume_sessions_expiry ON resume_sessions (expires_at
 
 /** Resumable sessions in SQLite: they survive a restart, graceful or not, on the same data directory. */
 export class SqliteResumeStore implements ResumeStore {
+  /** @internal */
   private readonly upsert: Database.Statement;
+  /** @internal */
   private readonly select: Database.Statement;
+  /** @internal */
   private readonly remove: Database.Statement;
+  /** @internal */
   private readonly expire: Database.Statement;
+  /** @internal */
   private readonly writeMany: (records: readonly ResumeRecord[], expiresAt: number) => void;
 
+  /** @internal The driver's types stay out of the published declarations. */
   constructor(db: Database.Database) {
     db.exec(RESUME_SCHEMA);
     this.upsert = db.prepare("INSERT INTO resume_sessions (pid, record, expires_at) VALUES (?, ?, ?) ON CONFLICT (pid) DO UPDATE SET record = excluded.record, expires_at = excluded.expires_at");
