@@ -22,6 +22,8 @@ const SUMMARIES = {
 const ref = (path) => ({ $ref: path });
 /** A message's payload: the Socket.IO event's arguments, in order. */
 const args = (...items) => ({ type: "array", items, minItems: items.length, maxItems: items.length, additionalItems: false });
+/** The trailing argument of publications to resumable connections (docs/protocol.md, "Resuming a session"). */
+const RESUME_TOKEN = { type: "string", pattern: "^[0-9a-z]{1,16}\\.[0-9a-z]{1,11}$", description: "Resumption token: socket.io-client keeps it as its `offset` and sends it back with `pid` when it reconnects." };
 /** Socket.IO event names hold colons, which component keys may not. */
 const key = (event) => event.replaceAll(":", ".");
 
@@ -97,8 +99,9 @@ export function asyncApiDocument(protocol) {
   for (const [event, payload] of Object.entries(protocol.PUBLICATION_EVENT_SCHEMAS)) {
     const id = key(event);
     const where = namespacesOf(event);
-    const text = `A publication on ${where.length > 0 ? where.join(" or ") : "a channel"}, to each subscriber: the publisher's \`data\` (after field filtering) and its \`meta\`.`;
-    add(id, { name: event, title: event, summary: text, payload: args(named(payload), named(protocol.PublicationMetaSchema)) });
+    const text = `A publication on ${where.length > 0 ? where.join(" or ") : "a channel"}, to each subscriber: the publisher's \`data\` (after field filtering) and its \`meta\`; resumable connections also get a trailing resumption token.`;
+    const withToken = { ...args(named(payload), named(protocol.PublicationMetaSchema), RESUME_TOKEN), minItems: 2 };
+    add(id, { name: event, title: event, summary: text, payload: withToken });
     operations[id] = { action: "send", channel, title: event, summary: text, messages: [message(id)] };
   }
 

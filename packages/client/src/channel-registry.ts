@@ -95,9 +95,13 @@ export class ChannelRegistry {
     entry.sentFields = (fields ?? []).join(",");
     const channel = entry.canonical ?? entry.key;
     const since = entry.state ? undefined : entry.position;
-    if (!since && !fields) return { item: channel, sentSince: false };
+    // Without a position yet, an event channel may start from its recent history.
+    let rewind = 0;
+    if (!since && !entry.state) for (const sub of entry.subscribers) rewind = Math.max(rewind, Math.min(1000, Math.floor(sub.options.rewind ?? 0)));
+    if (!since && !fields && rewind === 0) return { item: channel, sentSince: false };
     const item: SubscribeItem = { channel };
     if (since) item.since = { offset: since.offset, epoch: since.epoch };
+    else if (rewind > 0) item.rewind = rewind;
     if (fields) item.fields = fields;
     return { item, sentSince: since !== undefined };
   }

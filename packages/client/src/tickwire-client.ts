@@ -187,16 +187,18 @@ export class TickwireClient extends TypedEmitter<ClientEventMap> {
   }
 
   #auth(cb: (data: object) => void, sessionID: string | undefined): void {
-    if (sessionID !== undefined) return cb({ sessionID });
+    // The SDK recovers with `since` from its own offsets (docs/client.md): it opts out of the server's session
+    // resumption, which would restore the same subscriptions a second way.
+    if (sessionID !== undefined) return cb({ sessionID, resume: false });
     const before = this.#tokens.value;
     this.#tokens.current().then(
       (token) => {
         if (token !== undefined && token !== before) this.emit("token", { token });
-        cb(token === undefined ? {} : { token });
+        cb(token === undefined ? { resume: false } : { token, resume: false });
       },
       (err: unknown) => {
         this.emit("error", toTickwireError(err, "UNAUTHORIZED"));
-        cb({}); // the server refuses with UNAUTHORIZED and the refusal path retries with backoff
+        cb({ resume: false }); // the server refuses with UNAUTHORIZED and the refusal path retries with backoff
       },
     );
   }

@@ -56,6 +56,13 @@ export interface SubscribeOptions {
    * resubscribes the channel.
    */
   fields?: readonly string[];
+  /**
+   * Event channels: the last N publications of the channel's history (1 to 1000,
+   * at most its size) are delivered first, with `live: false`, when the channel is
+   * subscribed on the server without a position to recover from (the first
+   * subscribe). The largest asked by the channel's local subscriptions applies.
+   */
+  rewind?: number;
   /** Called when this channel's history could not be recovered; refetch its state. */
   onResync?: (info: ResyncInfo) => void;
   /** Called when the server refuses the channel (FORBIDDEN, UNKNOWN_CHANNEL, …). */

@@ -19,6 +19,7 @@ export const SubscribeItemSchema = Type.Union([
     {
       channel: ChannelName,
       since: Type.Optional(StreamPositionSchema),
+      rewind: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: "The last N publications of the channel's history (at most its size) before the reply, then live ones." })),
       fields: Type.Optional(
         Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 32, uniqueItems: true }),
       ),
@@ -201,6 +202,7 @@ export const ConnectedPayloadSchema = Type.Object({
   api_version: Type.String({ description: "The protocol version (`API_VERSION`)." }),
   features: Type.Array(Type.String(), { description: "The namespaces this user's tier may subscribe to." }),
   limits: Type.Object({ maxSubscriptions: Type.Integer({ minimum: 0 }), maxConnectionsPerUser: Type.Integer({ minimum: 1 }) }),
+  resumed: Type.Optional(Type.Boolean({ description: "Resumable connections: whether this connection resumed a session (its subscriptions and what it missed)." })),
 });
 export type ConnectedPayload = Static<typeof ConnectedPayloadSchema>;
 

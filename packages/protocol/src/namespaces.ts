@@ -43,6 +43,11 @@ export interface NamespaceDefinition {
   readonly kind: ChannelKind;
   /** History kept for recovery (event channels). @default { size: 0, ttlMs: 0 } */
   readonly history: { readonly size: number; readonly ttlMs: number };
+  /**
+   * Publications of the history a legacy subscription gets before live ones (legacy
+   * clients cannot ask for `rewind`): their panels are filled on load. @default 0
+   */
+  readonly legacyRewind?: number;
   /** Whether a subscription may ask for a subset of payload fields. */
   readonly fieldFilter?: boolean;
   /** The payload field always kept by a field filter. */
@@ -93,6 +98,7 @@ export const DEFAULT_NAMESPACES: readonly NamespaceDefinition[] = /* @__PURE__ *
     minTier: "navigator",
     kind: "event",
     history: { size: 1000, ttlMs: 7 * DAY_MS },
+    legacyRewind: 50,
     description: "The owner's trade events; never conflated, kept for recovery.",
   },
   {
@@ -127,6 +133,7 @@ export const DEFAULT_NAMESPACES: readonly NamespaceDefinition[] = /* @__PURE__ *
     minTier: "participant",
     kind: "event",
     history: { size: 500, ttlMs: DAY_MS },
+    legacyRewind: 50,
     description: "Trading signals, all providers or one provider.",
   },
   {
@@ -138,6 +145,7 @@ export const DEFAULT_NAMESPACES: readonly NamespaceDefinition[] = /* @__PURE__ *
     minTier: "builder",
     kind: "event",
     history: { size: 500, ttlMs: DAY_MS },
+    legacyRewind: 50,
     description: "AI model decisions, all models or one model.",
   },
   {

@@ -27,6 +27,8 @@ import { createLimits, type Limits } from "./limits/create-limits.js";
 import type { ConnectionLimiter } from "./limits/connection-limiter.js";
 import type { Store } from "./core/store.js";
 import { SubscriptionManager } from "./core/subscriptions.js";
+import { MemoryResumeStore } from "./core/memory-resume-store.js";
+import { ResumptionManager } from "./core/resumption.js";
 import { MemoryEngine } from "./engines/memory-engine.js";
 import { RedisEngine } from "./engines/redis/index.js";
 import { ApiKeyChecker } from "./http/api-auth.js";
@@ -96,6 +98,8 @@ export class Gateway {
   readonly tokens: TokenVerifier;
   readonly publisher: Publisher;
   readonly subscriptions: SubscriptionManager;
+  /** Session resumption for Socket.IO clients; undefined when resumeWindowMs is 0. */
+  readonly resumption: ResumptionManager | undefined;
   readonly readiness = new Map<string, ReadinessCheck>();
   /** Checks of shared upstream feeds: failing, they make `/readyz` degraded, not 503 (unless readinessFeeds is `required`). */
   readonly advisoryChecks = new Set<string>();
@@ -160,7 +164,7 @@ export class Gateway {
       requireExp: options.jwtRequireExp,
     });
     // The hub writes through the transport, which exists once the HTTP server does.
-    const broadcaster: Broadcaster = { broadcast: (connections, event, payload, meta, state) => this.transport.broadcast(connections, event, payload, meta, state) };
+    const broadcaster: Broadcaster = { broadcast: (connections, event, payload, meta, state, token) => this.transport.broadcast(connections, event, payload, meta, state, token) };
     const limits = { stateBacklogPackets: options.stateBacklogPackets, maxQueuedPackets: options.maxQueuedPackets, stateBacklogBytes: options.stateBacklogBytes, maxQueuedBytes: options.maxQueuedBytes };
     const policies = deps.policyFactory ?? streamPolicyFactory({ conflationMs: options.conflationMs });
     this.hub = new Hub(broadcaster, this.metrics, policies, this.now, limits, this.logger.child({ component: "hub" }));
@@ -186,6 +190,20 @@ export class Gateway {
       maxRecoveryPublications: options.maxRecoveryPublications,
       inbox: () => this.inbox,
     });
+    this.resumption =
+      options.resumeWindowMs > 0
+        ? new ResumptionManager({
+            store: store.sessions ?? new MemoryResumeStore(),
+            windowMs: options.resumeWindowMs,
+            checkpointMs: options.resumeCheckpointMs,
+            subscriptions: this.subscriptions,
+            metrics: this.metrics,
+            logger: this.logger.child({ component: "resumption" }),
+            now: this.now,
+            sessions: () => this.registry.all(),
+          })
+        : undefined;
+    if (this.resumption) this.hub.setNumbering(this.resumption);
     this.components = orderComponents(deps.components ?? defaultComponents(options));
   }
 
@@ -246,8 +264,13 @@ export class Gateway {
       metrics: this.metrics,
       logger: this.logger,
       connectedPayload: (session) => this.connectedPayload(session),
-      onOpen: () => {},
+      resumption: this.resumption,
+      onOpen: (session, grant) => {
+        if (grant) void this.resumption!.restore(session, grant).catch((err: unknown) => this.logger.error({ err }, "a session could not be restored"));
+      },
       onClose: (session) => {
+        // Kept for its resumption before its subscriptions go.
+        this.resumption?.closed(session);
         // Whatever its transport was doing: nothing stays held for a closed session.
         this.hub.forget(session);
         return this.subscriptions.dropAll(session);
@@ -263,7 +286,9 @@ export class Gateway {
     await this.http.listen({ port: this.options.port, host: this.options.host, backlog: this.options.listenBacklog });
     this.pruneTimer = setInterval(() => {
       this.store.prune(this.now()).catch((err: unknown) => this.logger.warn({ err }, "prune failed"));
+      this.resumption?.purge().catch((err: unknown) => this.logger.warn({ err }, "prune failed"));
     }, 60_000);
+    this.resumption?.start();
     this.pruneTimer.unref();
     this.ops.start();
     const context = this.componentContext();
@@ -387,6 +412,8 @@ export class Gateway {
     if (!(await untilDeadline(closed.then(() => true), deadline).catch(() => true))) this.http.server.closeAllConnections();
     await closed.catch(warn("http close"));
     await this.transport.close();
+    // Sessions closed by the shutdown are saved for their resumption on the next process or another node.
+    await this.resumption?.close();
     await this.engine.close();
     await this.limits?.close();
     await this.sessionResolver?.close();

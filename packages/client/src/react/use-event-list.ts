@@ -3,7 +3,8 @@ import type { PayloadOf } from "@tickwire/protocol/core";
 import { useTickwireClient } from "./tickwire-context.js";
 
 /**
- * The last `limit` payloads of an event channel, newest first. A payload whose
+ * The last `limit` payloads of an event channel, newest first, filled on load
+ * from the channel's history (`rewind`). A payload whose
  * id (`idOf`) is already listed replaces that entry and moves to the top
  * (a trade going from pending to executed is one row).
  * @example const decisions = useEventList("ai", 20, (d) => d.id);
@@ -15,12 +16,16 @@ export function useEventList<C extends string>(channel: C, limit: number, idOf: 
 
   useEffect(() => {
     if (!client) return;
-    const sub = client.subscribe(channel, (payload) =>
-      setState((prev) => {
-        const id = idOf(payload);
-        const rest = (prev.key === key ? prev.items : []).filter((item) => id === undefined || idOf(item) !== id);
-        return { key, items: [payload, ...rest].slice(0, limit) };
-      }),
+    // Filled on load from the channel's recent history (rewind), then kept live.
+    const sub = client.subscribe(
+      channel,
+      (payload) =>
+        setState((prev) => {
+          const id = idOf(payload);
+          const rest = (prev.key === key ? prev.items : []).filter((item) => id === undefined || idOf(item) !== id);
+          return { key, items: [payload, ...rest].slice(0, limit) };
+        }),
+      { rewind: limit },
     );
     return () => sub.unsubscribe();
     // idOf is a per-hook constant; leaving it out keeps inline functions from resubscribing.

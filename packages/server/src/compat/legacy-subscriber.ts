@@ -32,7 +32,7 @@ export class LegacySubscriber {
    * @throws TickwireError with the refusal's code and message (the router answers it).
    */
   async one(session: Session, item: SubscribeItem, view?: LegacyView): Promise<SubscribedChannel> {
-    const result = await this.subscriptions.subscribe(session, item, { view });
+    const result = await this.subscriptions.subscribe(session, item, { view, legacy: true });
     if ("failed" in result) throw new TickwireError(result.failed.code, result.failed.message);
     return result.ok;
   }
@@ -47,7 +47,7 @@ export class LegacySubscriber {
     const subscribed: Array<LegacyItem & { channel: string }> = [];
     const failed: LegacyFailure[] = [];
     for (const item of items) {
-      const result = await this.subscriptions.subscribe(session, item.channel, { view: item.view });
+      const result = await this.subscriptions.subscribe(session, item.channel, { view: item.view, legacy: true });
       if ("ok" in result) subscribed.push({ ...item, channel: result.ok.channel });
       else failed.push({ name: item.name, code: result.failed.code, message: result.failed.message });
     }

@@ -137,6 +137,10 @@ export interface GatewayOptions {
   readonly reconnectAfterMs: number;
   /** Largest number of publications replayed on one recovery. @default 1000 */
   readonly maxRecoveryPublications: number;
+  /** How long after its connection closed a Socket.IO client's session resumes (its subscriptions and what it missed); 0 turns resumption off. @default 120000 (2 min) */
+  readonly resumeWindowMs: number;
+  /** How often open resumable sessions are saved, which bounds what a crash can replay twice. @default 1000 */
+  readonly resumeCheckpointMs: number;
   /** Notifications with the same user, type and dedupKey (or content) inside this window are stored and delivered once. @default 120000 (2 min) */
   readonly notificationDedupWindowMs: number;
   /** Notifications older than this are deleted. @default 2592000000 (30 days) */
@@ -214,6 +218,8 @@ export const DEFAULT_OPTIONS: GatewayOptions = Object.freeze({
   shutdownTimeoutMs: 10_000,
   reconnectAfterMs: 1000,
   maxRecoveryPublications: 1000,
+  resumeWindowMs: 120_000,
+  resumeCheckpointMs: 1000,
   notificationDedupWindowMs: 120_000,
   notificationRetentionMs: 30 * 24 * 3_600_000,
   notificationMaxPerUser: 1000,

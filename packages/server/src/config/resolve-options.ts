@@ -92,6 +92,8 @@ export function optionsFromEnv(env: Env): Partial<Record<keyof GatewayOptions, u
   set("maxInputDepth", nonEmpty(env.TICKWIRE_MAX_INPUT_DEPTH));
   set("idempotencyTtlMs", nonEmpty(env.TICKWIRE_IDEMPOTENCY_TTL_MS));
   set("shutdownTimeoutMs", nonEmpty(env.TICKWIRE_SHUTDOWN_TIMEOUT_MS));
+  set("resumeWindowMs", nonEmpty(env.TICKWIRE_RESUME_WINDOW_MS));
+  set("resumeCheckpointMs", nonEmpty(env.TICKWIRE_RESUME_CHECKPOINT_MS));
   set("notificationDedupWindowMs", nonEmpty(env.TICKWIRE_NOTIFICATION_DEDUP_WINDOW_MS));
   set("notificationRetentionMs", nonEmpty(env.TICKWIRE_NOTIFICATION_RETENTION_MS));
   set("notificationMaxPerUser", nonEmpty(env.TICKWIRE_NOTIFICATION_MAX_PER_USER));
@@ -118,6 +120,8 @@ const INTEGER_KEYS = [
   "shutdownTimeoutMs",
   "reconnectAfterMs",
   "maxRecoveryPublications",
+  "resumeWindowMs",
+  "resumeCheckpointMs",
   "notificationDedupWindowMs",
   "notificationRetentionMs",
   "notificationMaxPerUser",
@@ -274,6 +278,8 @@ export function resolveOptions(input: Partial<Record<keyof GatewayOptions, unkno
   if (typeof raw.admissionTurnMs === "number" && raw.admissionTurnMs < 1) problems.push("admissionTurnMs must be at least 1.");
   if (typeof raw.maxConnectionsPerUser === "number" && raw.maxConnectionsPerUser < 1) problems.push("maxConnectionsPerUser must be at least 1.");
   if (typeof raw.notificationMaxPerUser === "number" && raw.notificationMaxPerUser < 1) problems.push("notificationMaxPerUser must be at least 1.");
+  if (typeof raw.resumeCheckpointMs === "number" && (raw.resumeCheckpointMs < 10 || raw.resumeCheckpointMs > 60_000)) problems.push("resumeCheckpointMs must be between 10 and 60000.");
+  if (typeof raw.resumeWindowMs === "number" && raw.resumeWindowMs > 24 * 3_600_000) problems.push("resumeWindowMs must be at most 86400000 (24 h).");
 
   if (typeof raw.simulator === "string") switchOf(raw, "simulator", "TICKWIRE_SIMULATOR", problems);
   else if (input.simulator === undefined) raw.simulator = dev && input.jwtSecret === undefined;

@@ -25,7 +25,8 @@ export interface Broadcaster {
   /**
    * `state`: a state channel's publication (latest value matters), which may
    * wait for the connection's write window; anything else leaves in the turn
-   * it was written.
+   * it was written. `token`: a resumption token appended as a last argument
+   * (core/resumption.ts), for connections that may resume.
    */
-  broadcast(connections: readonly Connection[], event: string, payload: unknown, meta: unknown, state?: boolean): void;
+  broadcast(connections: readonly Connection[], event: string, payload: unknown, meta: unknown, state?: boolean, token?: string): void;
 }

@@ -7,6 +7,14 @@ import type { Publication } from "./publication.js";
 import type { Session } from "./session.js";
 import { filterFields, metaOf, type LegacyView, type PublicationMeta, type Subscription } from "./subscription.js";
 
+/** Numbers every write to resumable connections and names it in a token (core/resumption.ts). */
+export interface WriteNumbering {
+  /** The next write number (node-wide, increasing). */
+  next(): number;
+  /** The token of write `write`: the trailing argument its packet carries. */
+  token(write: number): string;
+}
+
 /** Sessions of one channel and tier, sharing one delivery policy (conflation timers are per group, not per socket). */
 class DeliveryGroup {
   /** Subscriptions by delivery set (field set and legacy view): each set is encoded once per publication. */
@@ -52,6 +60,8 @@ export class Hub {
   private readonly held = new Map<Session, Map<Subscription, Publication>>();
   /** Sessions being disconnected as slow consumers: nothing more is queued for them. */
   private readonly evicted = new WeakSet<Session>();
+  /** Set when sessions may resume: writes to resumable connections are numbered and journaled. */
+  private numbering: WriteNumbering | undefined;
 
   constructor(
     private readonly broadcaster: Broadcaster,
@@ -61,6 +71,11 @@ export class Hub {
     private readonly limits: OutboundLimits = DEFAULT_OUTBOUND_LIMITS,
     private readonly logger?: Logger,
   ) {}
+
+  /** Turns on resumption tokens for resumable sessions. */
+  setNumbering(numbering: WriteNumbering): void {
+    this.numbering = numbering;
+  }
 
   /** Registers a subscription in the recovering state; true when it is the channel's first local one. */
   add(sub: Subscription): boolean {
@@ -172,15 +187,27 @@ export class Hub {
     const meta = metaOf(publication);
     const payload = filterFields(publication.data, sub.fields, sub.namespace.keyField);
     const { view } = sub;
+    const token = this.journal(sub, publication);
     if (sub.advance(publication)) this.resync(sub);
     try {
-      if (view === undefined) sub.session.connection.emit(publication.event, payload, meta);
-      else sub.session.connection.emit(view.event, viewed(view, payload, meta, publication.data), meta);
+      const args: unknown[] = view === undefined ? [payload, meta] : [viewed(view, payload, meta, publication.data), meta];
+      if (token !== undefined) args.push(token);
+      sub.session.connection.emit(view === undefined ? publication.event : view.event, ...args);
     } catch (err) {
       this.failed(publication, [sub], err);
       return;
     }
     this.metrics.delivered(sub.namespace.name, 1, publication.ts, this.now(), live);
+  }
+
+  /** Numbers and journals one write to a resumable session; its token, or undefined for other sessions. */
+  private journal(sub: Subscription, publication: Publication): string | undefined {
+    const resume = sub.session.resume;
+    if (resume === undefined || this.numbering === undefined) return undefined;
+    const write = this.numbering.next();
+    if (sub.namespace.kind !== "state" && !sub.has(publication)) resume.journal.record(write, sub.channel, sub.lastEpoch === undefined ? undefined : { epoch: sub.lastEpoch, offset: sub.lastOffset });
+    resume.dirty = true;
+    return this.numbering.token(write);
   }
 
   /** Subscriptions by namespace on this node. */
@@ -250,12 +277,19 @@ export class Hub {
     for (const set of group.byFields.values()) {
       const targets: Connection[] = [];
       let first: Subscription | undefined;
+      let write: number | undefined;
       for (const sub of set) {
         // A subscriber that already has this offset (merged from its recovery buffer) is skipped.
         if (sub.has(publication)) continue;
         if (!this.admit(sub, publication)) continue;
         first ??= sub;
         targets.push(sub.session.connection);
+        // One write number per encoding: every resumable socket of the set gets the same packet.
+        if (sub.session.resume !== undefined && this.numbering !== undefined) {
+          write ??= this.numbering.next();
+          if (sub.namespace.kind !== "state") sub.session.resume.journal.record(write, sub.channel, sub.lastEpoch === undefined ? undefined : { epoch: sub.lastEpoch, offset: sub.lastOffset });
+          sub.session.resume.dirty = true;
+        }
         if (sub.advance(publication)) this.resync(sub);
       }
       if (!first) continue;
@@ -265,8 +299,9 @@ export class Hub {
         // Once per set, never per socket: every subscription of the set has the same fields and view.
         const { view } = first;
         const state = first.namespace.kind === "state";
-        if (view === undefined) this.broadcaster.broadcast(targets, publication.event, payload, meta, state);
-        else this.broadcaster.broadcast(targets, view.event, viewed(view, payload, meta, publication.data), meta, state);
+        const token = write === undefined ? undefined : this.numbering!.token(write);
+        if (view === undefined) this.broadcaster.broadcast(targets, publication.event, payload, meta, state, token);
+        else this.broadcaster.broadcast(targets, view.event, viewed(view, payload, meta, publication.data), meta, state, token);
       } catch (err) {
         this.failed(publication, [...set].filter((sub) => targets.includes(sub.session.connection)), err);
         continue;

@@ -2,7 +2,22 @@ import type { Tier } from "@tickwire/protocol";
 import type { Identity } from "../auth/identity.js";
 import type { Connection } from "./connection.js";
 import { ExpiryQueue, type Expiring } from "./expiry-queue.js";
+import type { SessionJournal } from "./session-journal.js";
 import type { Subscription } from "./subscription.js";
+
+/** What a resumable session carries (core/resumption.ts). */
+export interface SessionResume {
+  /** The private session id socket.io-client sends back as `pid`. */
+  readonly pid: string;
+  /** The last event writes to this connection, to find what the client has. */
+  readonly journal: SessionJournal;
+  /** Positions the session started this run with (a resumed session's), for a client that received nothing since. */
+  readonly start: ReadonlyMap<string, { epoch: string; offset: number } | undefined>;
+  /** Write number and positions of the last checkpoint, and the one before (what a crash leaves). */
+  checkpoints: { write: number; positions: Record<string, { epoch: string; offset: number } | null> }[];
+  /** True when something was written since the last checkpoint. */
+  dirty: boolean;
+}
 
 /** Token expiries of every session of the process, on one timer. */
 const expiries = new ExpiryQueue<Session>();
@@ -14,6 +29,8 @@ export class Session implements Expiring {
   closed = false;
   expirySlot: number | undefined;
   private onExpire: (() => void) | undefined;
+  /** Set for a connection that may resume (it was given a `pid`). */
+  resume: SessionResume | undefined;
 
   constructor(
     readonly connection: Connection,

@@ -120,6 +120,8 @@ export interface Store {
   readonly history: HistoryStore;
   readonly idempotency: IdempotencyStore;
   readonly inbox: InboxStore;
+  /** Resumable sessions, when the store keeps them (else they are kept in memory). */
+  readonly sessions?: ResumeStore;
   /** Creates tables; safe to call on an existing store. */
   init(): Promise<void>;
   /** One round trip to the database (`/readyz`); rejects when it cannot answer. Stores without a backend omit it. */
@@ -128,4 +130,44 @@ export interface Store {
   prune(now: number): Promise<void>;
   /** Flushes and closes. */
   close(): Promise<void>;
+}
+
+/** One subscription of a resumable session, as kept for its resumption. */
+export interface ResumeSubscription {
+  readonly channel: string;
+  readonly fields?: readonly string[] | undefined;
+  /** Key of the legacy view it is delivered through (LegacyView.key). */
+  readonly view?: string | undefined;
+  /** Where the subscriber was (event channels), null when unknown. */
+  readonly position: { readonly epoch: string; readonly offset: number } | null;
+}
+
+/** What a resumable session leaves behind when its connection closes, or at each checkpoint while it is open. */
+export interface ResumeRecord {
+  readonly pid: string;
+  readonly userId: string;
+  /** Process run that wrote it (the run part of its tokens). */
+  readonly run: string;
+  /** The run's write number when it was saved. */
+  readonly write: number;
+  readonly savedAt: number;
+  /** When its connection closed; null for a checkpoint of an open connection. */
+  readonly closedAt: number | null;
+  readonly subscriptions: readonly ResumeSubscription[];
+  /** Writes of the connection's last moments, with the positions before each (records of closed connections). */
+  readonly journal?: { readonly floor: number; readonly entries: readonly { readonly write: number; readonly channel: string; readonly before: { readonly epoch: string; readonly offset: number } | null }[] } | undefined;
+  /** Earlier checkpoints, newest first (records of open connections, what a crash leaves). */
+  readonly checkpoints?: readonly { readonly write: number; readonly positions: Readonly<Record<string, { readonly epoch: string; readonly offset: number } | null>> }[] | undefined;
+  /** Positions the session started its run with. */
+  readonly start?: Readonly<Record<string, { readonly epoch: string; readonly offset: number } | null>> | undefined;
+}
+
+/** Where resumable sessions are kept between connections: the store's (survives restarts), or memory. */
+export interface ResumeStore {
+  /** Writes records (one transaction); a record replaces the one of the same pid. */
+  putMany(records: readonly ResumeRecord[], expiresAt: number): Promise<void>;
+  /** Removes and returns the record of `pid` (a session resumes once). */
+  take(pid: string): Promise<ResumeRecord | undefined>;
+  /** Deletes records whose time ran out. */
+  purge(now: number): Promise<void>;
 }

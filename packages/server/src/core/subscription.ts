@@ -19,7 +19,9 @@ export interface LegacyViewSpec {
   readonly transform?: ((payload: unknown, meta: PublicationMeta, data: unknown) => unknown) | undefined;
 }
 
-let nextViewId = 0;
+/** Views by key: a resumed session's legacy subscriptions find their view again (keys are stable across runs of one build). */
+const VIEWS = new Map<string, LegacyView>();
+const viewsPerEvent = new Map<string, number>();
 
 /**
  * How a legacy client receives a channel (docs/legacy-clients.md): under another
@@ -37,8 +39,17 @@ export class LegacyView implements LegacyViewSpec {
   constructor(spec: LegacyViewSpec) {
     this.event = spec.event;
     this.transform = spec.transform;
-    this.key = `${spec.event}#${nextViewId++}`;
+    // Numbered per event name in the order views are defined (module constants): the same in every run of one build.
+    const n = viewsPerEvent.get(spec.event) ?? 0;
+    viewsPerEvent.set(spec.event, n + 1);
+    this.key = `${spec.event}#${n}`;
+    VIEWS.set(this.key, this);
     Object.freeze(this);
+  }
+
+  /** The view defined with `key`, if this build defines it. */
+  static find(key: string): LegacyView | undefined {
+    return VIEWS.get(key);
   }
 }
 
@@ -72,7 +83,9 @@ export class Subscription {
 
   /** Key of the hub's delivery set: subscriptions with the same fields and legacy view share one encoding. */
   get deliveryKey(): string {
-    return this.view === undefined ? this.fieldsKey : `${this.view.key}>${this.fieldsKey}`;
+    // Resumable connections get a trailing resumption token: their packets are encoded apart.
+    const key = this.view === undefined ? this.fieldsKey : `${this.view.key}>${this.fieldsKey}`;
+    return this.session.resume === undefined ? key : `~${key}`;
   }
 
   /** True when the subscriber already has `publication`: same history, offset not above its last one. */

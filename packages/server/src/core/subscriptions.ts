@@ -43,6 +43,10 @@ export interface SubscribeOptions {
    * subscribe without it clears it.
    */
   readonly view?: LegacyView | undefined;
+  /** A legacy client's subscription: it gets the namespace's `legacyRewind` (it cannot ask for `rewind`). */
+  readonly legacy?: boolean | undefined;
+  /** Called for each publication replayed by a `since` recovery or a rewind (resumption counts them). */
+  readonly onReplay?: ((publication: Publication) => void) | undefined;
 }
 
 /**
@@ -58,7 +62,7 @@ export class SubscriptionManager {
   async subscribe(session: Session, item: SubscribeItem, options: SubscribeOptions = {}): Promise<{ ok: SubscribedChannel } | { failed: FailedChannel }> {
     const requested = typeof item === "string" ? item : item.channel;
     try {
-      return { ok: await this.subscribeOne(session, item, requested, options.view) };
+      return { ok: await this.subscribeOne(session, item, requested, options.view, options.onReplay, options.legacy === true) };
     } catch (err) {
       const e = toTickwireError(err);
       if (e.code === "INTERNAL") this.options.logger.error({ err, channel: requested }, "subscribe failed");
@@ -118,6 +122,10 @@ export class SubscriptionManager {
     if (!atLeast(session.tier, namespace.minTier)) {
       throw new TickwireError("FORBIDDEN", `"${namespace.name}" needs tier ${namespace.minTier} or above; you are ${session.tier}.`);
     }
+    if (typeof item !== "string" && item.rewind !== undefined) {
+      if (item.since !== undefined) throw new TickwireError("BAD_REQUEST", "since and rewind exclude each other: since resumes from a position, rewind starts from the last N publications.");
+      if (namespace.kind !== "event") throw new TickwireError("BAD_REQUEST", `"${namespace.name}" keeps no history to rewind (it is a ${namespace.kind} channel).`);
+    }
     if (typeof item !== "string" && item.fields !== undefined) {
       if (!namespace.fieldFilter) throw new TickwireError("BAD_REQUEST", `"${namespace.name}" does not take a fields filter.`);
       const bad = item.fields.find((f) => !FIELD_NAME.test(f));
@@ -126,10 +134,19 @@ export class SubscriptionManager {
     return { channel: parsed.channel, namespace };
   }
 
-  private async subscribeOne(session: Session, item: SubscribeItem, requested: string, view: LegacyView | undefined): Promise<SubscribedChannel> {
+  private async subscribeOne(
+    session: Session,
+    item: SubscribeItem,
+    requested: string,
+    view: LegacyView | undefined,
+    onReplay?: (publication: Publication) => void,
+    legacy = false,
+  ): Promise<SubscribedChannel> {
     const { channel, namespace } = this.authorize(session, item, requested);
     const fields = typeof item === "string" ? undefined : item.fields;
     const since = typeof item === "string" ? undefined : item.since;
+    const asked = typeof item === "string" ? undefined : item.rewind;
+    const rewind = asked ?? (legacy && since === undefined && (namespace.legacyRewind ?? 0) > 0 ? namespace.legacyRewind : undefined);
     const named = (reply: Omit<SubscribedChannel, "channel" | "requested">): SubscribedChannel =>
       channel === requested ? { channel, ...reply } : { channel, requested, ...reply };
 
@@ -163,7 +180,7 @@ export class SubscriptionManager {
       }
     }
     try {
-      const reply = await this.recover(sub, since);
+      const reply = await this.recover(sub, since, rewind, onReplay);
       if (session.closed || session.subscriptions.get(channel) !== sub) throw new TickwireError("CONFLICT", "The subscription was ended while it was being set up.");
       return named(reply);
     } catch (err) {
@@ -173,7 +190,12 @@ export class SubscriptionManager {
   }
 
   /** Sends what the subscriber is owed (replay or snapshot), merges the live buffer, and goes live. */
-  private async recover(sub: Subscription, since: { offset: number; epoch: string } | undefined): Promise<Omit<SubscribedChannel, "channel" | "requested">> {
+  private async recover(
+    sub: Subscription,
+    since: { offset: number; epoch: string } | undefined,
+    rewind?: number,
+    onReplay?: (publication: Publication) => void,
+  ): Promise<Omit<SubscribedChannel, "channel" | "requested">> {
     const { engine, hub } = this.options;
     const { channel, namespace } = sub;
 
@@ -197,13 +219,38 @@ export class SubscriptionManager {
       const covers = read.contiguous && last !== undefined && last.offset === read.position.offset;
       recovered = sameEpoch && (nothingMissed || covers);
       if (recovered) {
-        for (const publication of read.publications) this.send(sub, publication, false);
+        // The subscriber is at `since`: what it had is not sent again (a resumed session's journal starts there).
+        if (sub.lastEpoch === undefined) {
+          sub.lastEpoch = since.epoch;
+          sub.lastOffset = since.offset;
+        }
+        for (const publication of read.publications) {
+          onReplay?.(publication);
+          this.send(sub, publication, false);
+        }
         replayed = read.publications.length;
         floor = read.position.offset;
       } else {
         floor = read.position.offset;
         if (namespace.kind === "state") floor = await this.snapshot(sub, floor);
       }
+    } else if (rewind !== undefined && namespace.kind === "event") {
+      // The last `rewind` publications of the history (at most its size), oldest first, then live ones.
+      const position = await engine.position(channel, namespace);
+      const count = Math.min(rewind, namespace.history?.size ?? 0, this.options.maxRecoveryPublications);
+      const read = count > 0 && position.offset > 0 ? await engine.history(channel, namespace, Math.max(0, position.offset - count), count) : { position, publications: [] };
+      epoch = read.position.epoch;
+      floor = read.position.offset;
+      const first = read.publications[0];
+      if (first !== undefined && sub.lastEpoch === undefined) {
+        sub.lastEpoch = first.epoch;
+        sub.lastOffset = first.offset - 1;
+      }
+      for (const publication of read.publications) {
+        onReplay?.(publication);
+        this.send(sub, publication, false);
+      }
+      replayed = read.publications.length;
     } else {
       const position = await engine.position(channel, namespace);
       epoch = position.epoch;
@@ -212,7 +259,8 @@ export class SubscriptionManager {
     }
     this.goLive(sub, floor, epoch);
     const offset = Math.max(floor, sub.lastOffset);
-    return recovered === undefined ? { offset, epoch } : { offset, epoch, recovered, replayed: replayed ?? 0 };
+    if (recovered === undefined) return replayed === undefined ? { offset, epoch } : { offset, epoch, replayed };
+    return { offset, epoch, recovered, replayed: replayed ?? 0 };
   }
 
   /** Sends the latest value of a state channel; returns the offset the subscriber is now at. */

@@ -38,6 +38,10 @@ export class GatewayMetrics {
   readonly windowLatency = new LatencyReservoir(4096);
   readonly windowConflatedLatency = new LatencyReservoir(1024);
   private feeds: () => readonly FeedState[] = () => [];
+  readonly resumed: Counter<"kind">;
+  readonly resumeFailures: Counter<"reason">;
+  readonly replayed: Counter<"namespace">;
+  readonly possibleDuplicates: Counter<"namespace">;
   readonly publicationsMeter = new RateMeter();
   readonly deliveriesMeter = new RateMeter();
   readonly latency = new LatencyReservoir();
@@ -83,6 +87,15 @@ export class GatewayMetrics {
       name: "tickwire_skipped_stored_publications_total",
       help: "Stored publications left out of history reads and replays because they cannot be read back (unreadable) or delivered (too_deep).",
       labelNames: ["reason"],
+      registers,
+    });
+    this.resumed = new Counter({ name: "tickwire_sessions_resumed_total", help: "Sessions resumed by a reconnecting client, by how their positions were found (exact: journal; checkpoint: after a crash).", labelNames: ["kind"], registers });
+    this.resumeFailures = new Counter({ name: "tickwire_resume_failures_total", help: "Handshakes with a pid that did not resume, by reason.", labelNames: ["reason"], registers });
+    this.replayed = new Counter({ name: "tickwire_resume_replayed_total", help: "Publications replayed to resumed sessions, by namespace.", labelNames: ["namespace"], registers });
+    this.possibleDuplicates = new Counter({
+      name: "tickwire_resume_possible_duplicates_total",
+      help: "Publications replayed after a crash that the client may already have had (an upper bound; 0 unless a node crashed), by namespace.",
+      labelNames: ["namespace"],
       registers,
     });
     this.unhandledRejections = new Counter({ name: "tickwire_unhandled_rejections_total", help: "Promise rejections nothing handled (logged; the process carries on).", registers });

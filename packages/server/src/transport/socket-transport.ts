@@ -12,6 +12,7 @@ import { untilDeadline } from "../core/deadline.js";
 import { inspectInput } from "../core/input-bounds.js";
 import { Session } from "../core/session.js";
 import type { SessionRegistry } from "../core/session-registry.js";
+import { ResumptionManager, type ResumeGrant } from "../core/resumption.js";
 import type { ConnectionLimiter } from "../limits/connection-limiter.js";
 import type { UserRateLimiter } from "../limits/user-rate-limiter.js";
 import { access, type Logger } from "../observability/logger.js";
@@ -36,8 +37,10 @@ export interface SocketTransportDeps {
   readonly logger: Logger;
   /** The `connected` payload for a new session. */
   readonly connectedPayload: (session: Session) => unknown;
-  /** Called once a session is open. */
-  readonly onOpen: (session: Session) => void;
+  /** Called once a session is open, with what its handshake resumed. */
+  readonly onOpen: (session: Session, grant?: ResumeGrant) => void;
+  /** Session resumption (core/resumption.ts), when enabled. */
+  readonly resumption?: ResumptionManager | undefined;
   /** Called once a session has closed. */
   readonly onClose: (session: Session) => Promise<void>;
 }
@@ -105,6 +108,23 @@ interface HandshakeData {
   identity: Identity;
   /** Gives the connection slot back if the transport closes before the session opens. */
   releaseSlot: (() => void) | undefined;
+  /** The pid this connection may resume with later (resumable connections only). */
+  pid: string | undefined;
+  /** What the handshake's `pid` resumed. */
+  grant: ResumeGrant | undefined;
+}
+
+/**
+ * Whether a connection gets a pid and resumption tokens: not when its handshake
+ * says `resume: false`, nor for python-engineio (its `t` query parameter is a
+ * decimal time, engine.io-client's never has a dot), whose handlers are called
+ * with every argument and may not take a trailing token.
+ */
+function mayResume(socket: Socket): boolean {
+  const auth = socket.handshake.auth as Record<string, unknown>;
+  if (auth.resume === false) return false;
+  const t = socket.handshake.query.t;
+  return !(typeof t === "string" && /^\d+\.\d+$/.test(t));
 }
 
 function refusal(code: ErrorCode, message: string): Error & { data: { code: ErrorCode; message: string } } {
@@ -179,18 +199,19 @@ export class SocketTransport implements Broadcaster {
     this.io.on("connection", (socket) => this.open(socket));
   }
 
-  broadcast(connections: readonly Connection[], event: string, payload: unknown, meta: unknown, state = false): void {
+  broadcast(connections: readonly Connection[], event: string, payload: unknown, meta: unknown, state = false, token?: string): void {
     if (connections.length === 0) return;
-    const encoded = this.io.encoder.encode({ type: EVENT_PACKET, nsp: "/", data: [event, payload, meta] } as Parameters<Server["encoder"]["encode"]>[0]) as unknown[];
+    const args = token === undefined ? [payload, meta] : [payload, meta, token];
+    const encoded = this.io.encoder.encode({ type: EVENT_PACKET, nsp: "/", data: [event, ...args] } as Parameters<Server["encoder"]["encode"]>[0]) as unknown[];
     if (encoded.length !== 1 || typeof encoded[0] !== "string") {
       // Binary attachments take several packets: Socket.IO's own emit writes them, per connection (sockets are in no room).
-      for (const connection of connections) connection.emit(event, payload, meta);
+      for (const connection of connections) connection.emit(event, ...args);
       return;
     }
     const packet = new EncodedPacket(encoded[0]);
     for (const connection of connections) {
       if (connection instanceof SocketConnection) connection.send(packet, state);
-      else connection.emit(event, payload, meta);
+      else connection.emit(event, ...args);
     }
   }
 
@@ -206,8 +227,9 @@ export class SocketTransport implements Broadcaster {
 
   /**
    * Tells every client `server:shutdown`, waits until each connection handed it
-   * to the network (a polling client fetched it), then closes every connection
-   * and waits for them to be gone; each wait ends at `deadline` at the latest.
+   * to the network (a polling client fetched it), then closes every connection's
+   * transport (clients reconnect by themselves) and waits for them to be gone;
+   * each wait ends at `deadline` at the latest.
    */
   async shutdown(reconnectAfterMs: number, deadline: number): Promise<void> {
     this.closing = true;
@@ -215,7 +237,9 @@ export class SocketTransport implements Broadcaster {
     const conns = [...this.io.of("/").sockets.values()].map((socket) => socket.conn);
     await untilDeadline(Promise.all(conns.map((conn) => drained(conn))), deadline);
     const closed = Promise.all(conns.map((conn) => (conn.readyState === "closed" ? undefined : new Promise((ok) => conn.once("close", ok)))));
-    this.io.disconnectSockets(true);
+    // The transport is closed, not the Socket.IO session: no DISCONNECT packet, which would tell
+    // socket.io-client not to reconnect. Clients reconnect by themselves and resume elsewhere.
+    for (const conn of conns) conn.close();
     await untilDeadline(closed, deadline);
   }
 
@@ -258,6 +282,18 @@ export class SocketTransport implements Broadcaster {
     const data = socket.data as HandshakeData;
     data.identity = identity;
     data.releaseSlot = onClose;
+    const { resumption } = this.deps;
+    if (resumption && mayResume(socket)) {
+      // The token was verified above: a session resumes only for the user it belongs to, with a valid credential.
+      const auth = socket.handshake.auth as Record<string, unknown>;
+      data.grant = auth.pid === undefined ? undefined : await resumption.claim(auth.pid, auth.offset, identity.userId).catch((err: unknown) => {
+        logger.warn({ err }, "a session could not be resumed");
+        return undefined;
+      });
+      data.pid = data.grant?.pid ?? resumption.newPid();
+      // Socket.IO sends `pid` in its CONNECT packet; socket.io-client sends it back with its last `offset` when it reconnects.
+      (socket as unknown as { pid: string }).pid = data.pid;
+    }
   }
 
   private open(socket: Socket): void {
@@ -270,6 +306,11 @@ export class SocketTransport implements Broadcaster {
     const connection = new SocketConnection(socket, this.deps.options.writeWindowMs);
     const session = new Session(connection, identity);
     connection.session = session;
+    const { grant, pid } = data;
+    if (pid !== undefined) {
+      session.resume = { pid, journal: ResumptionManager.journal(), start: grant?.positions ?? new Map(), checkpoints: [], dirty: true };
+    }
+    data.grant = undefined;
     registry.add(session);
     metrics.connections.inc();
 
@@ -297,10 +338,11 @@ export class SocketTransport implements Broadcaster {
       void onClose(session).catch((err: unknown) => logger.error({ err }, "session cleanup failed"));
     });
 
-    socket.emit("connected", connectedPayload(session));
+    const connected = connectedPayload(session) as Record<string, unknown>;
+    socket.emit("connected", pid === undefined ? connected : { ...connected, resumed: grant?.resumed === true });
     session.scheduleExpiry();
     compactConnection(socket);
-    onOpen(session);
+    onOpen(session, grant);
     access(logger, this.deps.options.accessLogLevel, { userId: session.userId, tier: session.tier, transport: socket.conn.transport.name, address: connection.address, connectionId: session.id }, "connection opened");
   }
 

@@ -23,6 +23,7 @@ describe("connecting", () => {
       api_version: "1",
       features: ["quotes", "trades", "portfolio", "notifications", "signals", "ai", "metrics"],
       limits: { maxSubscriptions: 200, maxConnectionsPerUser: 5 },
+      resumed: false,
     });
   });
 

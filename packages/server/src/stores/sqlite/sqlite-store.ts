@@ -5,8 +5,9 @@ import type { PublishResult } from "@tickwire/protocol";
 import type { ChannelPosition, Publication } from "../../core/publication.js";
 import { toPublications, type PublicationRow } from "../publication-row.js";
 import type { SkipReason } from "../../core/stored-data.js";
-import type { HistoryAppend, HistoryLimits, HistoryStore, IdempotencyStore, Store } from "../../core/store.js";
+import type { HistoryAppend, HistoryLimits, HistoryStore, IdempotencyStore, ResumeStore, Store } from "../../core/store.js";
 import { SqliteInboxStore } from "./sqlite-inbox-store.js";
+import { SqliteResumeStore } from "./sqlite-resume-store.js";
 
 /** Options of the embedded store. */
 export interface SqliteStoreOptions {
@@ -52,6 +53,7 @@ export class SqliteStore implements Store {
   readonly history: HistoryStore;
   readonly idempotency: IdempotencyStore;
   readonly inbox: SqliteInboxStore;
+  readonly sessions: ResumeStore;
 
   constructor(options: SqliteStoreOptions) {
     let file = ":memory:";
@@ -67,6 +69,7 @@ export class SqliteStore implements Store {
     this.history = new SqliteHistoryStore(this.db);
     this.idempotency = new SqliteIdempotencyStore(this.db);
     this.inbox = new SqliteInboxStore(this.db);
+    this.sessions = new SqliteResumeStore(this.db);
   }
 
   async init(): Promise<void> {
