@@ -5,18 +5,20 @@ import { formatChange, formatCount, formatPercent, formatPrice, signClass } from
 export interface QuoteRowProps {
   symbol: string;
   state: QuoteView | undefined;
+  /** The connection is down: this is the last price received, not a live one. */
+  stale?: boolean;
 }
 
 /**
  * One watchlist row. The price cell is keyed on the quote, so each new quote
  * remounts it and replays the up/down flash animation.
  */
-export function QuoteRow({ symbol, state }: QuoteRowProps) {
+export function QuoteRow({ symbol, state, stale = false }: QuoteRowProps) {
   const q = state?.quote;
   const flashKey = q ? `${q.timestamp ?? ""}|${q.price}` : "none";
   const changeClass = signClass(q?.change ?? q?.changePercent);
   return (
-    <tr data-testid={`quote-${symbol}`} data-symbol={symbol}>
+    <tr data-testid={`quote-${symbol}`} data-symbol={symbol} data-stale={stale ? "true" : undefined} className={stale ? "stale-row" : undefined} title={stale ? "Last price before the connection dropped" : undefined}>
       <th scope="row" className="sym">
         {symbol}
       </th>

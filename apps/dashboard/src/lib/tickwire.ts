@@ -13,6 +13,7 @@ export {
   useMetrics,
   useNotifications,
   useLatency,
+  useTickwireClient,
 } from "@tickwire/client/react";
 export type { QuoteView, NotificationsView } from "@tickwire/client/react";
 export type { ConnectionState } from "@tickwire/client";

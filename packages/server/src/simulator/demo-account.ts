@@ -26,7 +26,9 @@ function orderQuantity(random: Random, symbol: string): number {
  * broker rejection), and a portfolio revalued from the market's prices.
  */
 export class DemoAccount {
-  private cash = 100_000;
+  /** What was paid in when the account opened: total P&L and total return are measured against it. */
+  static readonly INITIAL_CAPITAL = 100_000;
+  private cash = DemoAccount.INITIAL_CAPITAL;
   private realized = 0;
   private readonly holdings = new Map<string, Holding>();
   private readonly startValue: number;
@@ -38,9 +40,10 @@ export class DemoAccount {
     private readonly random: Random,
     private readonly now: () => number,
   ) {
-    this.buyAtOpen("AAPL", 40);
-    this.buyAtOpen("NVDA", 60);
-    this.buyAtOpen("BTC-USD", 0.25);
+    // Positions bought before today, at other prices: the day's P&L starts at 0, the total P&L does not.
+    this.holdSince("AAPL", 40, 0.91);
+    this.holdSince("NVDA", 60, 0.82);
+    this.holdSince("BTC-USD", 0.25, 1.04);
     this.startValue = this.totalValue();
   }
 
@@ -97,7 +100,8 @@ export class DemoAccount {
       positions,
       dayPnl,
       dayPnlPercent: round((dayPnl / this.startValue) * 100),
-      totalPnl: round(this.realized + positions.reduce((sum, p) => sum + p.pnl, 0)),
+      // Realized plus unrealized, which is the value above the capital paid in.
+      totalPnl: round(totalValue - DemoAccount.INITIAL_CAPITAL),
       timestamp: this.timestamp(),
       simulated: true,
     };
@@ -109,10 +113,16 @@ export class DemoAccount {
     return round(value);
   }
 
-  private buyAtOpen(symbol: string, quantity: number): void {
-    const price = this.market.price(symbol);
-    this.holdings.set(symbol, { quantity, avgPrice: price });
-    this.cash = round(this.cash - price * quantity);
+  /** Total P&L over the capital paid in, as a ratio (0.0541 is +5.41 %): the performance metrics' total_return. */
+  totalReturn(): number {
+    return round((this.totalValue() - DemoAccount.INITIAL_CAPITAL) / DemoAccount.INITIAL_CAPITAL, 4);
+  }
+
+  /** A position held since before today, bought at `basis` × today's opening price. */
+  private holdSince(symbol: string, quantity: number, basis: number): void {
+    const avgPrice = round(this.market.price(symbol) * basis, 4);
+    this.holdings.set(symbol, { quantity, avgPrice });
+    this.cash = round(this.cash - avgPrice * quantity);
   }
 
   private timestamp(): string {

@@ -61,10 +61,11 @@ export function simulatedDecision(market: Market, random: Random, now: number): 
 }
 
 /** Performance metrics of the simulated strategy, with the gateway's real connection count and latency. */
-export function simulatedMetrics(random: Random, now: number, live: { connections: number; latencyMs: number; trades: number }): PerformanceMetrics & { simulated: true } {
+export function simulatedMetrics(random: Random, now: number, live: { connections: number; latencyMs: number; trades: number; totalReturn: number }): PerformanceMetrics & { simulated: true } {
   return {
-    period: "24h",
-    total_return: round(3 + random() * 4),
+    // The demo account's own figure (a ratio), so that it agrees with its total P&L.
+    period: "all",
+    total_return: live.totalReturn,
     sharpe_ratio: round(1.4 + random() * 0.8),
     max_drawdown: round(-1 - random() * 3),
     win_rate: round(55 + random() * 15, 1),

@@ -28,6 +28,8 @@ export interface SimulatorOptions {
   readonly portfolioMs?: readonly [number, number];
   /** Chance that a filled order also notifies the demo user (failed orders always do). @default 0.25 */
   readonly notifyChance?: number;
+  /** Least time between two notifications of the demo user; orders settled meanwhile notify nobody (their trades still show). @default 60000 */
+  readonly notifyMinMs?: number;
   /** The demo user. @default "demo" */
   readonly userId?: string;
   /** Random source; tests pass seededRandom(n). @default Math.random */
@@ -59,6 +61,7 @@ export class Simulator implements GatewayComponent {
   private logger!: Logger;
   private running = false;
   private trades = 0;
+  private lastNotifiedAt = -Infinity;
 
   constructor(private readonly options: SimulatorOptions = {}) {
     this.random = options.random ?? Math.random;
@@ -85,7 +88,7 @@ export class Simulator implements GatewayComponent {
       return this.publish({ channel: `ai:${decision.model_name}`, data: decision });
     });
     this.every(o.metricsMs ?? [5000, 5000], () => {
-      const live = { connections: ctx.registry.connectionCount, latencyMs: ctx.metrics.latency.summary().p50, trades: this.trades };
+      const live = { connections: ctx.registry.connectionCount, latencyMs: ctx.metrics.latency.summary().p50, trades: this.trades, totalReturn: this.account.totalReturn() };
       return this.publish({ channel: "metrics", data: simulatedMetrics(this.random, this.now(), live) });
     });
     this.every(o.orderMs ?? [6000, 12_000], () => this.order());
@@ -108,7 +111,9 @@ export class Simulator implements GatewayComponent {
       this.trades++;
       await this.publish({ channel: `trades:${this.account.userId}`, data: settled, event: settled.status === "executed" ? "trade:executed" : "trade:failed" });
       await this.publish({ channel: `portfolio:${this.account.userId}`, data: this.account.portfolio() });
-      if (settled.status === "failed" || this.random() < (this.options.notifyChance ?? 0.25)) await this.notify(settled);
+      const wanted = settled.status === "failed" || this.random() < (this.options.notifyChance ?? 0.25);
+      // A demo inbox that fills faster than anyone reads it teaches nothing: at most one per notifyMinMs.
+      if (wanted && this.now() - this.lastNotifiedAt >= (this.options.notifyMinMs ?? 60_000)) await this.notify(settled);
     });
   }
 
@@ -121,6 +126,7 @@ export class Simulator implements GatewayComponent {
         : { type: "warning", title: "Order failed", message: `${trade.side === "buy" ? "Buy" : "Sell"} ${trade.quantity} ${trade.symbol} failed: ${trade.reason ?? "unknown"} (simulated)` };
     try {
       await this.ctx.publisher.publish({ channel: `notifications:${this.account.userId}`, data: { ...data, data: { tradeId: trade.tradeId, symbol: trade.symbol, simulated: true } } });
+      this.lastNotifiedAt = this.now();
     } catch (err) {
       if (err instanceof TickwireError && err.code === "UNAVAILABLE") return;
       this.logger.warn({ err: (err as Error).message }, "simulated notification refused");

@@ -132,7 +132,7 @@ describe("simulator", () => {
       simulated: true,
     });
     expect(byEvent["metrics:update"]).toEqual({
-      period: "24h",
+      period: "all",
       total_return: expect.any(Number),
       sharpe_ratio: expect.any(Number),
       max_drawdown: expect.any(Number),
@@ -166,6 +166,40 @@ describe("simulator", () => {
         data: { tradeId: expect.stringMatching(/^sim-/), symbol: expect.any(String), simulated: true },
       },
     ]);
+  });
+
+  it("keeps the demo figures consistent: total P&L is the value above the capital, total return is that P&L over it, the day's P&L starts at 0", async () => {
+    // No quotes and no orders: prices stand still, so the figures published at different times must agree exactly.
+    const { gw, run } = await simulated({ symbols: [], orderMs: [3_600_000, 3_600_000], metricsMs: [900, 900], portfolioMs: [400, 400] });
+    const demo = await bed.connectAs(gw, "demo", "operator");
+    await demo.emitWithAck("subscribe", { channels: ["portfolio", "metrics"] });
+    const seen = record(demo, "portfolio:update", "metrics:update");
+    await run(1000);
+    await until(() => seen.some((e) => e.event === "metrics:update") && seen.some((e) => e.event === "portfolio:update"), 5000, "a portfolio and the metrics");
+    const portfolio = seen.find((e) => e.event === "portfolio:update")!.payload as { totalValue: number; cash: number; dayPnl: number; dayPnlPercent: number; totalPnl: number; positions: Array<{ pnl: number }> };
+    const metrics = seen.find((e) => e.event === "metrics:update")!.payload as { total_return: number };
+    expect(portfolio.totalPnl).toBeCloseTo(portfolio.totalValue - 100_000, 2);
+    // The positions were bought before today: their P&L is in the total, not in the day's.
+    expect(portfolio.totalPnl).toBeCloseTo(portfolio.positions.reduce((sum, p) => sum + p.pnl, 0), 0);
+    expect(portfolio.dayPnl).toBe(0);
+    expect(portfolio.dayPnlPercent).toBe(0);
+    expect(Math.abs(portfolio.totalPnl)).toBeGreaterThan(100);
+    expect(metrics.total_return).toBeCloseTo(portfolio.totalPnl / 100_000, 4);
+  });
+
+  it("notifies the demo user at most once per notifyMinMs, however many orders settle", async () => {
+    const { gw, clock, run } = await simulated({ symbols: [], orderMs: [500, 500], fillMs: [100, 100], notifyChance: 1, notifyMinMs: 10_000 });
+    const inbox = recordingInbox(gw);
+    await run(5000);
+    const trades = await fetch(`${gw.url}/api/v1/channels/trades:demo/history?since=0`, { headers: { authorization: "Bearer test-api-key" } }).then((r) => r.json());
+    // About ten orders placed and settled, one notification.
+    expect(trades.offset).toBeGreaterThanOrEqual(16);
+    expect(inbox).toHaveLength(1);
+    // The first went out with the first fill (at 600 ms); the next fill after 10.6 s may notify again.
+    await run(6500);
+    expect(clock.now()).toBeGreaterThanOrEqual(11_000);
+    await until(() => inbox.length === 2, 5000, "the next notification once notifyMinMs passed");
+    expect(inbox.length).toBe(2);
   });
 
   it("is on by default in dev mode, off when a secret is configured, and TICKWIRE_SIMULATOR decides when set", () => {
