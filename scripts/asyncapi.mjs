@@ -13,6 +13,7 @@ const SUMMARIES = {
   "notifications:list": "List the user's notifications, newest first.",
   "notifications:ack": "Mark notifications read.",
   "notification:test": "Send the caller a notification of type `test` (operators only).",
+  rpc: "Call a method of the platform's backend through the RPC proxy; the reply carries its `result`.",
   connected: "The first event of an accepted connection: who the user is, what it may do.",
   error: "A refused request sent without an acknowledgement, or a subscription the server ended.",
   resync: "The channel's history could not be repaired: refetch its state.",

@@ -78,6 +78,19 @@ export type NotificationsAckRequest = Static<typeof NotificationsAckRequestSchem
 export const NotificationTestRequestSchema = Type.Object({}, { additionalProperties: false });
 export type NotificationTestRequest = Static<typeof NotificationTestRequestSchema>;
 
+/** Names of RPC methods: letters, digits and `_ . : -`, at most 64 characters. */
+export const RPC_METHOD_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_.:\\-]{0,63}$";
+
+/** `rpc` request: a call forwarded to the platform's backend (docs/backend-hooks.md). */
+export const RpcRequestSchema = Type.Object(
+  {
+    method: Type.String({ pattern: RPC_METHOD_PATTERN, description: "The backend method." }),
+    params: Type.Optional(Type.Unknown({ description: "Anything JSON; bounded by maxEventBytes and maxInputDepth." })),
+  },
+  { additionalProperties: false },
+);
+export type RpcRequest = Static<typeof RpcRequestSchema>;
+
 /** Schemas of every client event, keyed by event name. An event not listed here is UNKNOWN_EVENT. */
 export const CLIENT_EVENT_SCHEMAS = {
   subscribe: SubscribeRequestSchema,
@@ -87,6 +100,7 @@ export const CLIENT_EVENT_SCHEMAS = {
   "notifications:list": NotificationsListRequestSchema,
   "notifications:ack": NotificationsAckRequestSchema,
   "notification:test": NotificationTestRequestSchema,
+  rpc: RpcRequestSchema,
 } as const;
 
 /** Name of a client event. */
@@ -155,6 +169,10 @@ export type NotificationsAckReply = Static<typeof NotificationsAckReplySchema>;
 export const NotificationTestReplySchema = Type.Object({ ok: Type.Literal(true) });
 export type NotificationTestReply = Static<typeof NotificationTestReplySchema>;
 
+/** `rpc` reply: the backend's `result`. */
+export const RpcReplySchema = Type.Object({ ok: Type.Literal(true), result: Type.Unknown({ description: "The backend's result, as it answered it." }) });
+export type RpcReply = Static<typeof RpcReplySchema>;
+
 /** Schemas of the `ok: true` reply of every client event; any event may answer an ErrorReply instead. */
 export const CLIENT_EVENT_REPLY_SCHEMAS = {
   subscribe: SubscribeReplySchema,
@@ -164,6 +182,7 @@ export const CLIENT_EVENT_REPLY_SCHEMAS = {
   "notifications:list": NotificationsListReplySchema,
   "notifications:ack": NotificationsAckReplySchema,
   "notification:test": NotificationTestReplySchema,
+  rpc: RpcReplySchema,
 } as const satisfies Record<ClientEventName, TSchema>;
 
 /** Acknowledgement callback of a client event. */
@@ -178,6 +197,7 @@ export interface ClientToServerEvents {
   "notifications:list": (req: NotificationsListRequest, ack: Ack<NotificationsListReply>) => void;
   "notifications:ack": (req: NotificationsAckRequest, ack: Ack<NotificationsAckReply>) => void;
   "notification:test": (req: NotificationTestRequest, ack: Ack<NotificationTestReply>) => void;
+  rpc: (req: RpcRequest, ack: Ack<RpcReply>) => void;
 }
 
 /* ---------- Server events ---------- */

@@ -40,6 +40,8 @@ export interface NamespaceDefinition {
   readonly upperCaseKey?: boolean;
   /** Lowest tier allowed to subscribe. */
   readonly minTier: Tier;
+  /** Roles (the token's `roles` claim, a session's roles) any one of which admits a subscriber whatever their tier. */
+  readonly roles?: readonly string[];
   readonly kind: ChannelKind;
   /** History kept for recovery (event channels). @default { size: 0, ttlMs: 0 } */
   readonly history: { readonly size: number; readonly ttlMs: number };
@@ -158,9 +160,10 @@ export const DEFAULT_NAMESPACES: readonly NamespaceDefinition[] = /* @__PURE__ *
     key: "optional",
     keyPattern: ID_PATTERN,
     minTier: "operator",
+    roles: ["admin"],
     kind: "event",
     history: { size: 200, ttlMs: DAY_MS },
-    description: "Operator events (admin:*).",
+    description: "Operator events (admin:*); operators and the admin role.",
   },
 ] satisfies NamespaceDefinition[]);
 

@@ -135,6 +135,7 @@ export type PerformanceMetrics = Static<typeof PerformanceMetricsSchema>;
 export const NotificationSchema = Type.Object(
   {
     id: Type.String(),
+    notificationId: Type.Optional(Type.String({ description: "The same as `id`, under the trade copier's name for it; always sent by the server." })),
     type: Type.String(),
     title: Type.Union([Type.String(), Type.Null()]),
     message: Type.String(),

@@ -3,7 +3,7 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
-import { API_VERSION, atLeast, buildCatalogue, DEFAULT_NAMESPACES, type PublishResult } from "@tickwire/protocol";
+import { admits, API_VERSION, buildCatalogue, DEFAULT_NAMESPACES, type PublishResult } from "@tickwire/protocol";
 import { Authenticator } from "./auth/authenticator.js";
 import { HttpSessionResolver } from "./auth/http-session-resolver.js";
 import { RedisSessionResolver } from "./auth/redis-session-resolver.js";
@@ -41,6 +41,10 @@ import type { HttpDrain } from "./http/http-drain.js";
 import type { SkipListener } from "./core/stored-data.js";
 import { untilDeadline } from "./core/deadline.js";
 import { streamPolicyFactory } from "./streams/stream-policy-factory.js";
+import { BackendPost } from "./proxy/backend-post.js";
+import { registerRpcEvents } from "./proxy/rpc-events.js";
+import { RpcProxy } from "./proxy/rpc-proxy.js";
+import { SubscribeProxy } from "./proxy/subscribe-proxy.js";
 
 /** Version reported in stats. */
 export const VERSION = "0.1.0";
@@ -91,6 +95,11 @@ export class Gateway {
   readonly tokens: TokenVerifier;
   readonly publisher: Publisher;
   readonly subscriptions: SubscriptionManager;
+  /** Client calls forwarded to the platform's backend (docs/backend-hooks.md). */
+  readonly rpcProxy: RpcProxy;
+  /** Asks the platform's backend about new subscriptions, when proxySubscribeUrl is set. */
+  readonly subscribeProxy: SubscribeProxy | undefined;
+  private readonly backendPosts: BackendPost[] = [];
   readonly readiness = new Map<string, ReadinessCheck>();
   readonly components: GatewayComponent[];
   readonly nodeId = randomBytes(4).toString("hex");
@@ -141,6 +150,7 @@ export class Gateway {
       audience: options.jwtAudience,
       issuer: options.jwtIssuer,
       requireExp: options.jwtRequireExp,
+      defaultTier: options.defaultTier,
     });
     // The hub writes through the transport, which exists once the HTTP server does.
     const broadcaster: Broadcaster = { broadcast: (connections, event, payload, meta, state) => this.transport.broadcast(connections, event, payload, meta, state) };
@@ -159,6 +169,16 @@ export class Gateway {
       inbox: () => this.inbox,
       now: this.now,
     });
+    const post = (name: string): BackendPost => {
+      const p = new BackendPost({ name, timeoutMs: options.proxyTimeoutMs, maxAnswerBytes: options.maxFrameBytes });
+      this.backendPosts.push(p);
+      return p;
+    };
+    this.rpcProxy = new RpcProxy({ url: options.proxyRpcUrl, methodUrls: options.proxyRpcMethodUrls, methods: options.proxyRpcMethods, maxInFlight: options.proxyRpcMaxInFlight, post: post("RPC") });
+    this.subscribeProxy =
+      options.proxySubscribeUrl === undefined
+        ? undefined
+        : new SubscribeProxy({ url: options.proxySubscribeUrl, namespaces: options.proxySubscribeNamespaces, cacheMs: options.proxySubscribeCacheMs, post: post("subscribe"), now: this.now });
     this.subscriptions = new SubscriptionManager({
       catalogue: this.catalogue,
       engine: this.engine,
@@ -167,6 +187,7 @@ export class Gateway {
       maxSubscriptions: options.maxSubscriptions,
       maxRecoveryPublications: options.maxRecoveryPublications,
       inbox: () => this.inbox,
+      check: this.subscribeProxy?.check,
     });
     this.components = deps.components ?? defaultComponents(options);
   }
@@ -175,15 +196,16 @@ export class Gateway {
   async init(): Promise<void> {
     const { options } = this;
     if (options.sessionRedisUrl) {
-      this.sessionResolver = new RedisSessionResolver({ url: options.sessionRedisUrl, prefix: options.sessionPrefix, timeoutMs: options.sessionTimeoutMs });
+      this.sessionResolver = new RedisSessionResolver({ url: options.sessionRedisUrl, prefix: options.sessionPrefix, timeoutMs: options.sessionTimeoutMs, defaultTier: options.defaultTier });
     } else if (options.sessionUrl) {
-      this.sessionResolver = new HttpSessionResolver({ url: options.sessionUrl, timeoutMs: options.sessionTimeoutMs });
+      this.sessionResolver = new HttpSessionResolver({ url: options.sessionUrl, timeoutMs: options.sessionTimeoutMs, defaultTier: options.defaultTier });
     }
     registerCoreEvents({
       router: this.router,
       subscriptions: this.subscriptions,
       tokens: this.tokens,
     });
+    registerRpcEvents(this.router, this.rpcProxy);
     this.readiness.set("store", () => ({ ok: true, details: { kind: this.store.kind } }));
     this.readiness.set("engine", () => {
       const health = this.engine.health?.() ?? { ok: true, details: { name: this.engine.name } };
@@ -335,12 +357,13 @@ export class Gateway {
     await this.engine.close();
     await this.limits?.close();
     await this.sessionResolver?.close();
+    for (const post of this.backendPosts) post.close();
     await this.store.close();
   }
 
   private connectedPayload(session: Session): unknown {
     const now = new Date().toISOString();
-    const features = [...this.catalogue.values()].filter((ns) => atLeast(session.tier, ns.minTier)).map((ns) => ns.name);
+    const features = [...this.catalogue.values()].filter((ns) => admits(ns, session.tier, session.identity.roles)).map((ns) => ns.name);
     return {
       userId: session.userId,
       tier: session.tier,

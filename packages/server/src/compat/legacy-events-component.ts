@@ -1,5 +1,6 @@
 import type { GatewayComponent } from "../core/component.js";
 import type { Gateway } from "../gateway.js";
+import { NotificationService } from "../notifications/notification-service.js";
 import { registerHeartbeatEvents } from "./heartbeat-events.js";
 import { LegacySubscriber } from "./legacy-subscriber.js";
 import { registerMyStocksEvents } from "./mystocks-events.js";
@@ -19,9 +20,10 @@ export class LegacyEventsComponent implements GatewayComponent {
 
   register(gateway: Gateway): void {
     const subscriber = new LegacySubscriber(gateway.subscriptions);
-    registerStackMotiveEvents(gateway.router, subscriber);
-    registerTradeCopierEvents(gateway.router, subscriber);
-    registerMyStocksEvents(gateway.router, subscriber);
+    const notifications = gateway.components.find((c): c is NotificationService => c instanceof NotificationService);
+    registerStackMotiveEvents(gateway.router, subscriber, () => notifications?.inbox);
+    registerTradeCopierEvents(gateway.router, subscriber, gateway.rpcProxy);
+    registerMyStocksEvents(gateway.router, subscriber, gateway.rpcProxy);
     registerRrrEvents(gateway.router, subscriber);
     registerHeartbeatEvents(gateway.router);
   }
