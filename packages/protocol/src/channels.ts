@@ -71,8 +71,9 @@ export function isAllowedEvent(namespace: NamespaceDefinition, event: string): b
   return namespace.eventPrefix !== undefined && event.startsWith(namespace.eventPrefix) && event.length > namespace.eventPrefix.length && /^[a-z0-9:_\-]+$/.test(event);
 }
 
-/** True when a user of `tier` with `roles` may subscribe the namespace's channels: the tier reaches `minTier`, or one of the roles is one of the namespace's `roles`. */
+/** True when a user of `tier` with `roles` may subscribe the namespace's channels: a public namespace, a tier reaching `minTier`, or one of the roles among the namespace's `roles`. */
 export function admits(namespace: NamespaceDefinition, tier: Tier, roles: readonly string[]): boolean {
+  if (namespace.access === "public") return true;
   if (atLeast(tier, namespace.minTier)) return true;
   return namespace.roles !== undefined && roles.some((role) => namespace.roles!.includes(role));
 }

@@ -11,7 +11,7 @@ import {
   type PublicationHandler,
   type ServerToClientEvents,
 } from "./messages.js";
-import { AiDecisionSchema, NotificationSchema, PerformanceMetricsSchema, PortfolioSchema, QuoteSchema, SignalSchema, TradeSchema } from "./payloads.js";
+import { AiDecisionSchema, NotificationSchema, PerformanceMetricsSchema, PortfolioSchema, PublicItemSchema, QuoteSchema, SignalSchema, TradeSchema } from "./payloads.js";
 
 /** Schemas of the server events that carry one payload, keyed by event name. */
 export const SERVER_EVENT_SCHEMAS = {
@@ -32,6 +32,8 @@ export const PUBLICATION_EVENT_SCHEMAS = {
   "signal:new": SignalSchema,
   "ai:decision": AiDecisionSchema,
   "metrics:update": PerformanceMetricsSchema,
+  "feed:event": PublicItemSchema,
+  "board:update": PublicItemSchema,
 } as const satisfies Record<string, TSchema>;
 
 /*

@@ -1,7 +1,7 @@
 import { Type, type Static, type TSchema } from "@sinclair/typebox";
 import { ERRORS, type ErrorCode, type WireError } from "./errors.js";
 import { TIERS, type Tier } from "./tiers.js";
-import { NotificationSchema, type AiDecision, type Notification, type PerformanceMetrics, type Portfolio, type Quote, type Signal, type Trade } from "./payloads.js";
+import { NotificationSchema, type AiDecision, type Notification, type PerformanceMetrics, type Portfolio, type PublicItem, type Quote, type Signal, type Trade } from "./payloads.js";
 
 const ChannelName = Type.String({ minLength: 1, maxLength: 160 });
 
@@ -258,6 +258,8 @@ export interface ServerToClientEvents {
   "signal:new": PublicationHandler<Signal>;
   "ai:decision": PublicationHandler<AiDecision>;
   "metrics:update": PublicationHandler<PerformanceMetrics>;
+  "feed:event": PublicationHandler<PublicItem>;
+  "board:update": PublicationHandler<PublicItem>;
 }
 
 /* ---------- HTTP API ---------- */

@@ -24,7 +24,7 @@ export class LegacyEventsComponent implements GatewayComponent {
     registerStackMotiveEvents(gateway.router, subscriber, () => notifications?.inbox);
     registerTradeCopierEvents(gateway.router, subscriber, gateway.rpcProxy);
     registerMyStocksEvents(gateway.router, subscriber, gateway.rpcProxy);
-    registerRrrEvents(gateway.router, subscriber);
+    registerRrrEvents(gateway.router, subscriber, gateway.options.rrrStreams);
     registerHeartbeatEvents(gateway.router);
   }
 

@@ -112,6 +112,8 @@ export interface GatewayOptions {
   readonly proxySubscribeCacheMs: number;
   /** Time allowed for one call of a backend proxy. @default 5000 */
   readonly proxyTimeoutMs: number;
+  /** RRRalgorithms stream names → channels (docs/legacy-clients.md); given entries replace the defaults of the same stream. @default { trade_feed: "trades", portfolio_update: "portfolio", ai_decision: "ai", performance_metrics: "metrics" } */
+  readonly rrrStreams: Readonly<Record<string, string>>;
   /** pino level. @default "info" */
   readonly logLevel: string;
   /** Folder with the built dashboard, served at `/`. @default the dashboard app's dist folder */
@@ -207,6 +209,7 @@ export const DEFAULT_OPTIONS: GatewayOptions = Object.freeze({
   proxySubscribeNamespaces: [],
   proxySubscribeCacheMs: 10_000,
   proxyTimeoutMs: 5000,
+  rrrStreams: Object.freeze({ trade_feed: "trades", portfolio_update: "portfolio", ai_decision: "ai", performance_metrics: "metrics" }),
   logLevel: "info",
   dashboardDir: undefined,
   maxConnectionsPerUser: 5,

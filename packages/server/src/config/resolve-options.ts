@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { isIP } from "node:net";
-import { isTier, RPC_METHOD_PATTERN, TIERS } from "@tickwire/protocol";
+import { buildCatalogue, DEFAULT_NAMESPACES, isChannelError, isTier, parseChannel, RPC_METHOD_PATTERN, TIERS, type NamespaceDefinition } from "@tickwire/protocol";
 import { MAX_INPUT_DEPTH_CEILING } from "../core/input-bounds.js";
 import { DEFAULT_OPTIONS, type GatewayOptions, type RpcMethodRule } from "./options.js";
 
@@ -86,6 +86,7 @@ export function optionsFromEnv(env: Env): Partial<Record<keyof GatewayOptions, u
   set("proxySubscribeNamespaces", list(nonEmpty(env.TICKWIRE_PROXY_SUBSCRIBE_NAMESPACES)));
   set("proxySubscribeCacheMs", nonEmpty(env.TICKWIRE_PROXY_SUBSCRIBE_CACHE_MS));
   set("proxyTimeoutMs", nonEmpty(env.TICKWIRE_PROXY_TIMEOUT_MS));
+  set("rrrStreams", nonEmpty(env.TICKWIRE_RRR_STREAMS));
   set("logLevel", nonEmpty(env.TICKWIRE_LOG_LEVEL));
   set("dashboardDir", nonEmpty(env.TICKWIRE_DASHBOARD_DIR));
   set("maxConnectionsPerUser", nonEmpty(env.TICKWIRE_MAX_CONNECTIONS_PER_USER));
@@ -310,6 +311,21 @@ function parseMethodRules(value: unknown, problems: string[]): Record<string, Rp
   return out;
 }
 
+const STREAM_NAME = /^[a-z][a-z0-9_]{0,63}$/;
+
+/** RRRalgorithms streams: `stream=channel,…` over the defaults; each channel must be one of the catalogue (with the deployment's namespaces). */
+function parseRrrStreams(value: unknown, namespaces: unknown, problems: string[]): Record<string, string> {
+  const out: Record<string, string> = { ...DEFAULT_OPTIONS.rrrStreams };
+  const rows = Array.isArray(namespaces) ? (namespaces as NamespaceDefinition[]) : [];
+  const catalogue = buildCatalogue([...DEFAULT_NAMESPACES, ...rows]);
+  for (const [stream, channel] of pairs(value, "TICKWIRE_RRR_STREAMS", problems)) {
+    if (!STREAM_NAME.test(stream)) problems.push(`rrrStreams: "${stream}" is not a stream name (lower-case letters, digits, _).`);
+    else if (typeof channel !== "string" || isChannelError(parseChannel(channel, catalogue, "user"))) problems.push(`rrrStreams: the channel of "${stream}" (${JSON.stringify(channel)}) is not a channel of the catalogue.`);
+    else out[stream] = channel;
+  }
+  return out;
+}
+
 /** Longest write window: it is a coalescing delay, not a conflation interval. */
 const MAX_WRITE_WINDOW_MS = 1000;
 
@@ -367,6 +383,7 @@ export function resolveOptions(input: Partial<Record<keyof GatewayOptions, unkno
   if (!isTier(raw.defaultTier)) problems.push(`defaultTier must be one of ${TIERS.join(", ")} (got ${JSON.stringify(raw.defaultTier)}).`);
   if (raw.proxyRpcMethodUrls !== DEFAULT_OPTIONS.proxyRpcMethodUrls) raw.proxyRpcMethodUrls = Object.freeze(parseMethodUrls(raw.proxyRpcMethodUrls, problems));
   if (raw.proxyRpcMethods !== DEFAULT_OPTIONS.proxyRpcMethods) raw.proxyRpcMethods = Object.freeze(parseMethodRules(raw.proxyRpcMethods, problems));
+  if (raw.rrrStreams !== DEFAULT_OPTIONS.rrrStreams) raw.rrrStreams = Object.freeze(parseRrrStreams(raw.rrrStreams, raw.namespaces, problems));
   if (typeof raw.proxyRpcMaxInFlight === "number" && raw.proxyRpcMaxInFlight < 1) problems.push("proxyRpcMaxInFlight must be at least 1.");
   if (typeof raw.proxyTimeoutMs === "number" && raw.proxyTimeoutMs < 1) problems.push("proxyTimeoutMs must be at least 1.");
   if (!Array.isArray(raw.proxySubscribeNamespaces) || raw.proxySubscribeNamespaces.some((n) => typeof n !== "string")) problems.push("proxySubscribeNamespaces must be a list of namespace names.");
