@@ -18,6 +18,8 @@ const SUMMARIES = {
   error: "A refused request sent without an acknowledgement, or a subscription the server ended.",
   resync: "The channel's history could not be repaired: refetch its state.",
   "server:shutdown": "The server is shutting down: reconnect after `reconnectAfterMs`.",
+  "server:subscribed": "The server subscribed this connection: the token's `channels` claim at connect, or the platform through `POST /api/v1/users/{userId}/subscribe`.",
+  "server:unsubscribed": "The platform ended these subscriptions through `POST /api/v1/users/{userId}/unsubscribe`.",
 };
 
 const ref = (path) => ({ $ref: path });

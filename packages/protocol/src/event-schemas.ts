@@ -5,6 +5,8 @@ import {
   ConnectedPayloadSchema,
   ErrorEventPayloadSchema,
   ResyncPayloadSchema,
+  ServerSubscribedPayloadSchema,
+  ServerUnsubscribedPayloadSchema,
   ShutdownPayloadSchema,
   type Ack,
   type ClientToServerEvents,
@@ -19,6 +21,8 @@ export const SERVER_EVENT_SCHEMAS = {
   error: ErrorEventPayloadSchema,
   resync: ResyncPayloadSchema,
   "server:shutdown": ShutdownPayloadSchema,
+  "server:subscribed": ServerSubscribedPayloadSchema,
+  "server:unsubscribed": ServerUnsubscribedPayloadSchema,
 } as const satisfies Record<string, TSchema>;
 
 /** Schemas of the publication events, emitted as `(payload, meta)`, keyed by event name. */

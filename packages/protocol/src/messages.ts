@@ -236,6 +236,14 @@ export type ErrorEventPayload = Static<typeof ErrorEventPayloadSchema>;
 export const ResyncPayloadSchema = Type.Object({ channel: Type.String(), reason: Type.String() });
 export type ResyncPayload = Static<typeof ResyncPayloadSchema>;
 
+/** `server:subscribed`: the server subscribed this connection (a `channels` claim at connect, or the platform through the HTTP API). */
+export const ServerSubscribedPayloadSchema = Type.Object({ subscribed: Type.Array(SubscribedChannelSchema), failed: Type.Array(FailedChannelSchema) });
+export type ServerSubscribedPayload = Static<typeof ServerSubscribedPayloadSchema>;
+
+/** `server:unsubscribed`: the platform ended these subscriptions of the connection through the HTTP API. */
+export const ServerUnsubscribedPayloadSchema = Type.Object({ unsubscribed: Type.Array(Type.String()) });
+export type ServerUnsubscribedPayload = Static<typeof ServerUnsubscribedPayloadSchema>;
+
 /** The `server:shutdown` event: reconnect after this delay. */
 export const ShutdownPayloadSchema = Type.Object({ reconnectAfterMs: Type.Integer({ minimum: 0 }) });
 export type ShutdownPayload = Static<typeof ShutdownPayloadSchema>;
@@ -249,6 +257,8 @@ export interface ServerToClientEvents {
   error: (payload: ErrorEventPayload) => void;
   resync: (payload: ResyncPayload) => void;
   "server:shutdown": (payload: ShutdownPayload) => void;
+  "server:subscribed": (payload: ServerSubscribedPayload) => void;
+  "server:unsubscribed": (payload: ServerUnsubscribedPayload) => void;
   "quote:update": PublicationHandler<Quote>;
   "portfolio:update": PublicationHandler<Portfolio>;
   "trade:update": PublicationHandler<Trade>;
@@ -295,6 +305,20 @@ export interface PublishResult {
 
 /** One item of a batch result: the publish result or the error of that item. */
 export type PublishBatchItemResult = (PublishResult & { ok: true }) | { ok: false; channel: unknown; error: WireError };
+
+/** Path parameters of the `/api/v1/users/{userId}/…` routes. */
+export const UserParamsSchema = Type.Object({ userId: Type.String({ minLength: 1, maxLength: 128, pattern: "^[A-Za-z0-9][A-Za-z0-9_.@|=+\\-]{0,127}$" }) }, { additionalProperties: false });
+export type UserParams = Static<typeof UserParamsSchema>;
+
+/** `POST /api/v1/users/{userId}/subscribe` and `/unsubscribe` body: channels of every connection of the user. */
+export const UserChannelsBodySchema = Type.Object({ channels: Type.Array(ChannelName, { minItems: 1, maxItems: 100 }) }, { additionalProperties: false });
+export type UserChannelsBody = Static<typeof UserChannelsBodySchema>;
+
+/** `POST /api/v1/users/{userId}/subscribe` and `/unsubscribe` reply: the canonical channels, sent to every node. */
+export interface UserChannelsReply {
+  userId: string;
+  channels: string[];
+}
 
 /** `POST /api/v1/notifications` body. */
 export const NotificationBodySchema = Type.Object(

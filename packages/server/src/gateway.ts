@@ -45,6 +45,7 @@ import { BackendPost } from "./proxy/backend-post.js";
 import { registerRpcEvents } from "./proxy/rpc-events.js";
 import { RpcProxy } from "./proxy/rpc-proxy.js";
 import { SubscribeProxy } from "./proxy/subscribe-proxy.js";
+import { ServerSubscriptions } from "./users/server-subscriptions.js";
 
 /** Version reported in stats. */
 export const VERSION = "0.1.0";
@@ -100,6 +101,8 @@ export class Gateway {
   /** Asks the platform's backend about new subscriptions, when proxySubscribeUrl is set. */
   readonly subscribeProxy: SubscribeProxy | undefined;
   private readonly backendPosts: BackendPost[] = [];
+  /** Subscriptions the server makes for a user's connections (token `channels`, the users API). */
+  readonly serverSubscriptions: ServerSubscriptions;
   readonly readiness = new Map<string, ReadinessCheck>();
   readonly components: GatewayComponent[];
   readonly nodeId = randomBytes(4).toString("hex");
@@ -189,6 +192,7 @@ export class Gateway {
       inbox: () => this.inbox,
       check: this.subscribeProxy?.check,
     });
+    this.serverSubscriptions = new ServerSubscriptions({ catalogue: this.catalogue, engine: this.engine, registry: this.registry, subscriptions: this.subscriptions, logger: this.logger.child({ component: "server-subscriptions" }) });
     this.components = deps.components ?? defaultComponents(options);
   }
 
@@ -228,6 +232,7 @@ export class Gateway {
         apiKeys: new ApiKeyChecker(options.apiKeys),
         readiness: this.readiness,
         stats: async () => this.stats(),
+        serverSubscriptions: this.serverSubscriptions,
       },
       this.logger,
     ));
@@ -242,15 +247,18 @@ export class Gateway {
       metrics: this.metrics,
       logger: this.logger,
       connectedPayload: (session) => this.connectedPayload(session),
-      onOpen: () => {},
-      onClose: (session) => {
+      onOpen: (session) => this.serverSubscriptions.opened(session),
+      onClose: async (session) => {
         // Whatever its transport was doing: nothing stays held for a closed session.
         this.hub.forget(session);
-        return this.subscriptions.dropAll(session);
+        await this.subscriptions.dropAll(session);
+        await this.serverSubscriptions.closed(session);
       },
     });
     for (const component of this.components) component.register?.(this);
-    await this.engine.start((publication) => this.hub.dispatch(publication));
+    await this.engine.start((publication) => {
+      if (!this.serverSubscriptions.handle(publication)) this.hub.dispatch(publication);
+    });
   }
 
   /** Starts listening and starts the components. */
@@ -283,7 +291,7 @@ export class Gateway {
   }
 
   /** Signs a client token with the configured secret (HS256). */
-  issueToken(claims: { sub: string; tier?: string; roles?: string[]; ttlSeconds?: number }): Promise<string> {
+  issueToken(claims: { sub: string; tier?: string; roles?: string[]; channels?: string[]; ttlSeconds?: number }): Promise<string> {
     return this.tokens.sign(claims);
   }
 

@@ -31,6 +31,8 @@ export class AuthError extends TickwireError {
 }
 
 const USER_ID = new RegExp(ID_PATTERN);
+/** Most channels a token's `channels` claim may name. */
+const MAX_CLAIMED_CHANNELS = 100;
 /** Most roles one identity may carry. */
 const MAX_ROLES = 32;
 
@@ -85,11 +87,11 @@ export class TokenVerifier {
   }
 
   /** Signs a client token (HS256 only): for the CLI, the dev-mode demo token and tests; it expires after `ttlSeconds` (default 3600). */
-  async sign(claims: { sub: string; tier?: string; roles?: string[]; ttlSeconds?: number }): Promise<string> {
+  async sign(claims: { sub: string; tier?: string; roles?: string[]; channels?: string[]; ttlSeconds?: number }): Promise<string> {
     if (this.secret === undefined) throw new Error("Tokens can be signed only with TICKWIRE_JWT_SECRET (HS256).");
     const now = Math.floor(Date.now() / 1000);
     const ttl = claims.ttlSeconds !== undefined && claims.ttlSeconds > 0 ? claims.ttlSeconds : DEFAULT_TTL_SECONDS;
-    const jwt = new SignJWT({ ...(claims.tier ? { tier: claims.tier } : {}), ...(claims.roles ? { roles: claims.roles } : {}) })
+    const jwt = new SignJWT({ ...(claims.tier ? { tier: claims.tier } : {}), ...(claims.roles ? { roles: claims.roles } : {}), ...(claims.channels ? { channels: claims.channels } : {}) })
       .setProtectedHeader({ alg: "HS256", typ: "JWT" })
       .setSubject(claims.sub)
       .setIssuedAt(now)
@@ -101,16 +103,20 @@ export class TokenVerifier {
 }
 
 /** Turns verified claims (or a resolved session) into an Identity; without a `tier` it has `defaultTier`. @throws AuthError on bad claims */
-export function identityFromClaims(claims: { sub?: unknown; tier?: unknown; roles?: unknown; exp?: unknown }, defaultTier: Tier = DEFAULT_TIER): Identity {
+export function identityFromClaims(claims: { sub?: unknown; tier?: unknown; roles?: unknown; channels?: unknown; exp?: unknown }, defaultTier: Tier = DEFAULT_TIER): Identity {
   if (typeof claims.sub !== "string" || !USER_ID.test(claims.sub)) throw new AuthError("bad_claims", "The token has no valid `sub` (user id).");
   if (claims.tier !== undefined && !isTier(claims.tier)) throw new AuthError("bad_claims", `Unknown tier "${String(claims.tier)}".`);
   if (claims.roles !== undefined && (!Array.isArray(claims.roles) || claims.roles.length > MAX_ROLES || claims.roles.some((r) => typeof r !== "string" || r.length === 0 || r.length > 64))) {
     throw new AuthError("bad_claims", `\`roles\` must be an array of at most ${MAX_ROLES} names of 1 to 64 characters.`);
   }
+  if (claims.channels !== undefined && (!Array.isArray(claims.channels) || claims.channels.length > MAX_CLAIMED_CHANNELS || claims.channels.some((c) => typeof c !== "string" || c.length === 0 || c.length > 160))) {
+    throw new AuthError("bad_claims", `\`channels\` must be an array of at most ${MAX_CLAIMED_CHANNELS} channel names.`);
+  }
   return {
     userId: claims.sub,
     tier: claims.tier ?? defaultTier,
     roles: (claims.roles as string[] | undefined) ?? [],
+    ...(claims.channels !== undefined ? { channels: claims.channels as string[] } : {}),
     expiresAt: typeof claims.exp === "number" ? claims.exp * 1000 : undefined,
   };
 }

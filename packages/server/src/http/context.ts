@@ -5,6 +5,7 @@ import type { Engine } from "../core/engine.js";
 import type { Publisher } from "../core/publisher.js";
 import type { SessionRegistry } from "../core/session-registry.js";
 import type { GatewayMetrics } from "../observability/metrics.js";
+import type { ServerSubscriptions } from "../users/server-subscriptions.js";
 import type { ApiKeyChecker } from "./api-auth.js";
 
 /** A named readiness check: feeds, stores and engines report through these. */
@@ -23,6 +24,8 @@ export interface HttpContext {
   readonly tokens: TokenVerifier;
   readonly apiKeys: ApiKeyChecker;
   readonly readiness: Map<string, ReadinessCheck>;
+  /** Subscribes and unsubscribes a user's connections on every node. */
+  readonly serverSubscriptions?: ServerSubscriptions;
   /** Builds the `/api/v1/stats` document. */
   readonly stats: () => Promise<Record<string, unknown>>;
 }
