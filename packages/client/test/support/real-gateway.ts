@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach } from "vitest";
-import { createGateway, type Gateway } from "@tickwire/server";
+import { createGateway, type Gateway, type GatewayOptions } from "@tickwire/server";
 import { createClient, type ClientOptions, type TickwireClient } from "../../src/index.js";
 import { TcpProxy } from "./tcp-proxy.js";
 
@@ -34,8 +34,9 @@ export function useRealGateway() {
       dirs.push(dir);
       return dir;
     },
-    async start(options: { port?: number; dataDir?: string } = {}): Promise<Gateway> {
-      const gw = await createGateway({ ...GATEWAY_OPTIONS, port: options.port ?? 0, dataDir: options.dataDir ?? this.dataDir() });
+    /** Starts a gateway; `options` may add any gateway option (a backend proxy URL, …). */
+    async start(options: Partial<GatewayOptions> = {}): Promise<Gateway> {
+      const gw = await createGateway({ ...GATEWAY_OPTIONS, ...options, port: options.port ?? 0, dataDir: options.dataDir ?? this.dataDir() });
       await gw.listen();
       gateways.add(gw);
       return gw;

@@ -92,6 +92,11 @@ export class ServerSubscriptions {
     if (!publication.channel.startsWith(CONTROL_PREFIX)) return false;
     const userId = publication.channel.slice(CONTROL_PREFIX.length);
     const message = publication.data as ControlMessage;
+    // Written by request() only; anything else on the channel is dropped.
+    if ((message?.action !== "subscribe" && message?.action !== "unsubscribe") || !Array.isArray(message.channels) || message.channels.some((c) => typeof c !== "string")) {
+      this.options.logger.warn({ userId }, "an unreadable server-side subscription request was dropped");
+      return true;
+    }
     for (const session of this.options.registry.ofUser(userId)) void this.apply(session, message);
     return true;
   }
