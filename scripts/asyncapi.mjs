@@ -13,10 +13,13 @@ const SUMMARIES = {
   "notifications:list": "List the user's notifications, newest first.",
   "notifications:ack": "Mark notifications read.",
   "notification:test": "Send the caller a notification of type `test` (operators only).",
+  rpc: "Call a method of the platform's backend through the RPC proxy; the reply carries its `result`.",
   connected: "The first event of an accepted connection: who the user is, what it may do.",
   error: "A refused request sent without an acknowledgement, or a subscription the server ended.",
   resync: "The channel's history could not be repaired: refetch its state.",
   "server:shutdown": "The server is shutting down: reconnect after `reconnectAfterMs`.",
+  "server:subscribed": "The server subscribed this connection: the token's `channels` claim at connect, or the platform through `POST /api/v1/users/{userId}/subscribe`.",
+  "server:unsubscribed": "The platform ended these subscriptions through `POST /api/v1/users/{userId}/unsubscribe`.",
 };
 
 const ref = (path) => ({ $ref: path });

@@ -14,13 +14,13 @@ export function errorsTable(protocol) {
 
 /** The namespace catalogue as a Markdown table. */
 export function namespacesTable(protocol) {
-  const who = (ns) => (ns.access === "owner" ? "the owner" : "any user");
+  const who = (ns) => (ns.access === "owner" ? "the owner" : ns.access === "public" ? "every viewer" : ns.roles?.length ? `any user; also the role ${ns.roles.map((r) => `\`${r}\``).join(", ")}` : "any user");
   const channel = (ns) =>
     ({ required: `\`${ns.name}:{key}\``, optional: `\`${ns.name}\`, \`${ns.name}:{key}\``, none: `\`${ns.name}\``, owner: `\`${ns.name}\` = \`${ns.name}:{userId}\`` })[ns.key];
   const events = (ns) => [ns.event, ...(ns.allowedEvents ?? [])].map((e) => `\`${e}\``).join(", ") + (ns.eventPrefix ? ` (any \`${ns.eventPrefix}*\`)` : "");
   const history = (ns) => (ns.history.size > 0 ? `${ns.history.size} items, ${Math.round(ns.history.ttlMs / 3_600_000)} h` : "—");
   const rows = protocol.DEFAULT_NAMESPACES.map(
-    (ns) => `| ${channel(ns)} | ${who(ns)} | ${ns.minTier} | ${ns.kind} | ${events(ns)} | ${history(ns)} | ${esc(ns.description)} |`,
+    (ns) => `| ${channel(ns)} | ${who(ns)} | ${ns.access === "public" ? "—" : ns.minTier} | ${ns.kind} | ${events(ns)} | ${history(ns)} | ${esc(ns.description)} |`,
   );
   return ["| channel | who may subscribe | min tier | kind | events | history | what |", "|---|---|---|---|---|---|---|", ...rows].join("\n");
 }

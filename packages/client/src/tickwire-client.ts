@@ -150,6 +150,17 @@ export class TickwireClient extends TypedEmitter<ClientEventMap> {
   }
 
   /**
+   * Calls a method of the platform's backend through the gateway's RPC proxy and
+   * resolves to its result; a refusal rejects with a TickwireError of its code
+   * (`BACKEND_REFUSED` with the backend's message, `FORBIDDEN`, `NOT_FOUND`, `UNAVAILABLE`, …).
+   * @example const order = await client.rpc<{ orderId: string }>("orders.place", { symbol: "AAPL", side: "buy", quantity: 10 });
+   */
+  async rpc<T = unknown>(method: string, params?: unknown): Promise<T> {
+    const reply = await this.#request("rpc", params === undefined ? { method } : { method, params });
+    return reply.result as T;
+  }
+
+  /**
    * Fetches a new token with `getToken` and hands it to the server
    * (`auth:refresh`) without reconnecting. Called automatically before expiry.
    */

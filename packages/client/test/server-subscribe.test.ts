@@ -27,7 +27,7 @@ describe("subscriptions against the real gateway", () => {
 
   it("sends a subscribe refused with a retryable code (RATE_LIMITED) again, paced, until the server takes it", async () => {
     const slow = { eventsPerSecond: 1, burst: 1 };
-    const gw = await rt.start({ gateway: { rateLimit: { navigator: slow, participant: slow, builder: slow, operator: slow } } });
+    const gw = await rt.start({ rateLimit: { navigator: slow, participant: slow, builder: slow, operator: slow } });
     const token = await gw.issueToken({ sub: "alice", tier: "builder", ttlSeconds: 3600 });
     const client = rt.client(gw.url, { token, reconnectionDelay: 300, reconnectionDelayMax: 1000 });
     const errors: unknown[] = [];

@@ -1,4 +1,5 @@
 import type { NamespaceDefinition } from "./namespaces.js";
+import { atLeast, type Tier } from "./tiers.js";
 import { MAX_CHANNEL_LENGTH } from "./namespaces.js";
 
 /** A channel name split into its parts. */
@@ -68,4 +69,11 @@ export function isAllowedEvent(namespace: NamespaceDefinition, event: string): b
   if (event === namespace.event) return true;
   if (namespace.allowedEvents?.includes(event)) return true;
   return namespace.eventPrefix !== undefined && event.startsWith(namespace.eventPrefix) && event.length > namespace.eventPrefix.length && /^[a-z0-9:_\-]+$/.test(event);
+}
+
+/** True when a user of `tier` with `roles` may subscribe the namespace's channels: a public namespace, a tier reaching `minTier`, or one of the roles among the namespace's `roles`. */
+export function admits(namespace: NamespaceDefinition, tier: Tier, roles: readonly string[]): boolean {
+  if (namespace.access === "public") return true;
+  if (atLeast(tier, namespace.minTier)) return true;
+  return namespace.roles !== undefined && roles.some((role) => namespace.roles!.includes(role));
 }

@@ -5,13 +5,15 @@ import {
   ConnectedPayloadSchema,
   ErrorEventPayloadSchema,
   ResyncPayloadSchema,
+  ServerSubscribedPayloadSchema,
+  ServerUnsubscribedPayloadSchema,
   ShutdownPayloadSchema,
   type Ack,
   type ClientToServerEvents,
   type PublicationHandler,
   type ServerToClientEvents,
 } from "./messages.js";
-import { AiDecisionSchema, NotificationSchema, PerformanceMetricsSchema, PortfolioSchema, QuoteSchema, SignalSchema, TradeSchema } from "./payloads.js";
+import { AiDecisionSchema, NotificationSchema, PerformanceMetricsSchema, PortfolioSchema, PublicItemSchema, QuoteSchema, SignalSchema, TradeSchema } from "./payloads.js";
 
 /** Schemas of the server events that carry one payload, keyed by event name. */
 export const SERVER_EVENT_SCHEMAS = {
@@ -19,6 +21,8 @@ export const SERVER_EVENT_SCHEMAS = {
   error: ErrorEventPayloadSchema,
   resync: ResyncPayloadSchema,
   "server:shutdown": ShutdownPayloadSchema,
+  "server:subscribed": ServerSubscribedPayloadSchema,
+  "server:unsubscribed": ServerUnsubscribedPayloadSchema,
 } as const satisfies Record<string, TSchema>;
 
 /** Schemas of the publication events, emitted as `(payload, meta)`, keyed by event name. */
@@ -32,6 +36,8 @@ export const PUBLICATION_EVENT_SCHEMAS = {
   "signal:new": SignalSchema,
   "ai:decision": AiDecisionSchema,
   "metrics:update": PerformanceMetricsSchema,
+  "feed:event": PublicItemSchema,
+  "board:update": PublicItemSchema,
 } as const satisfies Record<string, TSchema>;
 
 /*

@@ -1,7 +1,7 @@
 import { Type, type Static, type TSchema } from "@sinclair/typebox";
 import { ERRORS, type ErrorCode, type WireError } from "./errors.js";
 import { TIERS, type Tier } from "./tiers.js";
-import { NotificationSchema, type AiDecision, type Notification, type PerformanceMetrics, type Portfolio, type Quote, type Signal, type Trade } from "./payloads.js";
+import { NotificationSchema, type AiDecision, type Notification, type PerformanceMetrics, type Portfolio, type PublicItem, type Quote, type Signal, type Trade } from "./payloads.js";
 
 const ChannelName = Type.String({ minLength: 1, maxLength: 160 });
 
@@ -79,6 +79,19 @@ export type NotificationsAckRequest = Static<typeof NotificationsAckRequestSchem
 export const NotificationTestRequestSchema = Type.Object({}, { additionalProperties: false });
 export type NotificationTestRequest = Static<typeof NotificationTestRequestSchema>;
 
+/** Names of RPC methods: letters, digits and `_ . : -`, at most 64 characters. */
+export const RPC_METHOD_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_.:\\-]{0,63}$";
+
+/** `rpc` request: a call forwarded to the platform's backend (docs/backend-hooks.md). */
+export const RpcRequestSchema = Type.Object(
+  {
+    method: Type.String({ pattern: RPC_METHOD_PATTERN, description: "The backend method." }),
+    params: Type.Optional(Type.Unknown({ description: "Anything JSON; bounded by maxEventBytes and maxInputDepth." })),
+  },
+  { additionalProperties: false },
+);
+export type RpcRequest = Static<typeof RpcRequestSchema>;
+
 /** Schemas of every client event, keyed by event name. An event not listed here is UNKNOWN_EVENT. */
 export const CLIENT_EVENT_SCHEMAS = {
   subscribe: SubscribeRequestSchema,
@@ -88,6 +101,7 @@ export const CLIENT_EVENT_SCHEMAS = {
   "notifications:list": NotificationsListRequestSchema,
   "notifications:ack": NotificationsAckRequestSchema,
   "notification:test": NotificationTestRequestSchema,
+  rpc: RpcRequestSchema,
 } as const;
 
 /** Name of a client event. */
@@ -156,6 +170,10 @@ export type NotificationsAckReply = Static<typeof NotificationsAckReplySchema>;
 export const NotificationTestReplySchema = Type.Object({ ok: Type.Literal(true) });
 export type NotificationTestReply = Static<typeof NotificationTestReplySchema>;
 
+/** `rpc` reply: the backend's `result`. */
+export const RpcReplySchema = Type.Object({ ok: Type.Literal(true), result: Type.Unknown({ description: "The backend's result, as it answered it." }) });
+export type RpcReply = Static<typeof RpcReplySchema>;
+
 /** Schemas of the `ok: true` reply of every client event; any event may answer an ErrorReply instead. */
 export const CLIENT_EVENT_REPLY_SCHEMAS = {
   subscribe: SubscribeReplySchema,
@@ -165,6 +183,7 @@ export const CLIENT_EVENT_REPLY_SCHEMAS = {
   "notifications:list": NotificationsListReplySchema,
   "notifications:ack": NotificationsAckReplySchema,
   "notification:test": NotificationTestReplySchema,
+  rpc: RpcReplySchema,
 } as const satisfies Record<ClientEventName, TSchema>;
 
 /** Acknowledgement callback of a client event. */
@@ -179,6 +198,7 @@ export interface ClientToServerEvents {
   "notifications:list": (req: NotificationsListRequest, ack: Ack<NotificationsListReply>) => void;
   "notifications:ack": (req: NotificationsAckRequest, ack: Ack<NotificationsAckReply>) => void;
   "notification:test": (req: NotificationTestRequest, ack: Ack<NotificationTestReply>) => void;
+  rpc: (req: RpcRequest, ack: Ack<RpcReply>) => void;
 }
 
 /* ---------- Server events ---------- */
@@ -218,6 +238,14 @@ export type ErrorEventPayload = Static<typeof ErrorEventPayloadSchema>;
 export const ResyncPayloadSchema = Type.Object({ channel: Type.String(), reason: Type.String() });
 export type ResyncPayload = Static<typeof ResyncPayloadSchema>;
 
+/** `server:subscribed`: the server subscribed this connection (a `channels` claim at connect, or the platform through the HTTP API). */
+export const ServerSubscribedPayloadSchema = Type.Object({ subscribed: Type.Array(SubscribedChannelSchema), failed: Type.Array(FailedChannelSchema) });
+export type ServerSubscribedPayload = Static<typeof ServerSubscribedPayloadSchema>;
+
+/** `server:unsubscribed`: the platform ended these subscriptions of the connection through the HTTP API. */
+export const ServerUnsubscribedPayloadSchema = Type.Object({ unsubscribed: Type.Array(Type.String()) });
+export type ServerUnsubscribedPayload = Static<typeof ServerUnsubscribedPayloadSchema>;
+
 /** The `server:shutdown` event: reconnect after this delay. */
 export const ShutdownPayloadSchema = Type.Object({ reconnectAfterMs: Type.Integer({ minimum: 0 }) });
 export type ShutdownPayload = Static<typeof ShutdownPayloadSchema>;
@@ -231,6 +259,8 @@ export interface ServerToClientEvents {
   error: (payload: ErrorEventPayload) => void;
   resync: (payload: ResyncPayload) => void;
   "server:shutdown": (payload: ShutdownPayload) => void;
+  "server:subscribed": (payload: ServerSubscribedPayload) => void;
+  "server:unsubscribed": (payload: ServerUnsubscribedPayload) => void;
   "quote:update": PublicationHandler<Quote>;
   "portfolio:update": PublicationHandler<Portfolio>;
   "trade:update": PublicationHandler<Trade>;
@@ -240,6 +270,8 @@ export interface ServerToClientEvents {
   "signal:new": PublicationHandler<Signal>;
   "ai:decision": PublicationHandler<AiDecision>;
   "metrics:update": PublicationHandler<PerformanceMetrics>;
+  "feed:event": PublicationHandler<PublicItem>;
+  "board:update": PublicationHandler<PublicItem>;
 }
 
 /* ---------- HTTP API ---------- */
@@ -275,6 +307,20 @@ export interface PublishResult {
 
 /** One item of a batch result: the publish result or the error of that item. */
 export type PublishBatchItemResult = (PublishResult & { ok: true }) | { ok: false; channel: unknown; error: WireError };
+
+/** Path parameters of the `/api/v1/users/{userId}/…` routes. */
+export const UserParamsSchema = Type.Object({ userId: Type.String({ minLength: 1, maxLength: 128, pattern: "^[A-Za-z0-9][A-Za-z0-9_.@|=+\\-]{0,127}$" }) }, { additionalProperties: false });
+export type UserParams = Static<typeof UserParamsSchema>;
+
+/** `POST /api/v1/users/{userId}/subscribe` and `/unsubscribe` body: channels of every connection of the user. */
+export const UserChannelsBodySchema = Type.Object({ channels: Type.Array(ChannelName, { minItems: 1, maxItems: 100 }) }, { additionalProperties: false });
+export type UserChannelsBody = Static<typeof UserChannelsBodySchema>;
+
+/** `POST /api/v1/users/{userId}/subscribe` and `/unsubscribe` reply: the canonical channels, sent to every node. */
+export interface UserChannelsReply {
+  userId: string;
+  channels: string[];
+}
 
 /** `POST /api/v1/notifications` body. */
 export const NotificationBodySchema = Type.Object(

@@ -10,8 +10,12 @@ import type { Tier } from "./tiers.js";
  */
 export type ChannelKind = "state" | "event" | "inbox";
 
-/** Who may subscribe to a channel of the namespace. */
-export type ChannelAccess = "any" | "owner";
+/**
+ * Who may subscribe to a channel of the namespace: `any` user whose tier (or a role)
+ * the namespace admits, only its `owner`, or every connected viewer (`public`: neither
+ * tier nor roles are checked; one publication reaches them all).
+ */
+export type ChannelAccess = "any" | "owner" | "public";
 
 /**
  * Whether a channel of the namespace has a key after the colon:
@@ -40,6 +44,8 @@ export interface NamespaceDefinition {
   readonly upperCaseKey?: boolean;
   /** Lowest tier allowed to subscribe. */
   readonly minTier: Tier;
+  /** Roles (the token's `roles` claim, a session's roles) any one of which admits a subscriber whatever their tier. */
+  readonly roles?: readonly string[];
   readonly kind: ChannelKind;
   /** History kept for recovery (event channels). @default { size: 0, ttlMs: 0 } */
   readonly history: { readonly size: number; readonly ttlMs: number };
@@ -166,9 +172,34 @@ export const DEFAULT_NAMESPACES: readonly NamespaceDefinition[] = /* @__PURE__ *
     key: "optional",
     keyPattern: ID_PATTERN,
     minTier: "operator",
+    roles: ["admin"],
     kind: "event",
     history: { size: 200, ttlMs: DAY_MS },
-    description: "Operator events (admin:*).",
+    description: "Operator events (admin:*); operators and the admin role.",
+  },
+  {
+    name: "feed",
+    event: "feed:event",
+    allowedEvents: ["trade:update", "trade:executed", "trade:failed", "signal:new", "ai:decision"],
+    access: "public",
+    key: "required",
+    keyPattern: ID_PATTERN,
+    minTier: "navigator",
+    kind: "event",
+    history: { size: 1000, ttlMs: 7 * DAY_MS },
+    description: "Public event feeds every viewer reads (a fund's trades, its decisions); kept for recovery.",
+  },
+  {
+    name: "board",
+    event: "board:update",
+    allowedEvents: ["portfolio:update", "metrics:update"],
+    access: "public",
+    key: "required",
+    keyPattern: ID_PATTERN,
+    minTier: "navigator",
+    kind: "state",
+    history: { size: 0, ttlMs: 0 },
+    description: "Public state every viewer reads (a fund's portfolio, its metrics); latest value on subscribe.",
   },
 ] satisfies NamespaceDefinition[]);
 

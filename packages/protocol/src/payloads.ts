@@ -135,6 +135,7 @@ export type PerformanceMetrics = Static<typeof PerformanceMetricsSchema>;
 export const NotificationSchema = Type.Object(
   {
     id: Type.String(),
+    notificationId: Type.Optional(Type.String({ description: "The same as `id`, under the trade copier's name for it; always sent by the server." })),
     type: Type.String(),
     title: Type.Union([Type.String(), Type.Null()]),
     message: Type.String(),
@@ -147,6 +148,10 @@ export const NotificationSchema = Type.Object(
 );
 export type Notification = Static<typeof NotificationSchema>;
 
+/** `feed:event` on `feed:{key}` and `board:update` on `board:{key}`: a public item, whatever the publisher sent. */
+export const PublicItemSchema = Type.Record(Type.String(), Type.Unknown(), { $id: "PublicItem", description: "A public feed or board item: the publisher's object as it sent it." });
+export type PublicItem = Static<typeof PublicItemSchema>;
+
 /** Payload type by namespace name. */
 export interface NamespacePayloads {
   quotes: Quote;
@@ -157,6 +162,8 @@ export interface NamespacePayloads {
   ai: AiDecision;
   metrics: PerformanceMetrics;
   admin: Record<string, unknown>;
+  feed: PublicItem;
+  board: PublicItem;
 }
 
 /** The payload type of a channel name: `PayloadOf<"quotes:AAPL">` is Quote. */

@@ -3,7 +3,7 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
-import { API_VERSION, atLeast, buildCatalogue, DEFAULT_NAMESPACES, type PublishResult } from "@tickwire/protocol";
+import { admits, API_VERSION, buildCatalogue, DEFAULT_NAMESPACES, type PublishResult } from "@tickwire/protocol";
 import { Authenticator } from "./auth/authenticator.js";
 import { HttpSessionResolver } from "./auth/http-session-resolver.js";
 import { RedisSessionResolver } from "./auth/redis-session-resolver.js";
@@ -46,6 +46,11 @@ import { streamPolicyFactory } from "./streams/stream-policy-factory.js";
 import { Readiness } from "./observability/readiness.js";
 import { instrumentStore } from "./observability/store-metrics.js";
 import { OpsSeries } from "./observability/ops-series.js";
+import { BackendPost } from "./proxy/backend-post.js";
+import { registerRpcEvents } from "./proxy/rpc-events.js";
+import { RpcProxy } from "./proxy/rpc-proxy.js";
+import { SubscribeProxy } from "./proxy/subscribe-proxy.js";
+import { ServerSubscriptions } from "./users/server-subscriptions.js";
 
 /** Version reported in stats. */
 export const VERSION = "0.1.0";
@@ -100,6 +105,13 @@ export class Gateway {
   readonly subscriptions: SubscriptionManager;
   /** Session resumption for Socket.IO clients; undefined when resumeWindowMs is 0. */
   readonly resumption: ResumptionManager | undefined;
+  /** Client calls forwarded to the platform's backend (docs/backend-hooks.md). */
+  readonly rpcProxy: RpcProxy;
+  /** Asks the platform's backend about new subscriptions, when proxySubscribeUrl is set. */
+  readonly subscribeProxy: SubscribeProxy | undefined;
+  private readonly backendPosts: BackendPost[] = [];
+  /** Subscriptions the server makes for a user's connections (token `channels`, the users API). */
+  readonly serverSubscriptions: ServerSubscriptions;
   readonly readiness = new Map<string, ReadinessCheck>();
   /** Checks of shared upstream feeds: failing, they make `/readyz` degraded, not 503 (unless readinessFeeds is `required`). */
   readonly advisoryChecks = new Set<string>();
@@ -162,6 +174,7 @@ export class Gateway {
       audience: options.jwtAudience,
       issuer: options.jwtIssuer,
       requireExp: options.jwtRequireExp,
+      defaultTier: options.defaultTier,
     });
     // The hub writes through the transport, which exists once the HTTP server does.
     const broadcaster: Broadcaster = { broadcast: (connections, event, payload, meta, state, token) => this.transport.broadcast(connections, event, payload, meta, state, token) };
@@ -181,6 +194,16 @@ export class Gateway {
       inbox: () => this.inbox,
       now: this.now,
     });
+    const post = (name: string): BackendPost => {
+      const p = new BackendPost({ name, timeoutMs: options.proxyTimeoutMs, maxAnswerBytes: options.maxFrameBytes });
+      this.backendPosts.push(p);
+      return p;
+    };
+    this.rpcProxy = new RpcProxy({ url: options.proxyRpcUrl, methodUrls: options.proxyRpcMethodUrls, methods: options.proxyRpcMethods, maxInFlight: options.proxyRpcMaxInFlight, post: post("RPC") });
+    this.subscribeProxy =
+      options.proxySubscribeUrl === undefined
+        ? undefined
+        : new SubscribeProxy({ url: options.proxySubscribeUrl, namespaces: options.proxySubscribeNamespaces, cacheMs: options.proxySubscribeCacheMs, post: post("subscribe"), now: this.now });
     this.subscriptions = new SubscriptionManager({
       catalogue: this.catalogue,
       engine: this.engine,
@@ -189,6 +212,7 @@ export class Gateway {
       maxSubscriptions: options.maxSubscriptions,
       maxRecoveryPublications: options.maxRecoveryPublications,
       inbox: () => this.inbox,
+      check: this.subscribeProxy?.check,
     });
     this.resumption =
       options.resumeWindowMs > 0
@@ -204,22 +228,24 @@ export class Gateway {
           })
         : undefined;
     if (this.resumption) this.hub.setNumbering(this.resumption);
-    this.components = orderComponents(deps.components ?? defaultComponents(options));
+    this.serverSubscriptions = new ServerSubscriptions({ catalogue: this.catalogue, engine: this.engine, registry: this.registry, subscriptions: this.subscriptions, logger: this.logger.child({ component: "server-subscriptions" }) });
+    this.components = orderComponents(deps.components ?? defaultComponents(options, { rpc: this.rpcProxy }));
   }
 
   /** Wires HTTP and Socket.IO; called by createGateway. */
   async init(): Promise<void> {
     const { options } = this;
     if (options.sessionRedisUrl) {
-      this.sessionResolver = new RedisSessionResolver({ url: options.sessionRedisUrl, prefix: options.sessionPrefix, timeoutMs: options.sessionTimeoutMs });
+      this.sessionResolver = new RedisSessionResolver({ url: options.sessionRedisUrl, prefix: options.sessionPrefix, timeoutMs: options.sessionTimeoutMs, defaultTier: options.defaultTier });
     } else if (options.sessionUrl) {
-      this.sessionResolver = new HttpSessionResolver({ url: options.sessionUrl, timeoutMs: options.sessionTimeoutMs });
+      this.sessionResolver = new HttpSessionResolver({ url: options.sessionUrl, timeoutMs: options.sessionTimeoutMs, defaultTier: options.defaultTier });
     }
     registerCoreEvents({
       router: this.router,
       subscriptions: this.subscriptions,
       tokens: this.tokens,
     });
+    registerRpcEvents(this.router, this.rpcProxy);
     // Each check makes one round trip to its backend: a pool that looks fine while the database is gone must not say ready.
     this.readiness.set("store", async () => {
       await this.store.ping?.();
@@ -250,6 +276,7 @@ export class Gateway {
         readiness: this.readinessProbe,
         ops: this.ops,
         stats: async () => this.stats(),
+        serverSubscriptions: this.serverSubscriptions,
       },
       this.logger,
     ));
@@ -267,18 +294,22 @@ export class Gateway {
       resumption: this.resumption,
       onOpen: (session, grant) => {
         if (grant) void this.resumption!.restore(session, grant).catch((err: unknown) => this.logger.error({ err }, "a session could not be restored"));
+        this.serverSubscriptions.opened(session);
       },
-      onClose: (session) => {
+      onClose: async (session) => {
         // Kept for its resumption before its subscriptions go.
         this.resumption?.closed(session);
         // Whatever its transport was doing: nothing stays held for a closed session.
         this.hub.forget(session);
-        return this.subscriptions.dropAll(session);
+        await this.subscriptions.dropAll(session);
+        await this.serverSubscriptions.closed(session);
       },
     });
     const context = this.componentContext();
     for (const component of this.components) component.register?.(context);
-    await this.engine.start((publication) => this.hub.dispatch(publication));
+    await this.engine.start((publication) => {
+      if (!this.serverSubscriptions.handle(publication)) this.hub.dispatch(publication);
+    });
   }
 
   /** Starts listening and starts the components. */
@@ -319,7 +350,7 @@ export class Gateway {
   }
 
   /** Signs a client token with the configured secret (HS256). */
-  issueToken(claims: { sub: string; tier?: string; roles?: string[]; ttlSeconds?: number }): Promise<string> {
+  issueToken(claims: { sub: string; tier?: string; roles?: string[]; channels?: string[]; ttlSeconds?: number }): Promise<string> {
     return this.tokens.sign(claims);
   }
 
@@ -417,12 +448,13 @@ export class Gateway {
     await this.engine.close();
     await this.limits?.close();
     await this.sessionResolver?.close();
+    for (const post of this.backendPosts) post.close();
     await this.store.close();
   }
 
   private connectedPayload(session: Session): unknown {
     const now = new Date().toISOString();
-    const features = [...this.catalogue.values()].filter((ns) => atLeast(session.tier, ns.minTier)).map((ns) => ns.name);
+    const features = [...this.catalogue.values()].filter((ns) => admits(ns, session.tier, session.identity.roles)).map((ns) => ns.name);
     return {
       userId: session.userId,
       tier: session.tier,

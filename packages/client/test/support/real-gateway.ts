@@ -34,8 +34,9 @@ export function useRealGateway() {
       dirs.push(dir);
       return dir;
     },
-    async start(options: { port?: number; dataDir?: string; gateway?: Partial<GatewayOptions> } = {}): Promise<Gateway> {
-      const gw = await createGateway({ ...GATEWAY_OPTIONS, ...options.gateway, port: options.port ?? 0, dataDir: options.dataDir ?? this.dataDir() });
+    /** Starts a gateway; `options` may add any gateway option (a backend proxy URL, …). */
+    async start(options: Partial<GatewayOptions> = {}): Promise<Gateway> {
+      const gw = await createGateway({ ...GATEWAY_OPTIONS, ...options, port: options.port ?? 0, dataDir: options.dataDir ?? this.dataDir() });
       await gw.listen();
       gateways.add(gw);
       return gw;

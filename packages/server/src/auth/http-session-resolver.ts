@@ -1,4 +1,5 @@
 import CircuitBreaker from "opossum";
+import type { Tier } from "@tickwire/protocol";
 import { identityFromClaims } from "./token-verifier.js";
 import type { Identity } from "./identity.js";
 import { identityFromSession, type SessionResolver } from "./session-resolver.js";
@@ -9,6 +10,8 @@ export interface HttpSessionResolverOptions {
   readonly url: string;
   /** @default 2000 */
   readonly timeoutMs: number;
+  /** Tier of sessions that carry none. @default "navigator" */
+  readonly defaultTier?: Tier | undefined;
 }
 
 class UnknownSession extends Error {}
@@ -36,7 +39,7 @@ export class HttpSessionResolver implements SessionResolver {
     try {
       const session = await this.breaker.fire(sessionId);
       const claims = identityFromSession(session, Date.now());
-      return claims === undefined ? undefined : identityFromClaims(claims);
+      return claims === undefined ? undefined : identityFromClaims(claims, this.options.defaultTier);
     } catch (err) {
       if (err instanceof UnknownSession) return undefined;
       throw err;

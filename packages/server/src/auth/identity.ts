@@ -5,6 +5,8 @@ export interface Identity {
   readonly userId: string;
   readonly tier: Tier;
   readonly roles: readonly string[];
+  /** Channels the server subscribes at connect (the token's `channels` claim). */
+  readonly channels?: readonly string[] | undefined;
   /** When the credential expires (ms since the epoch), or undefined when it does not. */
   readonly expiresAt: number | undefined;
 }

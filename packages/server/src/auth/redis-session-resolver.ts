@@ -1,4 +1,5 @@
 import { Redis } from "ioredis";
+import type { Tier } from "@tickwire/protocol";
 import { identityFromClaims } from "./token-verifier.js";
 import type { Identity } from "./identity.js";
 import { identityFromSession, type SessionResolver } from "./session-resolver.js";
@@ -10,6 +11,8 @@ export interface RedisSessionResolverOptions {
   readonly prefix: string;
   /** Time allowed for one lookup. @default 2000 */
   readonly timeoutMs: number;
+  /** Tier of sessions that carry none. @default "navigator" */
+  readonly defaultTier?: Tier | undefined;
 }
 
 /** Resolves express-session (connect-redis) sessions stored as JSON under `{prefix}{id}`. */
@@ -35,7 +38,7 @@ export class RedisSessionResolver implements SessionResolver {
       return undefined;
     }
     const claims = identityFromSession(session, Date.now());
-    return claims === undefined ? undefined : identityFromClaims(claims);
+    return claims === undefined ? undefined : identityFromClaims(claims, this.options.defaultTier);
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,7 @@
 import { createPublicKey, webcrypto, type KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createLocalJWKSet, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from "jose";
-import { DEFAULT_TIER, ID_PATTERN, isTier, TickwireError } from "@tickwire/protocol";
+import { DEFAULT_TIER, ID_PATTERN, isTier, TickwireError, type Tier } from "@tickwire/protocol";
 import type { AuthFailureReason, Identity } from "./identity.js";
 
 /** How client tokens are verified. */
@@ -16,6 +16,8 @@ export interface TokenVerifierOptions {
   readonly issuer?: string | undefined;
   /** Refuse tokens without `exp`. @default true */
   readonly requireExp?: boolean | undefined;
+  /** Tier of tokens without a `tier` claim. @default "navigator" */
+  readonly defaultTier?: Tier | undefined;
 }
 
 /** Lifetime of a token signed without one asked for: every token Tickwire signs expires. */
@@ -29,6 +31,10 @@ export class AuthError extends TickwireError {
 }
 
 const USER_ID = new RegExp(ID_PATTERN);
+/** Most channels a token's `channels` claim may name. */
+const MAX_CLAIMED_CHANNELS = 100;
+/** Most roles one identity may carry. */
+const MAX_ROLES = 32;
 
 /** Verifies client JWTs with pinned algorithms and turns their claims into an Identity. */
 export class TokenVerifier {
@@ -77,15 +83,15 @@ export class TokenVerifier {
       throw new AuthError("malformed", "The token could not be read.");
     }
     if (this.options.requireExp !== false && typeof payload.exp !== "number") throw new AuthError("no_expiry", "The token has no `exp`: client tokens must expire.");
-    return identityFromClaims(payload);
+    return identityFromClaims(payload, this.options.defaultTier);
   }
 
   /** Signs a client token (HS256 only): for the CLI, the dev-mode demo token and tests; it expires after `ttlSeconds` (default 3600). */
-  async sign(claims: { sub: string; tier?: string; roles?: string[]; ttlSeconds?: number }): Promise<string> {
+  async sign(claims: { sub: string; tier?: string; roles?: string[]; channels?: string[]; ttlSeconds?: number }): Promise<string> {
     if (this.secret === undefined) throw new Error("Tokens can be signed only with TICKWIRE_JWT_SECRET (HS256).");
     const now = Math.floor(Date.now() / 1000);
     const ttl = claims.ttlSeconds !== undefined && claims.ttlSeconds > 0 ? claims.ttlSeconds : DEFAULT_TTL_SECONDS;
-    const jwt = new SignJWT({ ...(claims.tier ? { tier: claims.tier } : {}), ...(claims.roles ? { roles: claims.roles } : {}) })
+    const jwt = new SignJWT({ ...(claims.tier ? { tier: claims.tier } : {}), ...(claims.roles ? { roles: claims.roles } : {}), ...(claims.channels ? { channels: claims.channels } : {}) })
       .setProtectedHeader({ alg: "HS256", typ: "JWT" })
       .setSubject(claims.sub)
       .setIssuedAt(now)
@@ -96,17 +102,21 @@ export class TokenVerifier {
   }
 }
 
-/** Turns verified claims (or a resolved session) into an Identity. @throws AuthError on bad claims */
-export function identityFromClaims(claims: { sub?: unknown; tier?: unknown; roles?: unknown; exp?: unknown }): Identity {
+/** Turns verified claims (or a resolved session) into an Identity; without a `tier` it has `defaultTier`. @throws AuthError on bad claims */
+export function identityFromClaims(claims: { sub?: unknown; tier?: unknown; roles?: unknown; channels?: unknown; exp?: unknown }, defaultTier: Tier = DEFAULT_TIER): Identity {
   if (typeof claims.sub !== "string" || !USER_ID.test(claims.sub)) throw new AuthError("bad_claims", "The token has no valid `sub` (user id).");
   if (claims.tier !== undefined && !isTier(claims.tier)) throw new AuthError("bad_claims", `Unknown tier "${String(claims.tier)}".`);
-  if (claims.roles !== undefined && (!Array.isArray(claims.roles) || claims.roles.some((r) => typeof r !== "string"))) {
-    throw new AuthError("bad_claims", "`roles` must be an array of strings.");
+  if (claims.roles !== undefined && (!Array.isArray(claims.roles) || claims.roles.length > MAX_ROLES || claims.roles.some((r) => typeof r !== "string" || r.length === 0 || r.length > 64))) {
+    throw new AuthError("bad_claims", `\`roles\` must be an array of at most ${MAX_ROLES} names of 1 to 64 characters.`);
+  }
+  if (claims.channels !== undefined && (!Array.isArray(claims.channels) || claims.channels.length > MAX_CLAIMED_CHANNELS || claims.channels.some((c) => typeof c !== "string" || c.length === 0 || c.length > 160))) {
+    throw new AuthError("bad_claims", `\`channels\` must be an array of at most ${MAX_CLAIMED_CHANNELS} channel names.`);
   }
   return {
     userId: claims.sub,
-    tier: claims.tier ?? DEFAULT_TIER,
+    tier: claims.tier ?? defaultTier,
     roles: (claims.roles as string[] | undefined) ?? [],
+    ...(claims.channels !== undefined ? { channels: claims.channels as string[] } : {}),
     expiresAt: typeof claims.exp === "number" ? claims.exp * 1000 : undefined,
   };
 }

@@ -1,4 +1,6 @@
 import type { ComponentContext, GatewayComponent } from "../core/component.js";
+import type { NotificationInbox } from "../notifications/notification-inbox.js";
+import { NO_RPC_BACKEND, type RpcCaller } from "../proxy/rpc-proxy.js";
 import { registerHeartbeatEvents } from "./heartbeat-events.js";
 import { LegacySubscriber } from "./legacy-subscriber.js";
 import { registerMyStocksEvents } from "./mystocks-events.js";
@@ -15,15 +17,22 @@ import { registerTradeCopierEvents } from "./trade-copier-events.js";
  */
 export class LegacyEventsComponent implements GatewayComponent {
   readonly name = "legacy-events";
+
+  /**
+   * `rpc`: where `execute:trade` and MyStocks' `request` go (the gateway's RPC proxy; without it
+   * they are answered NOT_FOUND); `inbox`: StackMotive's notification reads; `rrrStreams`: the
+   * RRRalgorithms stream mapping (`TICKWIRE_RRR_STREAMS`).
+   */
+  constructor(private readonly parts: { readonly rpc?: RpcCaller; readonly inbox?: () => NotificationInbox | undefined; readonly rrrStreams?: Readonly<Record<string, string>> } = {}) {}
   /** Legacy clients read the inbox too. */
   readonly startsAfter = ["notifications"];
 
   register(ctx: ComponentContext): void {
     const subscriber = new LegacySubscriber(ctx.subscriptions);
-    registerStackMotiveEvents(ctx.router, subscriber);
-    registerTradeCopierEvents(ctx.router, subscriber);
-    registerMyStocksEvents(ctx.router, subscriber);
-    registerRrrEvents(ctx.router, subscriber);
+    registerStackMotiveEvents(ctx.router, subscriber, this.parts.inbox ?? (() => undefined));
+    registerTradeCopierEvents(ctx.router, subscriber, this.parts.rpc ?? NO_RPC_BACKEND);
+    registerMyStocksEvents(ctx.router, subscriber, this.parts.rpc ?? NO_RPC_BACKEND);
+    registerRrrEvents(ctx.router, subscriber, this.parts.rrrStreams);
     registerHeartbeatEvents(ctx.router);
   }
 

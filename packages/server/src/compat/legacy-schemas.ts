@@ -81,3 +81,14 @@ export const ActionRequestSchema = Type.Object(
   { additionalProperties: true },
 );
 export type ActionRequest = Static<typeof ActionRequestSchema>;
+
+/** Trade copier `execute:trade` (seed 003, admin): `{ symbol, side, quantity }`, forwarded to the RPC backend. */
+export const ExecuteTradeRequestSchema = Type.Object(
+  {
+    symbol: Type.String({ minLength: 1, maxLength: 24 }),
+    side: Type.Union([Type.Literal("buy"), Type.Literal("sell")]),
+    quantity: Type.Number({ exclusiveMinimum: 0, maximum: 1e12 }),
+  },
+  { additionalProperties: false },
+);
+export type ExecuteTradeRequest = Static<typeof ExecuteTradeRequestSchema>;

@@ -1,6 +1,7 @@
 import { TickwireError } from "@tickwire/protocol";
 import type { EventRouter } from "../core/event-router.js";
 import { newTraceId } from "../core/publisher.js";
+import type { RpcCaller } from "../proxy/rpc-proxy.js";
 import type { Session } from "../core/session.js";
 import { LegacyView, type PublicationMeta } from "../core/subscription.js";
 import {
@@ -80,11 +81,11 @@ function roomSymbol(room: string): string {
  * MyStocks (seed 002), the part Tickwire's model covers, market data streams:
  * `subscribe_market_stream`, `unsubscribe_market_stream`, `stream_filter_update`,
  * `subscribe` / `unsubscribe { room }` for market rooms (variants of the protocol
- * events), and `request`, answered with a `response` that says actions are not
- * served by the gateway. Quotes are delivered as `stream_data { symbol, data,
+ * events), and `request`, forwarded to the RPC backend (method = action) and
+ * answered with a `response`; an action no backend serves is refused in it. Quotes are delivered as `stream_data { symbol, data,
  * timestamp }`. Its `ping` / `pong` are in heartbeat-events.ts.
  */
-export function registerMyStocksEvents(router: EventRouter, subscriber: LegacySubscriber): void {
+export function registerMyStocksEvents(router: EventRouter, subscriber: LegacySubscriber, rpc: RpcCaller): void {
   router.registerExtension("subscribe_market_stream", MarketStreamRequestSchema, (session, request) =>
     subscribeStream(subscriber, session, request.symbol, fieldFilter(request.fields)),
   );
@@ -112,17 +113,34 @@ export function registerMyStocksEvents(router: EventRouter, subscriber: LegacySu
     return { room: request.room, unsubscribed: channel !== undefined };
   });
 
-  // Tickwire has no backend actions: answer the request_id the client waits on, then refuse the event as usual.
-  router.registerExtension("request", ActionRequestSchema, (session, request) => {
-    const now = Date.now();
-    const error = {
-      code: "UNKNOWN_EVENT",
-      message: `Action ${JSON.stringify(request.action)} is not served here: request actions are served by the platform's API, not by the gateway.`,
-    } as const;
+  // Actions go to the RPC backend (method = action, params = payload) when one serves them; otherwise they are refused
+  // as before. Either way the request_id the client waits on gets its `response`.
+  router.registerExtension("request", ActionRequestSchema, async (session, request) => {
     const traceId = typeof request.trace_id === "string" && request.trace_id.length <= 128 ? request.trace_id : newTraceId();
-    if (!session.closed) {
-      session.connection.emit("response", { type: "response", request_id: request.request_id, success: false, error, timestamp: now, server_time: now, trace_id: traceId });
+    const respond = (body: { success: true; data: unknown } | { success: false; error: { code: string; message: string } }): void => {
+      const now = Date.now();
+      if (!session.closed) session.connection.emit("response", { type: "response", request_id: request.request_id, ...body, timestamp: now, server_time: now, trace_id: traceId });
+    };
+    if (!rpc.serves(request.action)) {
+      const error = {
+        code: "UNKNOWN_EVENT",
+        message: `Action ${JSON.stringify(request.action)} is not served here: request actions are served by the platform's API, not by the gateway.`,
+      } as const;
+      respond({ success: false, error });
+      throw new TickwireError(error.code, error.message);
     }
-    throw new TickwireError(error.code, error.message);
+    let outcome;
+    try {
+      outcome = await rpc.call(session, request.action, (request as Record<string, unknown>).payload, traceId, "request");
+    } catch (err) {
+      if (err instanceof TickwireError) respond({ success: false, error: err.toWire() });
+      throw err;
+    }
+    if ("error" in outcome) {
+      respond({ success: false, error: { code: outcome.backend.code, message: outcome.error.message } });
+      throw outcome.error;
+    }
+    respond({ success: true, data: outcome.result });
+    return { request_id: request.request_id, data: outcome.result, trace_id: traceId };
   });
 }

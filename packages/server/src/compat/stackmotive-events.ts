@@ -1,4 +1,7 @@
+import { TickwireError } from "@tickwire/protocol";
 import type { EventRouter } from "../core/event-router.js";
+import type { NotificationInbox } from "../notifications/notification-inbox.js";
+import { sendTestNotification } from "../notifications/notification-events.js";
 import { LegacyView } from "../core/subscription.js";
 import { EmptyRequestSchema } from "./legacy-schemas.js";
 import type { LegacySubscriber } from "./legacy-subscriber.js";
@@ -11,13 +14,21 @@ const NOTIFICATION_VIEW = new LegacyView({ event: STACKMOTIVE_NOTIFICATION_EVENT
 /**
  * StackMotive (seed 000): `subscribe_notifications {}` subscribes the caller's
  * inbox, delivered as `notification` (unread ones first, then live), and
- * answers `notifications_subscribed { message, channel }`.
+ * answers `notifications_subscribed { message, channel }`; `notification_test {}`
+ * (operators) sends the caller a `test` notification, as `notification:test` does.
  */
-export function registerStackMotiveEvents(router: EventRouter, subscriber: LegacySubscriber): void {
+export function registerStackMotiveEvents(router: EventRouter, subscriber: LegacySubscriber, inbox: () => NotificationInbox | undefined): void {
   router.registerExtension("subscribe_notifications", EmptyRequestSchema, async (session) => {
     const { channel } = await subscriber.one(session, "notifications", NOTIFICATION_VIEW);
     const reply = { message: "Subscribed to notifications", channel };
     session.connection.emit("notifications_subscribed", reply);
     return reply;
+  });
+
+  router.registerExtension("notification_test", EmptyRequestSchema, async (session) => {
+    const box = inbox();
+    if (!box) throw new TickwireError("UNAVAILABLE", "The notification service is not running.");
+    await sendTestNotification(box, session, "notification_test");
+    return {};
   });
 }

@@ -1,8 +1,11 @@
 import { TickwireError } from "@tickwire/protocol";
 import type { EventRouter } from "../core/event-router.js";
+import { newTraceId } from "../core/publisher.js";
+import type { RpcCaller } from "../proxy/rpc-proxy.js";
 import type { Session } from "../core/session.js";
 import {
   EmptyRequestSchema,
+  ExecuteTradeRequestSchema,
   SignalsRequestSchema,
   TradesRequestSchema,
   WatchlistRequestSchema,
@@ -33,9 +36,10 @@ function ownUserOnly(session: Session, request: TradesRequest): void {
  * `subscribe:trades`, `subscribe:watchlist`, `subscribe:signals` and their
  * `unsubscribe:*`. Server events (`portfolio:update`, `trade:executed`,
  * `trade:failed`, `trade:update`, `quote:update`, `signal:new`) already have
- * Tickwire's names, so no alias is needed.
+ * Tickwire's names, so no alias is needed. `execute:trade` goes to the RPC
+ * backend as the method `execute:trade` (docs/backend-hooks.md).
  */
-export function registerTradeCopierEvents(router: EventRouter, subscriber: LegacySubscriber): void {
+export function registerTradeCopierEvents(router: EventRouter, subscriber: LegacySubscriber, rpc: RpcCaller): void {
   router.registerExtension("subscribe:portfolio", EmptyRequestSchema, async (session) => {
     const { channel } = await subscriber.one(session, "portfolio");
     return { channel };
@@ -94,5 +98,25 @@ export function registerTradeCopierEvents(router: EventRouter, subscriber: Legac
     const reply = { channels };
     session.connection.emit("signals:unsubscribed", reply);
     return reply;
+  });
+
+  // Answered by `trade:executed` (the backend's result) or `trade:error { code, message, symbol, side, quantity }`, and the ack.
+  router.registerExtension("execute:trade", ExecuteTradeRequestSchema, async (session, request) => {
+    const fail = (code: string, message: string): void => {
+      if (!session.closed) session.connection.emit("trade:error", { code, message, symbol: request.symbol, side: request.side, quantity: request.quantity });
+    };
+    let outcome;
+    try {
+      outcome = await rpc.call(session, "execute:trade", request, newTraceId(), "execute:trade");
+    } catch (err) {
+      if (err instanceof TickwireError) fail(err.code, err.message);
+      throw err;
+    }
+    if ("error" in outcome) {
+      fail(outcome.backend.code, outcome.error.message);
+      throw outcome.error;
+    }
+    if (!session.closed) session.connection.emit("trade:executed", outcome.result);
+    return { result: outcome.result };
   });
 }

@@ -11,6 +11,15 @@ export interface RateLimitOptions {
   readonly burst: number;
 }
 
+/**
+ * Who may call an RPC method: a tier reaching `minTier`, or one of `roles`.
+ * A rule with neither admits everyone; one with only roles admits those roles only.
+ */
+export interface RpcMethodRule {
+  readonly minTier?: Tier | undefined;
+  readonly roles?: readonly string[] | undefined;
+}
+
 /** Everything a gateway can be configured with. Defaults live in DEFAULT_OPTIONS. */
 export interface GatewayOptions {
   /** HTTP + Socket.IO port; 0 picks a free one. @default 8080 */
@@ -85,6 +94,26 @@ export interface GatewayOptions {
   readonly sessionUrl: string | undefined;
   /** @default 2000 */
   readonly sessionTimeoutMs: number;
+  /** Tier of tokens and sessions that carry none. @default "navigator" */
+  readonly defaultTier: Tier;
+  /** RPC proxy: client calls (`rpc`, the trade copier's `execute:trade`, MyStocks' `request`) are POSTed here (docs/backend-hooks.md). @default undefined (off: UNAVAILABLE) */
+  readonly proxyRpcUrl: string | undefined;
+  /** Per-method RPC proxy URLs, used instead of proxyRpcUrl for their methods. @default {} */
+  readonly proxyRpcMethodUrls: Readonly<Record<string, string>>;
+  /** Per-method gates of the RPC proxy (`*`: methods not listed); a method without a rule is forwarded for every caller. @default { "execute:trade": { roles: ["admin"] } } */
+  readonly proxyRpcMethods: Readonly<Record<string, RpcMethodRule>>;
+  /** RPC calls one connection may have waiting on the backend at once; more are LIMIT_EXCEEDED. @default 8 */
+  readonly proxyRpcMaxInFlight: number;
+  /** Subscribe proxy: asked whether a user may subscribe a channel, after Tickwire's own rules (docs/backend-hooks.md). @default undefined (off) */
+  readonly proxySubscribeUrl: string | undefined;
+  /** Namespaces the subscribe proxy is asked about; empty: every namespace. @default [] */
+  readonly proxySubscribeNamespaces: readonly string[];
+  /** How long a subscribe proxy decision (allowed or refused) is reused for the same user and channel; 0: never. @default 10000 */
+  readonly proxySubscribeCacheMs: number;
+  /** Time allowed for one call of a backend proxy. @default 5000 */
+  readonly proxyTimeoutMs: number;
+  /** RRRalgorithms stream names → channels (docs/legacy-clients.md); given entries replace the defaults of the same stream. @default { trade_feed: "trades", portfolio_update: "portfolio", ai_decision: "ai", performance_metrics: "metrics" } */
+  readonly rrrStreams: Readonly<Record<string, string>>;
   /** pino level. @default "info" */
   readonly logLevel: string;
   /** Level of the access lines: one per HTTP request and one per connection opened or closed; `silent` turns them off. @default "info" */
@@ -187,6 +216,16 @@ export const DEFAULT_OPTIONS: GatewayOptions = Object.freeze({
   sessionPrefix: "sess:",
   sessionUrl: undefined,
   sessionTimeoutMs: 2000,
+  defaultTier: "navigator",
+  proxyRpcUrl: undefined,
+  proxyRpcMethodUrls: Object.freeze({}),
+  proxyRpcMethods: Object.freeze({ "execute:trade": Object.freeze({ roles: Object.freeze(["admin"]) }) }),
+  proxyRpcMaxInFlight: 8,
+  proxySubscribeUrl: undefined,
+  proxySubscribeNamespaces: [],
+  proxySubscribeCacheMs: 10_000,
+  proxyTimeoutMs: 5000,
+  rrrStreams: Object.freeze({ trade_feed: "trades", portfolio_update: "portfolio", ai_decision: "ai", performance_metrics: "metrics" }),
   logLevel: "info",
   accessLogLevel: "info",
   processMetrics: "standard",

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { isIP } from "node:net";
-import { TIERS } from "@tickwire/protocol";
+import { buildCatalogue, DEFAULT_NAMESPACES, isChannelError, isTier, parseChannel, RPC_METHOD_PATTERN, TIERS, type NamespaceDefinition } from "@tickwire/protocol";
 import { MAX_INPUT_DEPTH_CEILING } from "../core/input-bounds.js";
-import { DEFAULT_OPTIONS, type GatewayOptions } from "./options.js";
+import { DEFAULT_OPTIONS, type GatewayOptions, type RpcMethodRule } from "./options.js";
 
 /** A configuration that cannot start a gateway; the message lists every problem. */
 export class ConfigError extends Error {
@@ -77,6 +77,16 @@ export function optionsFromEnv(env: Env): Partial<Record<keyof GatewayOptions, u
   set("sessionPrefix", nonEmpty(env.TICKWIRE_SESSION_PREFIX));
   set("sessionUrl", nonEmpty(env.TICKWIRE_SESSION_URL));
   set("sessionTimeoutMs", nonEmpty(env.TICKWIRE_SESSION_TIMEOUT_MS));
+  set("defaultTier", nonEmpty(env.TICKWIRE_DEFAULT_TIER));
+  set("proxyRpcUrl", nonEmpty(env.TICKWIRE_PROXY_RPC_URL));
+  set("proxyRpcMethodUrls", nonEmpty(env.TICKWIRE_PROXY_RPC_METHOD_URLS));
+  set("proxyRpcMethods", nonEmpty(env.TICKWIRE_PROXY_RPC_METHODS));
+  set("proxyRpcMaxInFlight", nonEmpty(env.TICKWIRE_PROXY_RPC_MAX_IN_FLIGHT));
+  set("proxySubscribeUrl", nonEmpty(env.TICKWIRE_PROXY_SUBSCRIBE_URL));
+  set("proxySubscribeNamespaces", list(nonEmpty(env.TICKWIRE_PROXY_SUBSCRIBE_NAMESPACES)));
+  set("proxySubscribeCacheMs", nonEmpty(env.TICKWIRE_PROXY_SUBSCRIBE_CACHE_MS));
+  set("proxyTimeoutMs", nonEmpty(env.TICKWIRE_PROXY_TIMEOUT_MS));
+  set("rrrStreams", nonEmpty(env.TICKWIRE_RRR_STREAMS));
   set("logLevel", nonEmpty(env.TICKWIRE_LOG_LEVEL));
   set("accessLogLevel", nonEmpty(env.TICKWIRE_ACCESS_LOG_LEVEL));
   set("processMetrics", nonEmpty(env.TICKWIRE_PROCESS_METRICS));
@@ -137,6 +147,9 @@ const INTEGER_KEYS = [
   "readinessTimeoutMs",
   "readinessCacheMs",
   "opsSampleMs",
+  "proxyRpcMaxInFlight",
+  "proxySubscribeCacheMs",
+  "proxyTimeoutMs",
 ] as const;
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
@@ -246,6 +259,86 @@ function isProxyEntry(entry: string): boolean {
   return /^\d{1,3}$/.test(bits) && n >= 0 && n <= (family === 4 ? 32 : 128);
 }
 
+const RPC_METHOD = new RegExp(RPC_METHOD_PATTERN);
+const ROLE = /^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}$/;
+const HTTP_URL = /^https?:\/\/[^\s]+$/;
+
+/** Splits `name=value,name=value` (an object stays); a part without `=` is reported. */
+function pairs(value: unknown, variable: string, problems: string[]): Array<[string, unknown]> {
+  if (typeof value === "object" && value !== null && !Array.isArray(value)) return Object.entries(value);
+  if (typeof value !== "string") {
+    problems.push(`${variable} must be "name=value,…" or an object.`);
+    return [];
+  }
+  const out: Array<[string, unknown]> = [];
+  for (const part of value.split(",").map((p) => p.trim()).filter((p) => p !== "")) {
+    const i = part.lastIndexOf("=");
+    if (i <= 0) problems.push(`${variable} part "${part}" is not "name=value".`);
+    else out.push([part.slice(0, i).trim(), part.slice(i + 1).trim()]);
+  }
+  return out;
+}
+
+/** Per-method proxy URLs: `method=http://…,…`. */
+function parseMethodUrls(value: unknown, problems: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [method, url] of pairs(value, "TICKWIRE_PROXY_RPC_METHOD_URLS", problems)) {
+    if (!RPC_METHOD.test(method)) problems.push(`proxyRpcMethodUrls: "${method}" is not a method name.`);
+    else if (typeof url !== "string" || !HTTP_URL.test(url)) problems.push(`proxyRpcMethodUrls: the URL of "${method}" must be an http(s):// URL.`);
+    else out[method] = url;
+  }
+  return out;
+}
+
+/**
+ * Per-method gates: `method=operator`, `method=@admin`, `method=builder|@desk|@admin` (a tier and `@role`s,
+ * any one admits), `*` for methods not listed, `method=any` for no gate; or an object of { minTier, roles }.
+ * Rules given replace the default ones of the same method.
+ */
+function parseMethodRules(value: unknown, problems: string[]): Record<string, RpcMethodRule> {
+  const out: Record<string, RpcMethodRule> = { ...DEFAULT_OPTIONS.proxyRpcMethods };
+  for (const [method, rule] of pairs(value, "TICKWIRE_PROXY_RPC_METHODS", problems)) {
+    if (method !== "*" && !RPC_METHOD.test(method)) {
+      problems.push(`proxyRpcMethods: "${method}" is not a method name.`);
+      continue;
+    }
+    let minTier: unknown;
+    let roles: unknown;
+    if (typeof rule === "string") {
+      const parts = rule.split("|").map((p) => p.trim()).filter((p) => p !== "" && p !== "any");
+      roles = parts.filter((p) => p.startsWith("@")).map((p) => p.slice(1));
+      const tiers = parts.filter((p) => !p.startsWith("@"));
+      if (tiers.length > 1) problems.push(`proxyRpcMethods: "${method}" names more than one tier.`);
+      minTier = tiers[0];
+    } else if (typeof rule === "object" && rule !== null) {
+      ({ minTier, roles } = rule as Record<string, unknown>);
+    } else {
+      problems.push(`proxyRpcMethods: the rule of "${method}" must be "tier|@role…" or { minTier, roles }.`);
+      continue;
+    }
+    if (minTier !== undefined && !isTier(minTier)) problems.push(`proxyRpcMethods: "${String(minTier)}" (method "${method}") is not a tier (${TIERS.join(", ")}).`);
+    if (roles !== undefined && (!Array.isArray(roles) || roles.some((r) => typeof r !== "string" || !ROLE.test(r)))) problems.push(`proxyRpcMethods: the roles of "${method}" must be role names.`);
+    const list = Array.isArray(roles) && roles.length > 0 ? Object.freeze([...(roles as string[])]) : undefined;
+    out[method] = Object.freeze({ ...(minTier !== undefined ? { minTier: minTier as RpcMethodRule["minTier"] } : {}), ...(list ? { roles: list } : {}) });
+  }
+  return out;
+}
+
+const STREAM_NAME = /^[a-z][a-z0-9_]{0,63}$/;
+
+/** RRRalgorithms streams: `stream=channel,…` over the defaults; each channel must be one of the catalogue (with the deployment's namespaces). */
+function parseRrrStreams(value: unknown, namespaces: unknown, problems: string[]): Record<string, string> {
+  const out: Record<string, string> = { ...DEFAULT_OPTIONS.rrrStreams };
+  const rows = Array.isArray(namespaces) ? (namespaces as NamespaceDefinition[]) : [];
+  const catalogue = buildCatalogue([...DEFAULT_NAMESPACES, ...rows]);
+  for (const [stream, channel] of pairs(value, "TICKWIRE_RRR_STREAMS", problems)) {
+    if (!STREAM_NAME.test(stream)) problems.push(`rrrStreams: "${stream}" is not a stream name (lower-case letters, digits, _).`);
+    else if (typeof channel !== "string" || isChannelError(parseChannel(channel, catalogue, "user"))) problems.push(`rrrStreams: the channel of "${stream}" (${JSON.stringify(channel)}) is not a channel of the catalogue.`);
+    else out[stream] = channel;
+  }
+  return out;
+}
+
 /** Longest write window: it is a coalescing delay, not a conflation interval. */
 const MAX_WRITE_WINDOW_MS = 1000;
 
@@ -304,6 +397,17 @@ export function resolveOptions(input: Partial<Record<keyof GatewayOptions, unkno
   if (typeof raw.redisPrefix !== "string" || raw.redisPrefix === "") problems.push("redisPrefix must be a non-empty string.");
   if (typeof raw.feedReconnectMinMs === "number" && typeof raw.feedReconnectMaxMs === "number" && raw.feedReconnectMinMs > raw.feedReconnectMaxMs) {
     problems.push("feedReconnectMinMs must not exceed feedReconnectMaxMs.");
+  }
+  if (!isTier(raw.defaultTier)) problems.push(`defaultTier must be one of ${TIERS.join(", ")} (got ${JSON.stringify(raw.defaultTier)}).`);
+  if (raw.proxyRpcMethodUrls !== DEFAULT_OPTIONS.proxyRpcMethodUrls) raw.proxyRpcMethodUrls = Object.freeze(parseMethodUrls(raw.proxyRpcMethodUrls, problems));
+  if (raw.proxyRpcMethods !== DEFAULT_OPTIONS.proxyRpcMethods) raw.proxyRpcMethods = Object.freeze(parseMethodRules(raw.proxyRpcMethods, problems));
+  if (raw.rrrStreams !== DEFAULT_OPTIONS.rrrStreams) raw.rrrStreams = Object.freeze(parseRrrStreams(raw.rrrStreams, raw.namespaces, problems));
+  if (typeof raw.proxyRpcMaxInFlight === "number" && raw.proxyRpcMaxInFlight < 1) problems.push("proxyRpcMaxInFlight must be at least 1.");
+  if (typeof raw.proxyTimeoutMs === "number" && raw.proxyTimeoutMs < 1) problems.push("proxyTimeoutMs must be at least 1.");
+  if (!Array.isArray(raw.proxySubscribeNamespaces) || raw.proxySubscribeNamespaces.some((n) => typeof n !== "string")) problems.push("proxySubscribeNamespaces must be a list of namespace names.");
+  for (const key of ["proxyRpcUrl", "proxySubscribeUrl"] as const) {
+    const v = raw[key];
+    if (v !== undefined && (typeof v !== "string" || !HTTP_URL.test(v))) problems.push(`${key} must be an http(s):// URL.`);
   }
   if (typeof raw.logLevel !== "string" || !LOG_LEVELS.includes(raw.logLevel)) problems.push(`logLevel must be one of ${LOG_LEVELS.join(", ")}.`);
   if (typeof raw.accessLogLevel !== "string" || !LOG_LEVELS.includes(raw.accessLogLevel)) problems.push(`accessLogLevel must be one of ${LOG_LEVELS.join(", ")}.`);

@@ -1,5 +1,5 @@
 import {
-  atLeast,
+  admits,
   buildCatalogue,
   isChannelError,
   parseChannel,
@@ -30,7 +30,12 @@ export interface SubscriptionManagerOptions {
   readonly maxRecoveryPublications: number;
   /** Resolves the inbox handler lazily (the notification service registers it at start). */
   readonly inbox: () => InboxHandler | undefined;
+  /** Asked after Tickwire's own rules admitted a new subscription (the subscribe proxy); throws a TickwireError to refuse it. */
+  readonly check?: SubscribeCheck | undefined;
 }
+
+/** A further check of a new subscription, after Tickwire's own rules; throws a TickwireError to refuse. */
+export type SubscribeCheck = (session: Session, channel: string, namespace: NamespaceDefinition) => Promise<void>;
 
 const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
@@ -95,7 +100,7 @@ export class SubscriptionManager {
   async revalidate(session: Session): Promise<string[]> {
     const dropped: string[] = [];
     for (const sub of [...session.subscriptions.values()]) {
-      if (!atLeast(session.tier, sub.namespace.minTier)) {
+      if (!admits(sub.namespace, session.tier, session.identity.roles)) {
         await this.drop(sub);
         dropped.push(sub.channel);
       } else {
@@ -119,8 +124,9 @@ export class SubscriptionManager {
     if (namespace.access === "owner" && parsed.key !== session.userId) {
       throw new TickwireError("FORBIDDEN", `"${parsed.channel}" belongs to another user.`);
     }
-    if (!atLeast(session.tier, namespace.minTier)) {
-      throw new TickwireError("FORBIDDEN", `"${namespace.name}" needs tier ${namespace.minTier} or above; you are ${session.tier}.`);
+    if (!admits(namespace, session.tier, session.identity.roles)) {
+      const roles = namespace.roles?.length ? ` (or the role ${namespace.roles.join(" or ")})` : "";
+      throw new TickwireError("FORBIDDEN", `"${namespace.name}" needs tier ${namespace.minTier} or above${roles}; you are ${session.tier}.`);
     }
     if (typeof item !== "string" && item.rewind !== undefined) {
       if (item.since !== undefined) throw new TickwireError("BAD_REQUEST", "since and rewind exclude each other: since resumes from a position, rewind starts from the last N publications.");
@@ -150,7 +156,13 @@ export class SubscriptionManager {
     const named = (reply: Omit<SubscribedChannel, "channel" | "requested">): SubscribedChannel =>
       channel === requested ? { channel, ...reply } : { channel, requested, ...reply };
 
-    const existing = session.subscriptions.get(channel);
+    let existing = session.subscriptions.get(channel);
+    if (!existing && this.options.check) {
+      // Only a new subscription is asked about; one that came in meanwhile is answered as a repeat.
+      await this.options.check(session, channel, namespace);
+      if (session.closed) throw new TickwireError("CONFLICT", "The connection closed while the subscription was being checked.");
+      existing = session.subscriptions.get(channel);
+    }
     if (existing) {
       // Subscribing twice is harmless: only the field set and the legacy view may change.
       if (existing.fieldsKey !== fieldSetKey(fields)) this.options.hub.refield(existing, fields);

@@ -5,6 +5,7 @@ import type { Engine } from "../core/engine.js";
 import type { Publisher } from "../core/publisher.js";
 import type { SessionRegistry } from "../core/session-registry.js";
 import type { GatewayMetrics } from "../observability/metrics.js";
+import type { ServerSubscriptions } from "../users/server-subscriptions.js";
 import type { ApiKeyChecker } from "./api-auth.js";
 import type { Readiness } from "../observability/readiness.js";
 import type { OpsSeries } from "../observability/ops-series.js";
@@ -28,6 +29,8 @@ export interface HttpContext {
   readonly readiness: Readiness;
   /** The ops page's time series and channel figures. */
   readonly ops: OpsSeries;
+  /** Subscribes and unsubscribes a user's connections on every node. */
+  readonly serverSubscriptions?: ServerSubscriptions;
   /** Builds the `/api/v1/stats` document. */
   readonly stats: () => Promise<Record<string, unknown>>;
 }

@@ -2,10 +2,11 @@ import type { Notification } from "@tickwire/protocol";
 import type { Publication } from "../core/publication.js";
 import type { StoredNotification } from "../core/store.js";
 
-/** The `notification:new` payload: `{ id, type, title, message, data, actionUrl, timestamp }` (docs/notifications.md, "The inbox on a socket"). */
+/** The `notification:new` payload: `{ id, notificationId, type, title, message, data, actionUrl, timestamp }` (docs/notifications.md, "The inbox on a socket"). */
 export function notificationPayload(n: StoredNotification): Notification {
   return {
     id: n.id,
+    notificationId: n.id,
     type: n.type,
     title: n.title,
     message: n.message,

@@ -3,11 +3,11 @@ import type { AddressInfo } from "node:net";
 
 /**
  * The platform's session backend as Tickwire's HTTP session resolver calls it:
- * `GET /session?sessionID=…` answers `{ user: { id, tier } }` for a known id, 404 otherwise.
+ * `GET /session?sessionID=…` answers `{ user: { id, tier?, roles? } }` for a known id, 404 otherwise.
  */
 export class SessionEndpoint {
   private server: Server | undefined;
-  readonly sessions = new Map<string, { id: string; tier: string }>();
+  readonly sessions = new Map<string, { id: string; tier?: string; roles?: string[] }>();
 
   /** Starts on a free port; resolves with the URL to pass as `sessionUrl`. */
   async start(): Promise<string> {

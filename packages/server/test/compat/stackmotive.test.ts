@@ -43,13 +43,14 @@ describe("StackMotive clients", () => {
     expect(state.connected).toMatchObject({ userId: "alice", tier: "participant", message: "Connected to Tickwire" });
     expect(state.subscribed).toEqual({ message: "Subscribed to notifications", channel: "notifications:alice" });
     expect(state.notifications).toEqual([
-      { id: earlier, type: "macro_change", title: null, message: "Macro regime shifted to risk-off.", data: { regime: "risk-off" }, actionUrl: null, timestamp: expect.any(String) },
+      { id: earlier, notificationId: earlier, type: "macro_change", title: null, message: "Macro regime shifted to risk-off.", data: { regime: "risk-off" }, actionUrl: null, timestamp: expect.any(String) },
     ]);
 
     const live = await notify(gw, { userId: "alice", type: "rebalance_trigger", message: "Rebalance: equities 8% over target.", title: "Rebalance", data: { drift: 0.08 }, actionUrl: "/rebalance" });
     await until(() => state.notifications.length === 2, 5000, "the live notification");
     expect(state.notifications[0]).toEqual({
       id: live,
+      notificationId: live,
       type: "rebalance_trigger",
       title: "Rebalance",
       message: "Rebalance: equities 8% over target.",

@@ -57,7 +57,7 @@ describe("trade copier event catalog clients", () => {
     expect(events.slice(1)).toEqual([
       ["trade:update", tradeUpdate],
       ["portfolio:update", { userId: "u1", totalValue: 5000, cash: 1000, positions: [{ symbol: "AAPL", quantity: 10, avgPrice: 180 }], timestamp: "2025-10-07T21:00:00Z" }],
-      ["notification:new", { id: body.ids[0], type: "warning", title: "API key", message: "Your broker API key is invalid.", data: null, actionUrl: "/settings", timestamp: expect.any(String) }],
+      ["notification:new", { id: body.ids[0], notificationId: body.ids[0], type: "warning", title: "API key", message: "Your broker API key is invalid.", data: null, actionUrl: "/settings", timestamp: expect.any(String) }],
     ]);
   });
 

@@ -35,7 +35,7 @@ describe("client events", () => {
   it("answers an unknown event with UNKNOWN_EVENT, by ack or by an `error` event when there is no ack", async () => {
     const gw = await bed.gateway();
     const socket = await bed.connectAs(gw, "alice");
-    expect(await socket.emitWithAck("execute:trade", { symbol: "AAPL" })).toEqual({ ok: false, error: { code: "UNKNOWN_EVENT", message: '"execute:trade" is not a Tickwire event.' } });
+    expect(await socket.emitWithAck("cancel:trade", { symbol: "AAPL" })).toEqual({ ok: false, error: { code: "UNKNOWN_EVENT", message: '"cancel:trade" is not a Tickwire event.' } });
     const errors = record(socket, "error");
     socket.emit("whatever", {});
     await until(() => errors.length === 1);

@@ -19,7 +19,7 @@ describe("subscribe", () => {
       failed: [
         { channel: "trades:bob", code: "FORBIDDEN", message: '"trades:bob" belongs to another user.' },
         { channel: "ai", code: "FORBIDDEN", message: '"ai" needs tier builder or above; you are participant.' },
-        { channel: "admin", code: "FORBIDDEN", message: '"admin" needs tier operator or above; you are participant.' },
+        { channel: "admin", code: "FORBIDDEN", message: '"admin" needs tier operator or above (or the role admin); you are participant.' },
         { channel: "nope:x", code: "UNKNOWN_CHANNEL", message: 'No namespace "nope".' },
         { channel: "quotes", code: "BAD_REQUEST", message: '"quotes" needs a key: quotes:{key}.' },
         { channel: "metrics:x", code: "BAD_REQUEST", message: '"metrics" takes no key.' },

@@ -75,6 +75,7 @@ const route: fc.Arbitrary<{ method: string; path: string }> = fc.oneof(
   ),
   segment.map((s) => ({ method: "GET", path: `/api/v1/channels/${s}/history` })),
   segment.map((s) => ({ method: "POST", path: `/api/v1/users/${s}/disconnect` })),
+  fc.tuple(fc.constantFrom("subscribe", "unsubscribe"), segment).map(([action, s]) => ({ method: "POST", path: `/api/v1/users/${s}/${action}` })),
   fc.tuple(fc.constantFrom("GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"), fc.array(segment, { minLength: 1, maxLength: 4 })).map(([method, parts]) => ({ method, path: `/${parts.join("/")}` })),
   fc.tuple(fc.constantFrom("GET", "POST", "OPTIONS"), segment).map(([method, s]) => ({ method, path: `/api/v1/${s}` })),
 );
@@ -83,6 +84,7 @@ const route: fc.Arbitrary<{ method: string; path: string }> = fc.oneof(
 const body: fc.Arbitrary<string | Buffer | undefined> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ channel: hostileString, data: hostileValue, event: fc.option(hostileString, { nil: undefined }), idempotencyKey: fc.option(hostileString, { nil: undefined }) }, { requiredKeys: ["channel"] }).map((b) => JSON.stringify(b)) },
   { weight: 2, arbitrary: fc.array(fc.record({ channel: hostileString, data: hostileValue }), { maxLength: 5 }).map((items) => JSON.stringify({ items })) },
+  { weight: 1, arbitrary: fc.array(fc.oneof(hostileString, fc.constantFrom("signals", "trades", "quotes:AAPL", "feed:fund")), { maxLength: 5 }).map((channels) => JSON.stringify({ channels })) },
   { weight: 2, arbitrary: fc.record({ userId: hostileString, userIds: fc.array(hostileString, { maxLength: 3 }), type: hostileString, message: hostileString, title: hostileString, data: hostileValue, actionUrl: hostileString, dedupKey: hostileString }, { requiredKeys: [] }).map((b) => JSON.stringify(b)) },
   { weight: 2, arbitrary: fc.oneof(hostileValue, nearValidPayload).map((v) => JSON.stringify(v) ?? "null") },
   { weight: 1, arbitrary: fc.integer({ min: 30, max: 6000 }).map((d) => `{"channel":"signals:acme","data":${nestedJson(d)}}`) },

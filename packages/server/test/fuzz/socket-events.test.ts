@@ -16,6 +16,8 @@ const onRejection = (reason: unknown): void => void rejections.push(reason);
 
 const LEGACY_EVENTS = [
   "subscribe_notifications",
+  "notification_test",
+  "execute:trade",
   "subscribe:portfolio",
   "subscribe:trades",
   "unsubscribe:trades",

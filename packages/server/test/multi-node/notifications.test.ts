@@ -72,12 +72,12 @@ describe.runIf(available)("notifications across nodes sharing Redis and PostgreS
     expect(alice.seen).toEqual([
       {
         event: "notification:new",
-        payload: { id: res.body.ids[0], type: "info", title: "AAPL", message: "Order filled.", data: { qty: 10 }, actionUrl: "/orders/1", timestamp: ISO_T0 },
+        payload: { id: res.body.ids[0], notificationId: res.body.ids[0], type: "info", title: "AAPL", message: "Order filled.", data: { qty: 10 }, actionUrl: "/orders/1", timestamp: ISO_T0 },
         meta: { channel: "notifications:alice", offset: 1, epoch: alice.subscribed.epoch, ts: T0 },
       },
       {
         event: "notification:new",
-        payload: { id: sentinel, type: "info", title: null, message: "Second.", data: null, actionUrl: null, timestamp: ISO_T0 },
+        payload: { id: sentinel, notificationId: sentinel, type: "info", title: null, message: "Second.", data: null, actionUrl: null, timestamp: ISO_T0 },
         meta: { channel: "notifications:alice", offset: 2, epoch: alice.subscribed.epoch, ts: T0 },
       },
     ]);

@@ -43,7 +43,7 @@ describeEachStore("notification delivery", (backend) => {
     await until(() => seen[0]!.length === 1 && seen[1]!.length === 1, 5000, "both subscribed connections");
     const expected = {
       event: "notification:new",
-      payload: { id, type: "info", title: "AAPL", message: "Order filled.", data: { qty: 10 }, actionUrl: "/orders/1", timestamp: ISO_T0 },
+      payload: { id, notificationId: id, type: "info", title: "AAPL", message: "Order filled.", data: { qty: 10 }, actionUrl: "/orders/1", timestamp: ISO_T0 },
       meta: { channel: "notifications:alice", offset: 1, epoch, ts: T0 },
     };
     expect(seen[0]).toEqual([expected]);
@@ -137,8 +137,10 @@ describeEachStore("notification delivery", (backend) => {
     expect(await operator.emitWithAck("notification:test", {})).toEqual({ ok: true });
     expect(await operator.emitWithAck("notification:test", {})).toEqual({ ok: true }); // each test is new, never a duplicate
     await until(() => seen.length === 2);
+    const testId = (seen[0]!.payload as { id: string }).id;
     expect(seen[0]!.payload).toEqual({
-      id: expect.any(String),
+      id: testId,
+      notificationId: testId,
       type: "test",
       title: "Test notification",
       message: "This is a test notification from Tickwire.",

@@ -29,8 +29,8 @@ describeEachStore("notifications:list and notifications:ack", (backend) => {
     expect(await socket.emitWithAck("notifications:list", {})).toEqual({
       ok: true,
       items: [
-        { id: two, type: "info", title: null, message: "two", data: null, actionUrl: null, timestamp: new Date(T0 + 2000).toISOString(), read: false },
-        { id: one, type: "info", title: null, message: "one", data: null, actionUrl: null, timestamp: new Date(T0 + 1000).toISOString(), read: true },
+        { id: two, notificationId: two, type: "info", title: null, message: "two", data: null, actionUrl: null, timestamp: new Date(T0 + 2000).toISOString(), read: false },
+        { id: one, notificationId: one, type: "info", title: null, message: "one", data: null, actionUrl: null, timestamp: new Date(T0 + 1000).toISOString(), read: true },
       ],
       unread: 1,
     });

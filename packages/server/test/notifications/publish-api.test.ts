@@ -35,6 +35,7 @@ describeEachStore("POST /api/v1/notifications", (backend) => {
         items: [
           {
             id: res.body.ids[0],
+            notificationId: res.body.ids[0],
             type: "rebalance_trigger",
             title: "Rebalance due",
             message: "Your portfolio drifted 7% from target.",
@@ -122,8 +123,9 @@ describeEachStore("POST /api/v1/notifications", (backend) => {
     expect(bad).toEqual({ status: 400, body: { statusCode: 400, code: "BAD_REQUEST", message: "Invalid request: payload must have required property 'type'." } });
     const recipients = await api(gw, "POST", "/api/v1/publish", { channel: "notifications:alice", data: { type: "info", message: "m", userId: "bob" } });
     expect(recipients.body).toEqual({ statusCode: 400, code: "BAD_REQUEST", message: 'Invalid request: payload: unknown property "userId".' });
-    expect((await api(gw, "GET", "/api/v1/notifications?userId=alice")).body.items).toEqual([
-      { id: expect.any(String), type: "info", title: null, message: "Hello", data: null, actionUrl: null, timestamp: ISO_T0, read: false },
+    const items = (await api(gw, "GET", "/api/v1/notifications?userId=alice")).body.items as Array<{ id: string }>;
+    expect(items).toEqual([
+      { id: items[0]!.id, notificationId: items[0]!.id, type: "info", title: null, message: "Hello", data: null, actionUrl: null, timestamp: ISO_T0, read: false },
     ]);
   });
 
