@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
 import { join } from "node:path";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from "fastify";
 import { MAX_CHANNEL_LENGTH, TickwireError } from "@tickwire/protocol";
@@ -8,6 +9,7 @@ import type { Logger } from "../observability/logger.js";
 import { installAuthFailureGuard } from "./auth-failure-guard.js";
 import { answerClientError, errorBody, installErrorMapper, sendFrameworkError } from "./error-mapper.js";
 import { HttpDrain } from "./http-drain.js";
+import { mountOnServer, prefixRewriter } from "./mount.js";
 import type { HttpContext } from "./context.js";
 import { registerChannelRoutes } from "./routes/channel-routes.js";
 import { registerOpsRoutes } from "./routes/ops-routes.js";
@@ -17,10 +19,34 @@ import { registerUserRoutes } from "./routes/user-routes.js";
 /** Longest raw path parameter: a channel of MAX_CHANNEL_LENGTH characters, each percent-encoded. */
 export const MAX_PARAM_LENGTH = 3 * MAX_CHANNEL_LENGTH;
 
-/** Builds the Fastify app: the publisher API, ops endpoints and the dashboard's static files. */
-export async function createHttpApp(ctx: HttpContext, logger: Logger): Promise<{ app: FastifyInstance; drain: HttpDrain }> {
+/** The Fastify app of a gateway, its drain, and (attached to an app's server) what detaches it. */
+export interface HttpApp {
+  readonly app: FastifyInstance;
+  readonly drain: HttpDrain;
+  /** Gives the app's server its own listeners back; a no-op when the gateway has its own server. */
+  readonly unmount: () => void;
+}
+
+/**
+ * Builds the Fastify app: the publisher API, ops endpoints and the dashboard's static files.
+ * With `attachTo` (an app's HTTP server) it never listens: requests under `apiPrefix` are handed
+ * to it from that server, every other request stays the app's, and no dashboard is served.
+ */
+export async function createHttpApp(ctx: HttpContext, logger: Logger, attachTo?: HttpServer): Promise<HttpApp> {
   const { trustedProxies } = ctx.options;
+  let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  const rewriteUrl = prefixRewriter(ctx.options.apiPrefix, attachTo !== undefined);
   const app: FastifyInstance = Fastify({
+    // Attached, the app's server hands requests over: Fastify gets a server of its own that never listens.
+    ...(attachTo
+      ? {
+          serverFactory: (h: (req: IncomingMessage, res: ServerResponse) => void) => {
+            handler = h;
+            return createServer();
+          },
+        }
+      : {}),
+    ...(rewriteUrl ? { rewriteUrl } : {}),
     loggerInstance: logger.child({ component: "http" }) as unknown as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: ctx.options.maxBodyBytes,
@@ -33,7 +59,7 @@ export async function createHttpApp(ctx: HttpContext, logger: Logger): Promise<{
     frameworkErrors: (err: FastifyError, request, reply) => sendFrameworkError(err, request, reply, MAX_PARAM_LENGTH),
     clientErrorHandler: answerClientError,
   });
-  const drain = new HttpDrain(app);
+  const drain = new HttpDrain(app, attachTo === undefined);
   installErrorMapper(app);
   installAuthFailureGuard(app, ctx.options);
   // @fastify/cors answers an incomplete preflight in plain text; answer it in the one shape first.
@@ -51,8 +77,10 @@ export async function createHttpApp(ctx: HttpContext, logger: Logger): Promise<{
   registerUserRoutes(app, ctx);
 
   const dashboard = ctx.options.dashboardDir;
-  const hasDashboard = dashboard !== undefined && existsSync(join(dashboard, "index.html"));
-  if (hasDashboard) {
+  const hasDashboard = attachTo === undefined && dashboard !== undefined && existsSync(join(dashboard, "index.html"));
+  if (attachTo) {
+    // The app serves its own pages.
+  } else if (hasDashboard) {
     await app.register(fastifyStatic, { root: dashboard, prefix: "/", wildcard: false, index: ["index.html"] });
   } else {
     app.get("/", async (_request, reply) =>
@@ -63,7 +91,8 @@ export async function createHttpApp(ctx: HttpContext, logger: Logger): Promise<{
     const wantsPage = request.method === "GET" && !request.url.startsWith("/api/") && (request.headers.accept ?? "").includes("text/html");
     // Client-side routes of the dashboard (/ops) load its index.html.
     if (wantsPage && hasDashboard) return reply.sendFile("index.html");
-    return reply.status(404).send(errorBody("NOT_FOUND", `Nothing at ${request.method} ${request.url.split("?")[0]!.slice(0, 200)}.`));
+    return reply.status(404).send(errorBody("NOT_FOUND", `Nothing at ${request.method} ${request.originalUrl.split("?")[0]!.slice(0, 200)}.`));
   });
-  return { app, drain };
+  const unmount = attachTo ? mountOnServer(attachTo, ctx.options.apiPrefix, (req, res) => handler!(req, res), (req, res) => drain.track(req, res)) : () => {};
+  return { app, drain, unmount };
 }
