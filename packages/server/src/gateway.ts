@@ -128,6 +128,8 @@ export class Gateway {
   readonly nodeId = randomBytes(4).toString("hex");
   readonly startedAt = Date.now();
   http!: FastifyInstance;
+  /** Every HTTP route of the gateway, as `METHOD url` (under /api/v1 whatever the apiPrefix); the OpenAPI document lists them. */
+  httpRoutes!: ReadonlySet<string>;
   transport!: SocketTransport;
   private httpDrain!: HttpDrain;
   /** Gives an app's server its listeners back (attach); a no-op on the gateway's own server. */
@@ -229,7 +231,7 @@ export class Gateway {
       const resolver = this.sessionResolver;
       this.readiness.set("sessions", () => ({ ok: resolver.state!().breaker !== "open", details: resolver.state!() }));
     }
-    ({ app: this.http, drain: this.httpDrain, unmount: this.unmount } = await createHttpApp(
+    ({ app: this.http, drain: this.httpDrain, unmount: this.unmount, routes: this.httpRoutes } = await createHttpApp(
       {
         options,
         devMode: this.devMode,

@@ -9,12 +9,15 @@ import type { Logger } from "../observability/logger.js";
 import { installAuthFailureGuard } from "./auth-failure-guard.js";
 import { answerClientError, errorBody, installErrorMapper, sendFrameworkError } from "./error-mapper.js";
 import { HttpDrain } from "./http-drain.js";
-import { mountOnServer, prefixRewriter } from "./mount.js";
+import { API_BASE, mountOnServer, prefixRewriter } from "./mount.js";
 import type { HttpContext } from "./context.js";
-import { registerChannelRoutes } from "./routes/channel-routes.js";
-import { registerOpsRoutes } from "./routes/ops-routes.js";
-import { registerPublishRoutes } from "./routes/publish-routes.js";
-import { registerUserRoutes } from "./routes/user-routes.js";
+import { installApiAuth } from "./api-auth.js";
+import { registerOpenApi } from "./openapi.js";
+import { routeValidatorCompiler } from "./route-schemas.js";
+import { channelRoutes } from "./routes/channel-routes.js";
+import { opsApiRoutes, opsRoutes } from "./routes/ops-routes.js";
+import { publishRoutes } from "./routes/publish-routes.js";
+import { userRoutes } from "./routes/user-routes.js";
 
 /** Longest raw path parameter: a channel of MAX_CHANNEL_LENGTH characters, each percent-encoded. */
 export const MAX_PARAM_LENGTH = 3 * MAX_CHANNEL_LENGTH;
@@ -25,6 +28,8 @@ export interface HttpApp {
   readonly drain: HttpDrain;
   /** Gives the app's server its own listeners back; a no-op when the gateway has its own server. */
   readonly unmount: () => void;
+  /** Every route registered, as `METHOD url` (HEAD routes Fastify adds for GET routes left out). */
+  readonly routes: ReadonlySet<string>;
 }
 
 /**
@@ -60,8 +65,16 @@ export async function createHttpApp(ctx: HttpContext, logger: Logger, attachTo?:
     clientErrorHandler: answerClientError,
   });
   const drain = new HttpDrain(app, attachTo === undefined);
+  const routes = new Set<string>();
+  app.addHook("onRoute", (route) => {
+    for (const method of [route.method].flat()) if (method !== "HEAD") routes.add(`${method} ${route.url}`);
+  });
   installErrorMapper(app);
   installAuthFailureGuard(app, ctx.options);
+  // Every route under /api/ needs an API key unless its config says otherwise; bodies, queries and
+  // path parameters are checked by the route schemas, refused in the one error shape.
+  installApiAuth(app, ctx.apiKeys, ctx.tokens);
+  app.setValidatorCompiler(routeValidatorCompiler);
   // @fastify/cors answers an incomplete preflight in plain text; answer it in the one shape first.
   app.addHook("onRequest", async (request) => {
     if (request.method !== "OPTIONS") return;
@@ -71,10 +84,10 @@ export async function createHttpApp(ctx: HttpContext, logger: Logger, attachTo?:
   const anyOrigin = ctx.options.corsOrigins.includes("*");
   await app.register(cors, { origin: anyOrigin ? true : [...ctx.options.corsOrigins] });
 
-  registerOpsRoutes(app, ctx);
-  registerPublishRoutes(app, ctx);
-  registerChannelRoutes(app, ctx);
-  registerUserRoutes(app, ctx);
+  await registerOpenApi(app, ctx.options.apiPrefix, attachTo !== undefined);
+  await app.register(opsRoutes, { ctx });
+  // Registered under /api/v1; another apiPrefix is mapped onto it (mount.ts).
+  for (const routes of [opsApiRoutes, publishRoutes, channelRoutes, userRoutes]) await app.register(routes, { prefix: API_BASE, ctx });
 
   const dashboard = ctx.options.dashboardDir;
   const hasDashboard = attachTo === undefined && dashboard !== undefined && existsSync(join(dashboard, "index.html"));
@@ -94,5 +107,5 @@ export async function createHttpApp(ctx: HttpContext, logger: Logger, attachTo?:
     return reply.status(404).send(errorBody("NOT_FOUND", `Nothing at ${request.method} ${request.originalUrl.split("?")[0]!.slice(0, 200)}.`));
   });
   const unmount = attachTo ? mountOnServer(attachTo, ctx.options.apiPrefix, (req, res) => handler!(req, res), (req, res) => drain.track(req, res)) : () => {};
-  return { app, drain, unmount };
+  return { app, drain, unmount, routes };
 }

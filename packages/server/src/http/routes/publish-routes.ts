@@ -1,28 +1,41 @@
-import type { FastifyInstance, FastifyRequest } from "fastify";
-import { PublishBatchBodySchema, PublishBodySchema, TickwireError, type PublishBatchItemResult } from "@tickwire/protocol";
+import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import { PublishBatchBodySchema, PublishBatchReplySchema, PublishBodySchema, PublishResultSchema, TickwireError, type PublishBatchBody, type PublishBatchItemResult, type PublishBody } from "@tickwire/protocol";
 import { newTraceId } from "../../core/publisher.js";
-import { validate } from "../../core/validator.js";
-import { requireApiKey } from "../api-auth.js";
 import type { HttpContext } from "../context.js";
+import { errorResponses, type DocumentedSchema } from "../route-schemas.js";
 
 function traceIdOf(request: FastifyRequest): string {
   const header = request.headers["x-trace-id"];
   return typeof header === "string" && /^[A-Za-z0-9_\-]{1,64}$/.test(header) ? header : newTraceId();
 }
 
-/** `POST /api/v1/publish` and `POST /api/v1/publish/batch`. */
-export function registerPublishRoutes(app: FastifyInstance, ctx: HttpContext): void {
-  app.post("/api/v1/publish", async (request) => {
-    requireApiKey(request, ctx.apiKeys);
-    const body = validate(PublishBodySchema, request.body);
+const publishSchema: DocumentedSchema = {
+  summary: "Publish one message to a channel",
+  description: "Stores the publication in the channel's history (event channels) or as its latest value (state channels) and delivers it to the subscribers. An `idempotencyKey` makes a retry answer the first result.",
+  tags: ["publish"],
+  body: PublishBodySchema,
+  responses: { 200: { ...PublishResultSchema, description: "Stored and handed to delivery." }, ...errorResponses(400, 401, 404, 413, 429, 503) },
+};
+
+const batchSchema: DocumentedSchema = {
+  summary: "Publish up to 500 messages in one request",
+  description: "Items are published in order; each item answers on its own (`ok: true` with its position, or `ok: false` with its error), so one bad item does not refuse the others.",
+  tags: ["publish"],
+  body: PublishBatchBodySchema,
+  responses: { 200: { ...PublishBatchReplySchema, description: "One result per item, in item order." }, ...errorResponses(400, 401, 413, 429, 503) },
+};
+
+/** `POST {prefix}/publish` and `POST {prefix}/publish/batch`. */
+export const publishRoutes: FastifyPluginAsync<{ ctx: HttpContext }> = async (app, { ctx }) => {
+  app.post<{ Body: PublishBody }>("/publish", { schema: publishSchema }, async (request) => {
+    const body = request.body;
     const traceId = traceIdOf(request);
     request.log.debug({ traceId, channel: body.channel }, "publish accepted");
     return ctx.publisher.publish({ ...body, traceId });
   });
 
-  app.post("/api/v1/publish/batch", async (request) => {
-    requireApiKey(request, ctx.apiKeys);
-    const body = validate(PublishBatchBodySchema, request.body);
+  app.post<{ Body: PublishBatchBody }>("/publish/batch", { schema: batchSchema }, async (request) => {
+    const body = request.body;
     const traceId = traceIdOf(request);
     const settle = (item: (typeof body.items)[number]): Promise<PublishBatchItemResult> =>
       ctx.publisher.publish({ ...item, traceId }).then(
@@ -43,4 +56,4 @@ export function registerPublishRoutes(app: FastifyInstance, ctx: HttpContext): v
     }
     return { results };
   });
-}
+};
