@@ -126,6 +126,27 @@ function distance(a: string, b: string): number {
   return d[a.length]![b.length]!;
 }
 
+/** Options people reach for when embedding, and what to use instead. */
+const EMBEDDING_HINTS: Readonly<Record<string, string>> = {
+  server: "to use a server the app already has, call attach(server, options), or register tickwirePlugin in a Fastify app (docs/embedding.md)",
+  httpServer: "to use a server the app already has, call attach(server, options), or register tickwirePlugin in a Fastify app (docs/embedding.md)",
+  path: 'the Socket.IO path is "socketPath"',
+  prefix: 'the HTTP API prefix is "apiPrefix"',
+};
+
+/** The problem of an option no gateway has: with what was likely meant. */
+function unknownOption(key: string): string {
+  const hint = EMBEDDING_HINTS[key];
+  if (hint !== undefined) return `Unknown option "${key}": ${hint}.`;
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of Object.keys(DEFAULT_OPTIONS)) {
+    const d = distance(key.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(key.length / 4)) ? `Unknown option "${key}" (did you mean "${best}"?).` : `Unknown option "${key}".`;
+}
+
 /** A TICKWIRE_* variable the gateway does not read, and the known name closest to it. */
 export interface UnknownVariable {
   readonly name: string;
@@ -309,7 +330,7 @@ export function resolveOptions(input: Partial<Record<keyof GatewayOptions, unkno
   const problems: string[] = [];
   const raw: Record<string, unknown> = { ...DEFAULT_OPTIONS };
   for (const [key, value] of Object.entries(input)) {
-    if (!(key in DEFAULT_OPTIONS)) problems.push(`Unknown option "${key}".`);
+    if (!(key in DEFAULT_OPTIONS)) problems.push(unknownOption(key));
     else if (value !== undefined) raw[key] = value;
   }
 

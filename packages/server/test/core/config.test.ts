@@ -93,6 +93,27 @@ describe("configuration", () => {
     ]);
   });
 
+  it("says what an unknown option was likely meant to be: the embedding entry points, or the closest option", () => {
+    const problems = (input: Record<string, unknown>): readonly string[] => {
+      try {
+        resolveOptions({ jwtSecret: "s".repeat(20), apiKeys: ["k"], ...input } as never);
+      } catch (err) {
+        return (err as ConfigError).problems;
+      }
+      return [];
+    };
+    const embed = "to use a server the app already has, call attach(server, options), or register tickwirePlugin in a Fastify app (docs/embedding.md).";
+    expect(problems({ server: {}, httpServer: {}, path: "/ws", prefix: "/rt", prot: 1, maxEvntBytes: 1, banana: 1 })).toEqual([
+      `Unknown option "server": ${embed}`,
+      `Unknown option "httpServer": ${embed}`,
+      'Unknown option "path": the Socket.IO path is "socketPath".',
+      'Unknown option "prefix": the HTTP API prefix is "apiPrefix".',
+      'Unknown option "prot" (did you mean "port"?).',
+      'Unknown option "maxEvntBytes" (did you mean "maxEventBytes"?).',
+      'Unknown option "banana".',
+    ]);
+  });
+
   it("documents a default for every option", () => {
     expect(Object.keys(DEFAULT_OPTIONS).sort()).toMatchSnapshot();
   });
