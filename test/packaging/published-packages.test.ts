@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
+import { io } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createScratchProject, packAll, PACKAGES, run, runJson, serve, TSC, type PackageName, type PackedPackage, type Served } from "./scratch-project.js";
 
@@ -193,6 +194,33 @@ describe("running from the tarballs", () => {
       session: expect.objectContaining({ userId: "alice", tier: "builder", api_version: "1" }),
       refused: { code: "FORBIDDEN", statusCode: 403 },
     });
+  });
+
+  it("a gateway from the server tarball attaches to the app's own HTTP server: the app's route, a client and the API on one port", async () => {
+    const embedded = await serve<{ url: string; token: string; apiKey: string }>(app, "out/embedded.js", { DATA_DIR: join(root, "data-embedded") });
+    try {
+      const { url, token, apiKey } = embedded.ready;
+      expect(await (await fetch(`${url}/hello`)).json()).toEqual({ app: "scratch", path: "/hello" });
+      const socket = io(url, { path: "/rt/socket.io", auth: { token }, transports: ["websocket"], reconnection: false, forceNew: true });
+      try {
+        const connected = await new Promise<Record<string, unknown>>((ok, fail) => {
+          socket.once("connected", ok);
+          socket.once("connect_error", fail);
+        });
+        expect(connected).toMatchObject({ userId: "alice", tier: "builder" });
+        expect(await socket.emitWithAck("subscribe", { channels: ["trades"] })).toMatchObject({ ok: true, subscribed: [{ channel: "trades:alice" }] });
+        const delivered = new Promise<unknown[]>((ok) => socket.once("trade:update", (...args: unknown[]) => ok(args)));
+        const res = await fetch(`${url}/rt/api/publish`, { method: "POST", headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" }, body: JSON.stringify({ channel: "trades:alice", data: { tradeId: "e-1" } }) });
+        expect({ status: res.status, body: await res.json() }).toEqual({ status: 200, body: { channel: "trades:alice", offset: 1, epoch: expect.any(String) } });
+        expect(await delivered).toEqual([{ tradeId: "e-1" }, expect.objectContaining({ channel: "trades:alice", offset: 1 })]);
+        // The API's default path is the app's here.
+        expect(await (await fetch(`${url}/api/v1/publish`, { method: "POST" })).json()).toEqual({ app: "scratch", path: "/api/v1/publish" });
+      } finally {
+        socket.close();
+      }
+    } finally {
+      await embedded.stop();
+    }
   });
 
   it("the React hooks run on React 18.3: connection state, the latest value on subscribe, then live updates", async () => {

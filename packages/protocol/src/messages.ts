@@ -375,3 +375,58 @@ export interface HttpErrorBody {
   code: string;
   message: string;
 }
+
+/* ---------- HTTP API replies, as schemas (the OpenAPI document is generated from them) ---------- */
+
+/** `{ statusCode, code, message }`: every error of the HTTP API (docs/errors.md). */
+export const HttpErrorBodySchema = Type.Object(
+  {
+    statusCode: Type.Integer({ minimum: 400, maximum: 599, description: "The HTTP status, repeated." }),
+    code: ErrorCodeSchema,
+    message: Type.String({ description: "A readable sentence." }),
+  },
+  { description: "An error of the HTTP API, in the one shape of docs/errors.md." },
+);
+
+/** Result of one publish: where the publication was stored. */
+export const PublishResultSchema = Type.Object({
+  channel: Type.String({ description: "The channel, as stored (owner channels resolved)." }),
+  offset: Type.Integer({ minimum: 1, description: "The publication's offset in the channel." }),
+  epoch: Type.String({ description: "The channel's epoch: offsets are comparable within one epoch." }),
+});
+
+/** `POST /api/v1/publish/batch` reply: one result per item, in item order. */
+export const PublishBatchReplySchema = Type.Object({
+  results: Type.Array(
+    Type.Union([
+      Type.Object({ ok: Type.Literal(true), channel: Type.String(), offset: Type.Integer({ minimum: 1 }), epoch: Type.String() }),
+      Type.Object({ ok: Type.Literal(false), channel: Type.Unknown({ description: "The item's channel, as given." }), error: WireErrorSchema }),
+    ]),
+  ),
+});
+
+/** `GET /api/v1/channels/{channel}/history` reply. */
+export const HistoryReplySchema = Type.Object({
+  epoch: Type.String(),
+  offset: Type.Integer({ minimum: 0, description: "The channel's latest offset." }),
+  publications: Type.Array(Type.Object({ offset: Type.Integer({ minimum: 1 }), ts: Type.Integer({ description: "Milliseconds since the epoch." }), event: Type.String(), data: Type.Unknown() })),
+});
+
+/** `POST /api/v1/notifications` reply. */
+export const NotificationsPostReplySchema = Type.Object({
+  ids: Type.Array(Type.String(), { description: "One id per requested user, in request order; a duplicate answers the id of the notification it duplicates." }),
+  deduplicated: Type.Boolean({ description: "True when nothing new was stored." }),
+  deduplicatedUserIds: Type.Array(Type.String(), { description: "Users for whom the notification was a duplicate." }),
+});
+
+/** `GET /api/v1/notifications` reply: a page of a user's inbox. */
+export const NotificationsPageSchema = Type.Object({
+  items: Type.Array(Type.Object({ ...NotificationSchema.properties, read: Type.Boolean() })),
+  unread: Type.Integer({ minimum: 0 }),
+});
+
+/** `POST /api/v1/users/{userId}/disconnect` reply. */
+export const UserDisconnectReplySchema = Type.Object({
+  userId: Type.String(),
+  disconnected: Type.Integer({ minimum: 0, description: "Connections of the user closed on this node." }),
+});

@@ -24,3 +24,16 @@ export function loadDevCredentials(dataDir: string): DevCredentials {
   writeFileSync(file, JSON.stringify(created, null, 2), { mode: 0o600 });
   return created;
 }
+
+/** The dev-mode credentials of `dataDir`, or undefined when none were generated there yet (nothing is created). */
+export function readDevCredentials(dataDir: string): DevCredentials | undefined {
+  const file = join(dataDir, "dev-credentials.json");
+  if (!existsSync(file)) return undefined;
+  try {
+    const parsed = JSON.parse(readFileSync(file, "utf8")) as Partial<DevCredentials>;
+    if (typeof parsed.jwtSecret === "string" && typeof parsed.apiKey === "string") return { jwtSecret: parsed.jwtSecret, apiKey: parsed.apiKey };
+  } catch {
+    // An unreadable file is no credentials.
+  }
+  return undefined;
+}

@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
+import { createRequire } from "node:module";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
 import { admits, API_VERSION, buildCatalogue, DEFAULT_NAMESPACES, type PublishResult } from "@tickwire/protocol";
@@ -52,8 +54,8 @@ import { RpcProxy } from "./proxy/rpc-proxy.js";
 import { SubscribeProxy } from "./proxy/subscribe-proxy.js";
 import { ServerSubscriptions } from "./users/server-subscriptions.js";
 
-/** Version reported in stats. */
-export const VERSION = "0.1.0";
+/** Version reported in stats and by `tickwire --version`: the server package's. */
+export const VERSION: string = (createRequire(import.meta.url)("../package.json") as { version: string }).version;
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Where the built dashboard is found by default (apps/dashboard/dist in the repository). */
@@ -82,10 +84,40 @@ export interface GatewayDeps {
  * await gw.publish({ channel: "quotes:AAPL", data: { symbol: "AAPL", price: 190.1 } });
  */
 export async function createGateway(input: Partial<GatewayOptions> = {}, deps: GatewayDeps = {}): Promise<Gateway> {
+  return buildGateway(input, deps, undefined);
+}
+
+/**
+ * Attaches a gateway to an HTTP server the app already has (plain `http`,
+ * Express, Koa): Socket.IO at `socketPath`, the HTTP API and the ops endpoints
+ * under `apiPrefix`; every other request and WebSocket upgrade stays the app's,
+ * and so does the port (`port`, `host`, `listenBacklog` are not used). Started on
+ * return; `close()` ends what the gateway holds and leaves the server open.
+ * @example
+ * const server = app.listen(3000); // Express
+ * const gw = await attach(server, { jwtSecret: process.env.JWT_SECRET, apiKeys: [process.env.API_KEY], apiPrefix: "/realtime/api" });
+ */
+export async function attach(server: HttpServer, input: Partial<GatewayOptions> = {}, deps: GatewayDeps = {}): Promise<Gateway> {
+  const gateway = await buildGateway(input, deps, server);
+  try {
+    await gateway.listen();
+  } catch (err) {
+    await gateway.close().catch(() => undefined);
+    throw err;
+  }
+  return gateway;
+}
+
+async function buildGateway(input: Partial<GatewayOptions>, deps: GatewayDeps, server: HttpServer | undefined): Promise<Gateway> {
   const resolved = resolveOptions(input as Record<string, unknown>);
   const options = resolved.options.dashboardDir === undefined ? Object.freeze({ ...resolved.options, dashboardDir: DEFAULT_DASHBOARD_DIR }) : resolved.options;
-  const gateway = new Gateway(options, resolved.generatedSecret || deps.devMode === true, deps, deps.store ?? (await createStore(options)));
-  await gateway.init();
+  const gateway = new Gateway(options, resolved.generatedSecret || deps.devMode === true, deps, deps.store ?? (await createStore(options)), server);
+  try {
+    await gateway.init();
+  } catch (err) {
+    await gateway.store.close().catch(() => undefined);
+    throw err;
+  }
   return gateway;
 }
 
@@ -121,8 +153,12 @@ export class Gateway {
   readonly nodeId = randomBytes(4).toString("hex");
   readonly startedAt = Date.now();
   http!: FastifyInstance;
+  /** Every HTTP route of the gateway, as `METHOD url` (under /api/v1 whatever the apiPrefix); the OpenAPI document lists them. */
+  httpRoutes!: ReadonlySet<string>;
   transport!: SocketTransport;
   private httpDrain!: HttpDrain;
+  /** Gives an app's server its listeners back (attach); a no-op on the gateway's own server. */
+  private unmount: () => void = () => {};
   private inbox: InboxHandler | undefined;
   private sessionResolver: SessionResolver | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
@@ -140,6 +176,8 @@ export class Gateway {
     readonly devMode: boolean,
     deps: GatewayDeps,
     readonly store: Store,
+    /** The app's HTTP server the gateway is attached to (attach), or undefined: it has its own. */
+    readonly attachedTo?: HttpServer,
   ) {
     this.now = deps.now ?? Date.now;
     this.readinessProbe = new Readiness(this.readiness, this.advisoryChecks, {
@@ -262,7 +300,7 @@ export class Gateway {
       const resolver = this.sessionResolver;
       this.readiness.set("sessions", () => ({ ok: resolver.state!().breaker !== "open", details: resolver.state!() }));
     }
-    ({ app: this.http, drain: this.httpDrain } = await createHttpApp(
+    ({ app: this.http, drain: this.httpDrain, unmount: this.unmount, routes: this.httpRoutes } = await createHttpApp(
       {
         options,
         devMode: this.devMode,
@@ -279,9 +317,11 @@ export class Gateway {
         serverSubscriptions: this.serverSubscriptions,
       },
       this.logger,
+      this.attachedTo,
     ));
     this.limits = await createLimits(options, { nodeId: this.nodeId, registry: this.metrics.registry, logger: this.logger.child({ component: "limits" }), connectionLimiter: this.connectionLimiterOverride });
-    this.transport = new SocketTransport(this.http.server, {
+    this.transport = new SocketTransport(this.attachedTo ?? this.http.server, {
+      attached: this.attachedTo !== undefined,
       options,
       authenticator: new Authenticator(this.tokens, this.sessionResolver),
       registry: this.registry,
@@ -314,7 +354,8 @@ export class Gateway {
 
   /** Starts listening and starts the components. */
   async listen(): Promise<void> {
-    await this.http.listen({ port: this.options.port, host: this.options.host, backlog: this.options.listenBacklog });
+    if (this.attachedTo) await this.http.ready();
+    else await this.http.listen({ port: this.options.port, host: this.options.host, backlog: this.options.listenBacklog });
     this.pruneTimer = setInterval(() => {
       this.store.prune(this.now()).catch((err: unknown) => this.logger.warn({ err }, "prune failed"));
       this.resumption?.purge().catch((err: unknown) => this.logger.warn({ err }, "prune failed"));
@@ -335,12 +376,13 @@ export class Gateway {
 
   /** The port actually bound (useful with port 0). */
   get port(): number {
-    return (this.http.server.address() as AddressInfo).port;
+    return ((this.attachedTo ?? this.http.server).address() as AddressInfo | null)?.port ?? 0;
   }
 
   /** Base URL on the loopback interface, e.g. `http://127.0.0.1:8080`. */
   get url(): string {
-    const host = this.options.host === "0.0.0.0" || this.options.host === "::" ? "127.0.0.1" : this.options.host;
+    const bound = this.attachedTo ? ((this.attachedTo.address() as AddressInfo | null)?.address ?? "127.0.0.1") : this.options.host;
+    const host = bound === "0.0.0.0" || bound === "::" ? "127.0.0.1" : bound;
     return `http://${host.includes(":") ? `[${host}]` : host}:${this.port}`;
   }
 
@@ -445,6 +487,8 @@ export class Gateway {
     await this.transport.close();
     // Sessions closed by the shutdown are saved for their resumption on the next process or another node.
     await this.resumption?.close();
+    // Attached: the app's server keeps only the app's listeners (and stays open).
+    this.unmount();
     await this.engine.close();
     await this.limits?.close();
     await this.sessionResolver?.close();

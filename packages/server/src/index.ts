@@ -1,6 +1,6 @@
-export { createGateway, Gateway, VERSION, DEFAULT_DASHBOARD_DIR, type GatewayDeps } from "./gateway.js";
+export { attach, createGateway, Gateway, VERSION, DEFAULT_DASHBOARD_DIR, type GatewayDeps } from "./gateway.js";
 export { DEFAULT_OPTIONS, type GatewayOptions, type RateLimitOptions } from "./config/options.js";
-export { resolveOptions, optionsFromEnv, ConfigError } from "./config/resolve-options.js";
+export { resolveOptions, optionsFromEnv, ConfigError, ENV_VARIABLES, unknownEnvVariables, type EnvVariable, type UnknownVariable } from "./config/resolve-options.js";
 export type { Engine, HistoryRead, PublicationListener } from "./core/engine.js";
 export type {
   Store,
@@ -37,3 +37,4 @@ export type { SubscribeOptions } from "./core/subscriptions.js";
 export { Simulator, type SimulatorOptions } from "./simulator/simulator.js";
 export { RedisStreamIngest, type RedisIngestOptions } from "./ingest/redis-stream-ingest.js";
 export { UpstreamFeed, type UpstreamFeedOptions } from "./ingest/upstream-feed.js";
+export { tickwirePlugin, type TickwireFastifyOptions } from "./fastify-plugin.js";

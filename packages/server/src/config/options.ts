@@ -26,6 +26,10 @@ export interface GatewayOptions {
   readonly port: number;
   /** Bind address; dev mode binds the loopback interface only unless TICKWIRE_HOST says otherwise. @default "0.0.0.0" in production, "127.0.0.1" in dev mode */
   readonly host: string;
+  /** Path of the Socket.IO endpoint (clients pass the same `path`). @default "/socket.io" */
+  readonly socketPath: string;
+  /** Prefix of the HTTP API (`{apiPrefix}/publish`, …); attached to an app's server, the ops endpoints live under it too. @default "/api/v1" */
+  readonly apiPrefix: string;
   /** Length (ms) the gateway keeps a turn of its event loop near when handshakes and client events queue up (a reconnect storm): it starts as many per turn as fit, the others wait for the next turns, in order. @default 40 */
   readonly admissionTurnMs: number;
   /** Connections the kernel queues for accept; a reconnect storm of many clients at once needs more than the default (capped by net.core.somaxconn). @default 511 */
@@ -182,6 +186,8 @@ export interface GatewayOptions {
 export const DEFAULT_OPTIONS: GatewayOptions = Object.freeze({
   port: 8080,
   host: "0.0.0.0",
+  socketPath: "/socket.io",
+  apiPrefix: "/api/v1",
   listenBacklog: 511,
   admissionTurnMs: 40,
   mode: "development",

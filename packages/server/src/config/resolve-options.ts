@@ -32,86 +32,163 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === "" ? undefined : value.trim();
 }
 
+/** How a TICKWIRE_* variable maps onto an option; `list` values are comma-separated. */
+export interface EnvVariable {
+  readonly option: keyof GatewayOptions;
+  readonly list?: true;
+}
+
+/**
+ * Every TICKWIRE_* variable the gateway reads (docs/configuration.md), and its option.
+ * `NODE_ENV=production` selects `mode` besides these.
+ */
+export const ENV_VARIABLES: Readonly<Record<string, EnvVariable>> = Object.freeze({
+  TICKWIRE_PORT: { option: "port" },
+  TICKWIRE_HOST: { option: "host" },
+  TICKWIRE_SOCKET_PATH: { option: "socketPath" },
+  TICKWIRE_API_PREFIX: { option: "apiPrefix" },
+  TICKWIRE_LISTEN_BACKLOG: { option: "listenBacklog" },
+  TICKWIRE_ADMISSION_TURN_MS: { option: "admissionTurnMs" },
+  TICKWIRE_JWT_SECRET: { option: "jwtSecret" },
+  TICKWIRE_JWT_PUBLIC_KEY: { option: "jwtPublicKey" },
+  TICKWIRE_JWKS_FILE: { option: "jwksFile" },
+  TICKWIRE_JWT_AUDIENCE: { option: "jwtAudience" },
+  TICKWIRE_JWT_ISSUER: { option: "jwtIssuer" },
+  TICKWIRE_JWT_REQUIRE_EXP: { option: "jwtRequireExp" },
+  TICKWIRE_API_KEYS: { option: "apiKeys", list: true },
+  TICKWIRE_DATA_DIR: { option: "dataDir" },
+  TICKWIRE_DATABASE_URL: { option: "databaseUrl" },
+  TICKWIRE_REDIS_URL: { option: "redisUrl" },
+  TICKWIRE_REDIS_PREFIX: { option: "redisPrefix" },
+  TICKWIRE_SIMULATOR: { option: "simulator" },
+  TICKWIRE_LEGACY_EVENTS: { option: "legacyEvents" },
+  TICKWIRE_CORS_ORIGINS: { option: "corsOrigins", list: true },
+  TICKWIRE_INGEST_REDIS_URL: { option: "ingestRedisUrl" },
+  TICKWIRE_INGEST_STREAM: { option: "ingestStream" },
+  TICKWIRE_INGEST_GROUP: { option: "ingestGroup" },
+  TICKWIRE_INGEST_CONSUMER: { option: "ingestConsumer" },
+  TICKWIRE_FEED_URL: { option: "feedUrl" },
+  TICKWIRE_FEED_RECONNECT_MIN_MS: { option: "feedReconnectMinMs" },
+  TICKWIRE_FEED_RECONNECT_MAX_MS: { option: "feedReconnectMaxMs" },
+  TICKWIRE_CONFLATION_MS: { option: "conflationMs" },
+  TICKWIRE_STATE_BACKLOG_PACKETS: { option: "stateBacklogPackets" },
+  TICKWIRE_MAX_QUEUED_PACKETS: { option: "maxQueuedPackets" },
+  TICKWIRE_STATE_BACKLOG_BYTES: { option: "stateBacklogBytes" },
+  TICKWIRE_MAX_QUEUED_BYTES: { option: "maxQueuedBytes" },
+  TICKWIRE_WRITE_WINDOW_MS: { option: "writeWindowMs" },
+  TICKWIRE_SESSION_REDIS_URL: { option: "sessionRedisUrl" },
+  TICKWIRE_SESSION_PREFIX: { option: "sessionPrefix" },
+  TICKWIRE_SESSION_URL: { option: "sessionUrl" },
+  TICKWIRE_SESSION_TIMEOUT_MS: { option: "sessionTimeoutMs" },
+  TICKWIRE_DEFAULT_TIER: { option: "defaultTier" },
+  TICKWIRE_PROXY_RPC_URL: { option: "proxyRpcUrl" },
+  TICKWIRE_PROXY_RPC_METHOD_URLS: { option: "proxyRpcMethodUrls" },
+  TICKWIRE_PROXY_RPC_METHODS: { option: "proxyRpcMethods" },
+  TICKWIRE_PROXY_RPC_MAX_IN_FLIGHT: { option: "proxyRpcMaxInFlight" },
+  TICKWIRE_PROXY_SUBSCRIBE_URL: { option: "proxySubscribeUrl" },
+  TICKWIRE_PROXY_SUBSCRIBE_NAMESPACES: { option: "proxySubscribeNamespaces", list: true },
+  TICKWIRE_PROXY_SUBSCRIBE_CACHE_MS: { option: "proxySubscribeCacheMs" },
+  TICKWIRE_PROXY_TIMEOUT_MS: { option: "proxyTimeoutMs" },
+  TICKWIRE_RRR_STREAMS: { option: "rrrStreams" },
+  TICKWIRE_LOG_LEVEL: { option: "logLevel" },
+  TICKWIRE_ACCESS_LOG_LEVEL: { option: "accessLogLevel" },
+  TICKWIRE_PROCESS_METRICS: { option: "processMetrics" },
+  TICKWIRE_READINESS_TIMEOUT_MS: { option: "readinessTimeoutMs" },
+  TICKWIRE_READINESS_CACHE_MS: { option: "readinessCacheMs" },
+  TICKWIRE_READINESS_FEEDS: { option: "readinessFeeds" },
+  TICKWIRE_DASHBOARD_DIR: { option: "dashboardDir" },
+  TICKWIRE_MAX_CONNECTIONS_PER_USER: { option: "maxConnectionsPerUser" },
+  TICKWIRE_MAX_EVENT_BYTES: { option: "maxEventBytes" },
+  TICKWIRE_MAX_PUBLICATION_BYTES: { option: "maxPublicationBytes" },
+  TICKWIRE_MAX_AUTH_FAILURES_PER_MINUTE: { option: "maxAuthFailuresPerMinute" },
+  TICKWIRE_TRUSTED_PROXIES: { option: "trustedProxies", list: true },
+  TICKWIRE_MAX_INPUT_DEPTH: { option: "maxInputDepth" },
+  TICKWIRE_IDEMPOTENCY_TTL_MS: { option: "idempotencyTtlMs" },
+  TICKWIRE_SHUTDOWN_TIMEOUT_MS: { option: "shutdownTimeoutMs" },
+  TICKWIRE_RESUME_WINDOW_MS: { option: "resumeWindowMs" },
+  TICKWIRE_RESUME_CHECKPOINT_MS: { option: "resumeCheckpointMs" },
+  TICKWIRE_NOTIFICATION_DEDUP_WINDOW_MS: { option: "notificationDedupWindowMs" },
+  TICKWIRE_NOTIFICATION_RETENTION_MS: { option: "notificationRetentionMs" },
+  TICKWIRE_NOTIFICATION_MAX_PER_USER: { option: "notificationMaxPerUser" },
+  TICKWIRE_RATE_LIMIT: { option: "rateLimit" },
+  TICKWIRE_USER_RATE_LIMIT: { option: "userRateLimit" },
+  TICKWIRE_CONNECTION_LEASE_TTL_MS: { option: "connectionLeaseTtlMs" },
+  TICKWIRE_EXPECTED_NODES: { option: "expectedNodes" },
+});
+
 /**
  * Reads the TICKWIRE_* variables of docs/configuration.md, "Variables".
  * Values are checked in resolveOptions, so a bad number is reported, not ignored.
  */
 export function optionsFromEnv(env: Env): Partial<Record<keyof GatewayOptions, unknown>> {
   const out: Partial<Record<keyof GatewayOptions, unknown>> = {};
-  const set = (key: keyof GatewayOptions, value: unknown): void => {
-    if (value !== undefined) out[key] = value;
-  };
-  set("mode", env.NODE_ENV === "production" ? "production" : undefined);
-  set("port", nonEmpty(env.TICKWIRE_PORT));
-  set("host", nonEmpty(env.TICKWIRE_HOST));
-  set("listenBacklog", nonEmpty(env.TICKWIRE_LISTEN_BACKLOG));
-  set("admissionTurnMs", nonEmpty(env.TICKWIRE_ADMISSION_TURN_MS));
-  set("jwtSecret", nonEmpty(env.TICKWIRE_JWT_SECRET));
-  set("jwtPublicKey", nonEmpty(env.TICKWIRE_JWT_PUBLIC_KEY));
-  set("jwksFile", nonEmpty(env.TICKWIRE_JWKS_FILE));
-  set("jwtAudience", nonEmpty(env.TICKWIRE_JWT_AUDIENCE));
-  set("jwtIssuer", nonEmpty(env.TICKWIRE_JWT_ISSUER));
-  set("jwtRequireExp", nonEmpty(env.TICKWIRE_JWT_REQUIRE_EXP));
-  set("apiKeys", list(nonEmpty(env.TICKWIRE_API_KEYS)));
-  set("dataDir", nonEmpty(env.TICKWIRE_DATA_DIR));
-  set("databaseUrl", nonEmpty(env.TICKWIRE_DATABASE_URL));
-  set("redisUrl", nonEmpty(env.TICKWIRE_REDIS_URL));
-  set("redisPrefix", nonEmpty(env.TICKWIRE_REDIS_PREFIX));
-  set("simulator", nonEmpty(env.TICKWIRE_SIMULATOR));
-  set("legacyEvents", nonEmpty(env.TICKWIRE_LEGACY_EVENTS));
-  set("corsOrigins", list(nonEmpty(env.TICKWIRE_CORS_ORIGINS)));
-  set("ingestRedisUrl", nonEmpty(env.TICKWIRE_INGEST_REDIS_URL));
-  set("ingestStream", nonEmpty(env.TICKWIRE_INGEST_STREAM));
-  set("ingestGroup", nonEmpty(env.TICKWIRE_INGEST_GROUP));
-  set("ingestConsumer", nonEmpty(env.TICKWIRE_INGEST_CONSUMER));
-  set("feedUrl", nonEmpty(env.TICKWIRE_FEED_URL));
-  set("feedReconnectMinMs", nonEmpty(env.TICKWIRE_FEED_RECONNECT_MIN_MS));
-  set("feedReconnectMaxMs", nonEmpty(env.TICKWIRE_FEED_RECONNECT_MAX_MS));
-  set("conflationMs", nonEmpty(env.TICKWIRE_CONFLATION_MS));
-  set("stateBacklogPackets", nonEmpty(env.TICKWIRE_STATE_BACKLOG_PACKETS));
-  set("maxQueuedPackets", nonEmpty(env.TICKWIRE_MAX_QUEUED_PACKETS));
-  set("stateBacklogBytes", nonEmpty(env.TICKWIRE_STATE_BACKLOG_BYTES));
-  set("maxQueuedBytes", nonEmpty(env.TICKWIRE_MAX_QUEUED_BYTES));
-  set("writeWindowMs", nonEmpty(env.TICKWIRE_WRITE_WINDOW_MS));
-  set("sessionRedisUrl", nonEmpty(env.TICKWIRE_SESSION_REDIS_URL));
-  set("sessionPrefix", nonEmpty(env.TICKWIRE_SESSION_PREFIX));
-  set("sessionUrl", nonEmpty(env.TICKWIRE_SESSION_URL));
-  set("sessionTimeoutMs", nonEmpty(env.TICKWIRE_SESSION_TIMEOUT_MS));
-  set("defaultTier", nonEmpty(env.TICKWIRE_DEFAULT_TIER));
-  set("proxyRpcUrl", nonEmpty(env.TICKWIRE_PROXY_RPC_URL));
-  set("proxyRpcMethodUrls", nonEmpty(env.TICKWIRE_PROXY_RPC_METHOD_URLS));
-  set("proxyRpcMethods", nonEmpty(env.TICKWIRE_PROXY_RPC_METHODS));
-  set("proxyRpcMaxInFlight", nonEmpty(env.TICKWIRE_PROXY_RPC_MAX_IN_FLIGHT));
-  set("proxySubscribeUrl", nonEmpty(env.TICKWIRE_PROXY_SUBSCRIBE_URL));
-  set("proxySubscribeNamespaces", list(nonEmpty(env.TICKWIRE_PROXY_SUBSCRIBE_NAMESPACES)));
-  set("proxySubscribeCacheMs", nonEmpty(env.TICKWIRE_PROXY_SUBSCRIBE_CACHE_MS));
-  set("proxyTimeoutMs", nonEmpty(env.TICKWIRE_PROXY_TIMEOUT_MS));
-  set("rrrStreams", nonEmpty(env.TICKWIRE_RRR_STREAMS));
-  set("logLevel", nonEmpty(env.TICKWIRE_LOG_LEVEL));
-  set("accessLogLevel", nonEmpty(env.TICKWIRE_ACCESS_LOG_LEVEL));
-  set("processMetrics", nonEmpty(env.TICKWIRE_PROCESS_METRICS));
-  set("readinessTimeoutMs", nonEmpty(env.TICKWIRE_READINESS_TIMEOUT_MS));
-  set("readinessCacheMs", nonEmpty(env.TICKWIRE_READINESS_CACHE_MS));
-  set("readinessFeeds", nonEmpty(env.TICKWIRE_READINESS_FEEDS));
-  set("dashboardDir", nonEmpty(env.TICKWIRE_DASHBOARD_DIR));
-  set("maxConnectionsPerUser", nonEmpty(env.TICKWIRE_MAX_CONNECTIONS_PER_USER));
-  set("maxEventBytes", nonEmpty(env.TICKWIRE_MAX_EVENT_BYTES));
-  set("maxPublicationBytes", nonEmpty(env.TICKWIRE_MAX_PUBLICATION_BYTES));
-  set("maxAuthFailuresPerMinute", nonEmpty(env.TICKWIRE_MAX_AUTH_FAILURES_PER_MINUTE));
-  set("trustedProxies", list(nonEmpty(env.TICKWIRE_TRUSTED_PROXIES)));
-  set("maxInputDepth", nonEmpty(env.TICKWIRE_MAX_INPUT_DEPTH));
-  set("idempotencyTtlMs", nonEmpty(env.TICKWIRE_IDEMPOTENCY_TTL_MS));
-  set("shutdownTimeoutMs", nonEmpty(env.TICKWIRE_SHUTDOWN_TIMEOUT_MS));
-  set("resumeWindowMs", nonEmpty(env.TICKWIRE_RESUME_WINDOW_MS));
-  set("resumeCheckpointMs", nonEmpty(env.TICKWIRE_RESUME_CHECKPOINT_MS));
-  set("notificationDedupWindowMs", nonEmpty(env.TICKWIRE_NOTIFICATION_DEDUP_WINDOW_MS));
-  set("notificationRetentionMs", nonEmpty(env.TICKWIRE_NOTIFICATION_RETENTION_MS));
-  set("notificationMaxPerUser", nonEmpty(env.TICKWIRE_NOTIFICATION_MAX_PER_USER));
-  const rate = nonEmpty(env.TICKWIRE_RATE_LIMIT);
-  if (rate !== undefined) set("rateLimit", rate);
-  set("userRateLimit", nonEmpty(env.TICKWIRE_USER_RATE_LIMIT));
-  set("connectionLeaseTtlMs", nonEmpty(env.TICKWIRE_CONNECTION_LEASE_TTL_MS));
-  set("expectedNodes", nonEmpty(env.TICKWIRE_EXPECTED_NODES));
+  if (env.NODE_ENV === "production") out.mode = "production";
+  for (const [variable, { option, list: isList }] of Object.entries(ENV_VARIABLES)) {
+    const value = nonEmpty(env[variable]);
+    if (value !== undefined) out[option] = isList ? list(value) : value;
+  }
+  return out;
+}
+
+/** Edit distance of two names (insertions, deletions, substitutions, transpositions of neighbours). */
+function distance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/** Options people reach for when embedding, and what to use instead. */
+const EMBEDDING_HINTS: Readonly<Record<string, string>> = {
+  server: "to use a server the app already has, call attach(server, options), or register tickwirePlugin in a Fastify app (docs/embedding.md)",
+  httpServer: "to use a server the app already has, call attach(server, options), or register tickwirePlugin in a Fastify app (docs/embedding.md)",
+  path: 'the Socket.IO path is "socketPath"',
+  prefix: 'the HTTP API prefix is "apiPrefix"',
+};
+
+/** The problem of an option no gateway has: with what was likely meant. */
+function unknownOption(key: string): string {
+  const hint = EMBEDDING_HINTS[key];
+  if (hint !== undefined) return `Unknown option "${key}": ${hint}.`;
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of Object.keys(DEFAULT_OPTIONS)) {
+    const d = distance(key.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(key.length / 4)) ? `Unknown option "${key}" (did you mean "${best}"?).` : `Unknown option "${key}".`;
+}
+
+/** A TICKWIRE_* variable the gateway does not read, and the known name closest to it. */
+export interface UnknownVariable {
+  readonly name: string;
+  /** The closest known variable, when one is near enough to be a likely typo. */
+  readonly suggestion: string | undefined;
+}
+
+/** The TICKWIRE_* variables of `env` that no option reads (a typo is otherwise ignored silently). */
+export function unknownEnvVariables(env: Env, known: readonly string[] = Object.keys(ENV_VARIABLES)): UnknownVariable[] {
+  const out: UnknownVariable[] = [];
+  for (const name of Object.keys(env).sort()) {
+    if (!name.startsWith("TICKWIRE_") || known.includes(name)) continue;
+    let best: string | undefined;
+    let bestDistance = Infinity;
+    for (const candidate of known) {
+      const d = distance(name.slice(9), candidate.slice(9));
+      if (d < bestDistance) {
+        best = candidate;
+        bestDistance = d;
+      }
+    }
+    // Near enough: a few edits, and fewer than half the name's letters.
+    const suggestion = best !== undefined && bestDistance <= Math.max(2, Math.floor((name.length - 9) / 3)) && bestDistance < (name.length - 9) / 2 ? best : undefined;
+    out.push({ name, suggestion });
+  }
   return out;
 }
 
@@ -339,6 +416,14 @@ function parseRrrStreams(value: unknown, namespaces: unknown, problems: string[]
   return out;
 }
 
+/** A URL path of plain segments, none of only dots (a trailing slash is dropped). */
+const URL_PATH = /^(?=.{2,100}$)(\/(?!\.+(\/|$))[A-Za-z0-9_.-]+)+\/?$/;
+
+/** True when `path` is `base` or below it. */
+export function underPath(path: string, base: string): boolean {
+  return path === base || path.startsWith(`${base}/`);
+}
+
 /** Longest write window: it is a coalescing delay, not a conflation interval. */
 const MAX_WRITE_WINDOW_MS = 1000;
 
@@ -351,7 +436,7 @@ export function resolveOptions(input: Partial<Record<keyof GatewayOptions, unkno
   const problems: string[] = [];
   const raw: Record<string, unknown> = { ...DEFAULT_OPTIONS };
   for (const [key, value] of Object.entries(input)) {
-    if (!(key in DEFAULT_OPTIONS)) problems.push(`Unknown option "${key}".`);
+    if (!(key in DEFAULT_OPTIONS)) problems.push(unknownOption(key));
     else if (value !== undefined) raw[key] = value;
   }
 
@@ -408,6 +493,14 @@ export function resolveOptions(input: Partial<Record<keyof GatewayOptions, unkno
   for (const key of ["proxyRpcUrl", "proxySubscribeUrl"] as const) {
     const v = raw[key];
     if (v !== undefined && (typeof v !== "string" || !HTTP_URL.test(v))) problems.push(`${key} must be an http(s):// URL.`);
+  }
+  for (const key of ["socketPath", "apiPrefix"] as const) {
+    const v = raw[key];
+    if (typeof v !== "string" || !URL_PATH.test(v)) problems.push(`${key} must be a path like "/realtime" (segments of letters, digits, "-", "_", "."; at most 100 characters), got ${JSON.stringify(v)}.`);
+    else raw[key] = v.replace(/\/+$/, "");
+  }
+  if (typeof raw.socketPath === "string" && typeof raw.apiPrefix === "string" && (underPath(raw.socketPath, raw.apiPrefix) || underPath(raw.apiPrefix, raw.socketPath))) {
+    problems.push(`socketPath "${raw.socketPath}" and apiPrefix "${raw.apiPrefix}" must not contain one another.`);
   }
   if (typeof raw.logLevel !== "string" || !LOG_LEVELS.includes(raw.logLevel)) problems.push(`logLevel must be one of ${LOG_LEVELS.join(", ")}.`);
   if (typeof raw.accessLogLevel !== "string" || !LOG_LEVELS.includes(raw.accessLogLevel)) problems.push(`accessLogLevel must be one of ${LOG_LEVELS.join(", ")}.`);

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import { atLeast, TickwireError } from "@tickwire/protocol";
 import type { TokenVerifier } from "../auth/token-verifier.js";
 
@@ -46,4 +46,21 @@ export async function requireApiKeyOrOperator(request: FastifyRequest, keys: Api
   if (credential.split(".").length !== 3) throw new TickwireError("UNAUTHORIZED", "Unknown API key.");
   const identity = await tokens.verify(credential);
   if (!atLeast(identity.tier, "operator")) throw new TickwireError("FORBIDDEN", "The ops API needs an operator token.");
+}
+
+/**
+ * API-key auth of the HTTP API, in one place: every route under /api/ needs a
+ * publisher API key unless its `config.auth` says otherwise (`public`, or
+ * `apiKeyOrOperator` for what the ops page reads). Checked in onRequest, so an
+ * unauthenticated request is answered 401 before its body is read.
+ */
+export function installApiAuth(app: FastifyInstance, keys: ApiKeyChecker, tokens: TokenVerifier): void {
+  app.addHook("onRequest", async (request) => {
+    const url = request.routeOptions.url;
+    if (url === undefined || !url.startsWith("/api/")) return;
+    const auth = request.routeOptions.config.auth ?? "apiKey";
+    if (auth === "public") return;
+    if (auth === "apiKeyOrOperator") await requireApiKeyOrOperator(request, keys, tokens);
+    else requireApiKey(request, keys);
+  });
 }

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { FastifyInstance } from "fastify";
 import { TickwireError } from "@tickwire/protocol";
@@ -27,28 +28,16 @@ export class HttpDrain {
   private lastActivityAt = 0;
   private idleWaiters: Array<() => void> = [];
 
-  constructor(app: FastifyInstance) {
+  /**
+   * @param ownsConnections false when the gateway is attached to an app's server: the connections are the app's,
+   *   so the drain waits for the gateway's requests but never closes a connection; `track` is then called for them.
+   */
+  constructor(
+    app: FastifyInstance,
+    private readonly ownsConnections = true,
+  ) {
     // Added before Socket.IO attaches: its own requests (polling) are not counted here.
-    app.server.on("request", (req, res) => {
-      const socket = req.socket;
-      let tracked = this.connections.get(socket);
-      if (!tracked) {
-        tracked = { active: 0, lastActiveAt: Date.now() };
-        this.connections.set(socket, tracked);
-        socket.once("close", () => {
-          this.connections.delete(socket);
-          this.wake();
-        });
-      }
-      tracked.active++;
-      this.lastActivityAt = Date.now();
-      const t = tracked;
-      res.once("close", () => {
-        t.active--;
-        t.lastActiveAt = this.lastActivityAt = Date.now();
-        this.wake();
-      });
-    });
+    if (ownsConnections) app.server.on("request", (req, res) => this.track(req, res));
     app.addHook("onRequest", async (_request, reply) => {
       if (!this.closing) return;
       void reply.header("connection", "close");
@@ -56,6 +45,28 @@ export class HttpDrain {
     });
     app.addHook("onSend", async (_request, reply) => {
       if (this.closing) void reply.header("connection", "close");
+    });
+  }
+
+  /** Counts a request of the gateway's HTTP API until its response ends. */
+  track(req: IncomingMessage, res: ServerResponse): void {
+    const socket = req.socket;
+    let tracked = this.connections.get(socket);
+    if (!tracked) {
+      tracked = { active: 0, lastActiveAt: Date.now() };
+      this.connections.set(socket, tracked);
+      socket.once("close", () => {
+        this.connections.delete(socket);
+        this.wake();
+      });
+    }
+    tracked.active++;
+    this.lastActivityAt = Date.now();
+    const t = tracked;
+    res.once("close", () => {
+      t.active--;
+      t.lastActiveAt = this.lastActivityAt = Date.now();
+      this.wake();
     });
   }
 
@@ -77,6 +88,11 @@ export class HttpDrain {
    * is destroyed.
    */
   async drain(deadline: number): Promise<void> {
+    if (!this.ownsConnections) {
+      // The app's connections stay open: only the gateway's requests in flight are waited for.
+      while (Date.now() < deadline && [...this.connections.values()].some((t) => t.active > 0)) await this.changeOr(deadline);
+      return;
+    }
     for (;;) {
       const now = Date.now();
       let next = deadline;

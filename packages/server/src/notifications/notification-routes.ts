@@ -1,7 +1,9 @@
 import type { FastifyInstance } from "fastify";
-import { ID_PATTERN, TickwireError, type NotificationsPostReply } from "@tickwire/protocol";
+import { Type } from "@sinclair/typebox";
+import { ID_PATTERN, NotificationBodySchema, NotificationsPageSchema, NotificationsPostReplySchema, type NotificationsPostReply } from "@tickwire/protocol";
 import { traceIdFrom } from "../core/rules.js";
-import { requireApiKey, type ApiKeyChecker } from "../http/api-auth.js";
+import type { ApiKeyChecker } from "../http/api-auth.js";
+import { errorResponses, urlParam, type DocumentedSchema } from "../http/route-schemas.js";
 import type { GatewayMetrics } from "../observability/metrics.js";
 import type { NotificationInbox } from "./notification-inbox.js";
 import { parseNotificationRequest, type NotificationDataLimits } from "./notification-input.js";
@@ -15,21 +17,33 @@ export interface NotificationRoutesDeps {
 }
 
 
-const USER_ID = new RegExp(ID_PATTERN);
 const MAX_LIMIT = 200;
 
+const postSchema: DocumentedSchema = {
+  summary: "Send a notification to one user or many",
+  description: "Stored in each recipient's durable inbox first, then delivered live (`notification:new`); a duplicate inside the dedup window (same user, type and dedupKey or content) is stored and delivered once. Give exactly one of `userId` and `userIds`.",
+  tags: ["notifications"],
+  // The schema's check first; then parseNotificationRequest applies the configured data limits.
+  body: NotificationBodySchema,
+  responses: { 200: { ...NotificationsPostReplySchema, description: "The notifications' ids, per recipient." }, ...errorResponses(400, 401, 413, 429, 503) },
+};
 
-function flag(value: unknown, name: string): boolean | undefined {
-  if (value === undefined || value === "") return undefined;
-  if (value === "true" || value === "1") return true;
-  if (value === "false" || value === "0") return false;
-  throw new TickwireError("BAD_REQUEST", `\`${name}\` must be true or false.`);
-}
+const listSchema: DocumentedSchema = {
+  summary: "A page of a user's inbox",
+  description: "Newest first; `before` pages back from a notification id.",
+  tags: ["notifications"],
+  querystring: Type.Object({
+    userId: urlParam(Type.String({ pattern: ID_PATTERN, description: "Whose inbox." }), "`userId` is missing or malformed."),
+    limit: Type.Optional(urlParam(Type.Integer({ minimum: 1, maximum: MAX_LIMIT, description: "Page size (the configured default when absent)." }), `\`limit\` must be a whole number from 1 to ${MAX_LIMIT}.`)),
+    before: Type.Optional(urlParam(Type.String({ minLength: 1, maxLength: 64, description: "A notification id: the page ends before it." }), "`before` must be a notification id.")),
+    unreadOnly: Type.Optional(urlParam(Type.Boolean({ description: "Only unread notifications." }), "`unreadOnly` must be true or false.")),
+  }),
+  responses: { 200: { ...NotificationsPageSchema, description: "The page and the user's unread count." }, ...errorResponses(400, 401, 429, 503) },
+};
 
-/** `POST /api/v1/notifications` and `GET /api/v1/notifications` (docs/notifications.md, "Publishing"). */
+/** `POST /api/v1/notifications` and `GET /api/v1/notifications` (docs/notifications.md, "Publishing"); API-key auth is the HTTP app's (installApiAuth), the checks the route schemas'. */
 export function registerNotificationRoutes(app: FastifyInstance, deps: NotificationRoutesDeps): void {
-  app.post("/api/v1/notifications", async (request): Promise<NotificationsPostReply> => {
-    requireApiKey(request, deps.apiKeys);
+  app.post("/api/v1/notifications", { schema: postSchema }, async (request): Promise<NotificationsPostReply> => {
     const body = parseNotificationRequest(request.body, deps.limits);
     const traceId = traceIdFrom(request.headers["x-trace-id"]);
     const results = await deps.inbox.send(body.userIds, body, traceId);
@@ -39,13 +53,8 @@ export function registerNotificationRoutes(app: FastifyInstance, deps: Notificat
     return { ids: results.map((r) => r.id), deduplicated: results.every((r) => r.deduplicated), deduplicatedUserIds };
   });
 
-  app.get<{ Querystring: Record<string, string | undefined> }>("/api/v1/notifications", async (request) => {
-    requireApiKey(request, deps.apiKeys);
+  app.get<{ Querystring: { userId: string; limit?: number; before?: string; unreadOnly?: boolean } }>("/api/v1/notifications", { schema: listSchema }, async (request) => {
     const { userId, unreadOnly, limit, before } = request.query;
-    if (typeof userId !== "string" || !USER_ID.test(userId)) throw new TickwireError("BAD_REQUEST", "`userId` is missing or malformed.");
-    const n = limit === undefined || limit === "" ? undefined : Number(limit);
-    if (n !== undefined && (!Number.isInteger(n) || n < 1 || n > MAX_LIMIT)) throw new TickwireError("BAD_REQUEST", `\`limit\` must be a whole number from 1 to ${MAX_LIMIT}.`);
-    if (before !== undefined && (typeof before !== "string" || before.length === 0 || before.length > 64)) throw new TickwireError("BAD_REQUEST", "`before` must be a notification id.");
-    return deps.inbox.list(userId, { unreadOnly: flag(unreadOnly, "unreadOnly"), limit: n, before });
+    return deps.inbox.list(userId, { unreadOnly, limit, before });
   });
 }

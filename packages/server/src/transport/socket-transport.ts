@@ -43,6 +43,8 @@ export interface SocketTransportDeps {
   readonly resumption?: ResumptionManager | undefined;
   /** Called once a session has closed. */
   readonly onClose: (session: Session) => Promise<void>;
+  /** The server is an app's (attach): other upgrade requests are the app's, and closing leaves the server open. */
+  readonly attached?: boolean;
 }
 
 class SocketConnection implements Connection {
@@ -156,7 +158,9 @@ export class SocketTransport implements Broadcaster {
     const anyOrigin = options.corsOrigins.includes("*");
     const upgradeListeners = new Set(httpServer.listeners("upgrade"));
     this.io = new Server(httpServer, {
-      path: "/socket.io/",
+      path: `${options.socketPath}/`,
+      // On an app's server, WebSocket upgrades to other paths are the app's to answer.
+      destroyUpgrade: deps.attached !== true,
       transports: ["polling", "websocket"],
       maxHttpBufferSize: options.maxFrameBytes,
       cors: { origin: anyOrigin ? true : [...options.corsOrigins], credentials: true },
@@ -245,6 +249,8 @@ export class SocketTransport implements Broadcaster {
 
   /** Closes Socket.IO for good (after the HTTP server closed: it does not wait for it). */
   close(): Promise<void> {
+    // Socket.IO closes the HTTP server it is attached to: an app's server stays open.
+    if (this.deps.attached) (this.io as unknown as { httpServer: unknown }).httpServer = undefined;
     return new Promise<void>((resolve) => {
       this.io.close(() => resolve());
     });

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, DEFAULT_OPTIONS, optionsFromEnv, resolveOptions } from "@tickwire/server";
+import { ConfigError, DEFAULT_OPTIONS, ENV_VARIABLES, optionsFromEnv, resolveOptions, unknownEnvVariables } from "@tickwire/server";
 
 describe("configuration", () => {
   it("reads the TICKWIRE_* variables of the protocol", () => {
@@ -75,6 +75,43 @@ describe("configuration", () => {
     const doc = readFileSync(resolve(import.meta.dirname, "../../../../docs/configuration.md"), "utf8");
     const missing = Object.keys(DEFAULT_OPTIONS).filter((key) => !doc.includes(`\`${key}\``));
     expect(missing).toEqual([]);
+  });
+
+  it("reads exactly the TICKWIRE_* variables docs/configuration.md lists (no other one is warned about as unknown)", () => {
+    const doc = readFileSync(resolve(import.meta.dirname, "../../../../docs/configuration.md"), "utf8");
+    const documented = [...new Set([...doc.matchAll(/^\| `(TICKWIRE_[A-Z0-9_]+)` \|/gm)].map((m) => m[1]!))].sort();
+    expect(Object.keys(ENV_VARIABLES).sort()).toEqual(documented);
+    expect(unknownEnvVariables(Object.fromEntries(documented.map((name) => [name, "x"])))).toEqual([]);
+  });
+
+  it("names the closest known variable for a mistyped one, and none for a name far from all", () => {
+    expect(unknownEnvVariables({ TICKWIRE_PROT: "1", TICKWIRE_REDIS_ULR: "x", TICKWIRE_LOGLEVEL: "x", TICKWIRE_BANANA: "x", PORT: "1", TICKWIRE_PORT: "1" })).toEqual([
+      { name: "TICKWIRE_BANANA", suggestion: undefined },
+      { name: "TICKWIRE_LOGLEVEL", suggestion: "TICKWIRE_LOG_LEVEL" },
+      { name: "TICKWIRE_PROT", suggestion: "TICKWIRE_PORT" },
+      { name: "TICKWIRE_REDIS_ULR", suggestion: "TICKWIRE_REDIS_URL" },
+    ]);
+  });
+
+  it("says what an unknown option was likely meant to be: the embedding entry points, or the closest option", () => {
+    const problems = (input: Record<string, unknown>): readonly string[] => {
+      try {
+        resolveOptions({ jwtSecret: "s".repeat(20), apiKeys: ["k"], ...input } as never);
+      } catch (err) {
+        return (err as ConfigError).problems;
+      }
+      return [];
+    };
+    const embed = "to use a server the app already has, call attach(server, options), or register tickwirePlugin in a Fastify app (docs/embedding.md).";
+    expect(problems({ server: {}, httpServer: {}, path: "/ws", prefix: "/rt", prot: 1, maxEvntBytes: 1, banana: 1 })).toEqual([
+      `Unknown option "server": ${embed}`,
+      `Unknown option "httpServer": ${embed}`,
+      'Unknown option "path": the Socket.IO path is "socketPath".',
+      'Unknown option "prefix": the HTTP API prefix is "apiPrefix".',
+      'Unknown option "prot" (did you mean "port"?).',
+      'Unknown option "maxEvntBytes" (did you mean "maxEventBytes"?).',
+      'Unknown option "banana".',
+    ]);
   });
 
   it("documents a default for every option", () => {

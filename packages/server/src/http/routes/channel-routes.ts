@@ -1,24 +1,29 @@
-import type { FastifyInstance } from "fastify";
-import { isChannelError, parseChannel, TickwireError, type HistoryReply } from "@tickwire/protocol";
-import { requireApiKeyOrOperator } from "../api-auth.js";
+import type { FastifyPluginAsync } from "fastify";
+import { Type } from "@sinclair/typebox";
+import { HistoryReplySchema, isChannelError, parseChannel, TickwireError, type HistoryReply } from "@tickwire/protocol";
 import type { HttpContext } from "../context.js";
 import { channelError } from "../../core/rules.js";
+import { errorResponses, urlParam, type DocumentedSchema } from "../route-schemas.js";
 
-function integer(value: unknown, name: string, min: number, max: number, fallback: number): number {
-  if (value === undefined || value === "") return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new TickwireError("BAD_REQUEST", `${name} must be a whole number from ${min} to ${max}.`);
-  return n;
-}
+const historySchema: DocumentedSchema = {
+  summary: "Read a channel's history",
+  description: "Publications after `since`, oldest first, at most `limit`; a state channel answers its latest value when it is newer than `since`.",
+  tags: ["channels"],
+  params: Type.Object({ channel: Type.String({ description: "A channel name, e.g. `quotes:AAPL` or `trades:alice` (percent-encoded)." }) }),
+  querystring: Type.Object({
+    since: Type.Optional(urlParam(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0, description: "Offset to read after." }), `since must be a whole number from 0 to ${Number.MAX_SAFE_INTEGER}.`)),
+    limit: Type.Optional(urlParam(Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: "Most publications to answer." }), "limit must be a whole number from 1 to 1000.")),
+  }),
+  responses: { 200: { ...HistoryReplySchema, description: "The channel's position and the publications read." }, ...errorResponses(400, 401, 404, 429, 503) },
+};
 
-/** `GET /api/v1/channels/{channel}/history?since=&limit=`. */
-export function registerChannelRoutes(app: FastifyInstance, ctx: HttpContext): void {
-  app.get<{ Params: { channel: string }; Querystring: Record<string, string | undefined> }>("/api/v1/channels/:channel/history", async (request): Promise<HistoryReply> => {
-    await requireApiKeyOrOperator(request, ctx.apiKeys, ctx.tokens);
+/** `GET {prefix}/channels/{channel}/history?since=&limit=`. */
+export const channelRoutes: FastifyPluginAsync<{ ctx: HttpContext }> = async (app, { ctx }) => {
+  app.get<{ Params: { channel: string }; Querystring: { since?: number; limit?: number } }>("/channels/:channel/history", { schema: historySchema, config: { auth: "apiKeyOrOperator" } }, async (request): Promise<HistoryReply> => {
     const parsed = parseChannel(request.params.channel, ctx.catalogue);
     if (isChannelError(parsed)) throw channelError(parsed, "NOT_FOUND");
-    const since = integer(request.query.since, "since", 0, Number.MAX_SAFE_INTEGER, 0);
-    const limit = integer(request.query.limit, "limit", 1, 1000, 100);
+    const since = request.query.since ?? 0;
+    const limit = request.query.limit ?? 100;
     const { namespace, channel } = parsed;
     if (namespace.kind === "state") {
       const latest = await ctx.engine.latest(channel, namespace);
@@ -33,4 +38,4 @@ export function registerChannelRoutes(app: FastifyInstance, ctx: HttpContext): v
       publications: read.publications.map((p) => ({ offset: p.offset, ts: p.ts, event: p.event, data: p.data })),
     };
   });
-}
+};

@@ -1,38 +1,54 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyPluginAsync } from "fastify";
+import { Type } from "@sinclair/typebox";
 import { ID_PATTERN, TickwireError } from "@tickwire/protocol";
-import { requireApiKeyOrOperator } from "../api-auth.js";
 import type { HttpContext } from "../context.js";
+import { errorResponses, urlParam, type DocumentedSchema } from "../route-schemas.js";
 
-const USER_ID = new RegExp(ID_PATTERN);
-/** Socket.IO connection ids: 20 characters of base64url. */
-const CONNECTION_ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** A document of the ops page's API: its figures are described in docs/operations.md. */
+const Figures = (description: string) => ({ ...Type.Object({}, { additionalProperties: true }), description });
 
-function limitOf(value: unknown): number {
-  if (value === undefined || value === "") return 10;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 100) throw new TickwireError("BAD_REQUEST", "limit must be a whole number from 1 to 100.");
-  return n;
-}
+const schemas: Record<string, DocumentedSchema> = {
+  series: {
+    summary: "Time series of the last 10 minutes",
+    description: "Connections, publications and deliveries per second, delivery latency p50/p99 (conflated deliveries apart) and slow consumers, one point per sample interval. This node only.",
+    tags: ["ops"],
+    responses: { 200: Figures("The series."), ...errorResponses(401, 403, 429, 503) },
+  },
+  channels: {
+    summary: "Top channels by subscribers and rate",
+    tags: ["ops"],
+    querystring: Type.Object({ limit: Type.Optional(urlParam(Type.Integer({ minimum: 1, maximum: 100, description: "How many channels (default 10)." }), "limit must be a whole number from 1 to 100.")) }),
+    responses: { 200: Figures("The channels."), ...errorResponses(400, 401, 403, 429, 503) },
+  },
+  connections: {
+    summary: "A user's connections on this node",
+    description: "Tier, transport, address, subscriptions and queue depth of each.",
+    tags: ["ops"],
+    params: Type.Object({ userId: urlParam(Type.String({ pattern: ID_PATTERN, description: "The user id." }), "Malformed user id.") }),
+    responses: { 200: Figures("The user's connections, oldest first."), ...errorResponses(400, 401, 403, 429, 503) },
+  },
+  disconnect: {
+    summary: "Disconnect one connection",
+    description: "The connection gets the `error` event with code `KICKED`, then is closed.",
+    tags: ["ops"],
+    params: Type.Object({ id: urlParam(Type.String({ pattern: "^[A-Za-z0-9_-]{1,64}$", description: "The connection id." }), "Malformed connection id.") }),
+    responses: { 200: Figures("The connection was closed."), ...errorResponses(400, 401, 403, 404, 429, 503) },
+  },
+};
 
 /**
- * The ops page's API (operator token or API key): time series of the last
+ * The ops page's API under `{prefix}/ops` (operator token or API key): time series of the last
  * 10 minutes, top channels, a user's connections and disconnecting one. Per node.
  */
-export function registerOpsApiRoutes(app: FastifyInstance, ctx: HttpContext): void {
-  app.get("/api/v1/ops/series", async (request) => {
-    await requireApiKeyOrOperator(request, ctx.apiKeys, ctx.tokens);
-    return ctx.ops.series();
-  });
+export const opsPageRoutes: FastifyPluginAsync<{ ctx: HttpContext }> = async (app, { ctx }) => {
+  const operator = { auth: "apiKeyOrOperator" } as const;
 
-  app.get<{ Querystring: Record<string, string | undefined> }>("/api/v1/ops/channels", async (request) => {
-    await requireApiKeyOrOperator(request, ctx.apiKeys, ctx.tokens);
-    return ctx.ops.topChannels(limitOf(request.query.limit));
-  });
+  app.get("/ops/series", { schema: schemas.series!, config: operator }, async () => ctx.ops.series());
 
-  app.get<{ Params: { userId: string } }>("/api/v1/ops/users/:userId/connections", async (request) => {
-    await requireApiKeyOrOperator(request, ctx.apiKeys, ctx.tokens);
+  app.get<{ Querystring: { limit?: number } }>("/ops/channels", { schema: schemas.channels!, config: operator }, async (request) => ctx.ops.topChannels(request.query.limit ?? 10));
+
+  app.get<{ Params: { userId: string } }>("/ops/users/:userId/connections", { schema: schemas.connections!, config: operator }, async (request) => {
     const { userId } = request.params;
-    if (!USER_ID.test(userId)) throw new TickwireError("BAD_REQUEST", "Malformed user id.");
     const connections = ctx.registry
       .ofUser(userId)
       .sort((a, b) => a.connectedAt - b.connectedAt)
@@ -49,14 +65,12 @@ export function registerOpsApiRoutes(app: FastifyInstance, ctx: HttpContext): vo
     return { userId, connections };
   });
 
-  app.post<{ Params: { id: string } }>("/api/v1/ops/connections/:id/disconnect", async (request) => {
-    await requireApiKeyOrOperator(request, ctx.apiKeys, ctx.tokens);
+  app.post<{ Params: { id: string } }>("/ops/connections/:id/disconnect", { schema: schemas.disconnect!, config: operator }, async (request) => {
     const { id } = request.params;
-    if (!CONNECTION_ID.test(id)) throw new TickwireError("BAD_REQUEST", "Malformed connection id.");
     const session = ctx.registry.all().find((s) => s.id === id);
     if (!session) throw new TickwireError("NOT_FOUND", "No such connection on this node.");
     session.connection.disconnect("KICKED", "Disconnected by an operator.");
     request.log.info({ connectionId: id, userId: session.userId }, "connection disconnected by an operator");
     return { id, userId: session.userId, disconnected: true };
   });
-}
+};

@@ -1,25 +1,36 @@
-import type { FastifyInstance } from "fastify";
-import { PublishBatchBodySchema, PublishBodySchema, type PublishBatchItemResult } from "@tickwire/protocol";
+import type { FastifyPluginAsync } from "fastify";
+import { PublishBatchBodySchema, PublishBatchReplySchema, PublishBodySchema, PublishResultSchema, TickwireError, type PublishBatchBody, type PublishBatchItemResult, type PublishBody } from "@tickwire/protocol";
 import { toTickwireError, traceIdFrom } from "../../core/rules.js";
-import { validate } from "../../core/validator.js";
-import { requireApiKey, requireApiKeyOrOperator } from "../api-auth.js";
 import type { HttpContext } from "../context.js";
+import { errorResponses, type DocumentedSchema } from "../route-schemas.js";
 
+const publishSchema: DocumentedSchema = {
+  summary: "Publish one message to a channel",
+  description: "Stores the publication in the channel's history (event channels) or as its latest value (state channels) and delivers it to the subscribers. An `idempotencyKey` makes a retry answer the first result.",
+  tags: ["publish"],
+  body: PublishBodySchema,
+  responses: { 200: { ...PublishResultSchema, description: "Stored and handed to delivery." }, ...errorResponses(400, 401, 404, 413, 429, 503) },
+};
 
-/** `POST /api/v1/publish` and `POST /api/v1/publish/batch`. */
-export function registerPublishRoutes(app: FastifyInstance, ctx: HttpContext): void {
-  app.post("/api/v1/publish", async (request) => {
-    // An operator token too: the ops page's test publish.
-    await requireApiKeyOrOperator(request, ctx.apiKeys, ctx.tokens);
-    const body = validate(PublishBodySchema, request.body);
+const batchSchema: DocumentedSchema = {
+  summary: "Publish up to 500 messages in one request",
+  description: "Items are published in order; each item answers on its own (`ok: true` with its position, or `ok: false` with its error), so one bad item does not refuse the others.",
+  tags: ["publish"],
+  body: PublishBatchBodySchema,
+  responses: { 200: { ...PublishBatchReplySchema, description: "One result per item, in item order." }, ...errorResponses(400, 401, 413, 429, 503) },
+};
+
+/** `POST {prefix}/publish` and `POST {prefix}/publish/batch`. */
+export const publishRoutes: FastifyPluginAsync<{ ctx: HttpContext }> = async (app, { ctx }) => {
+  app.post<{ Body: PublishBody }>("/publish", { schema: publishSchema, config: { auth: "apiKeyOrOperator" } }, async (request) => {
+    const body = request.body;
     const traceId = traceIdFrom(request.headers["x-trace-id"]);
     request.log.debug({ traceId, channel: body.channel }, "publish accepted");
     return ctx.publisher.publish({ ...body, traceId });
   });
 
-  app.post("/api/v1/publish/batch", async (request) => {
-    requireApiKey(request, ctx.apiKeys);
-    const body = validate(PublishBatchBodySchema, request.body);
+  app.post<{ Body: PublishBatchBody }>("/publish/batch", { schema: batchSchema }, async (request) => {
+    const body = request.body;
     const traceId = traceIdFrom(request.headers["x-trace-id"]);
     const settle = (item: (typeof body.items)[number]): Promise<PublishBatchItemResult> =>
       ctx.publisher.publish({ ...item, traceId }).then(
@@ -40,4 +51,4 @@ export function registerPublishRoutes(app: FastifyInstance, ctx: HttpContext): v
     }
     return { results };
   });
-}
+};

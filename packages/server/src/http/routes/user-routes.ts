@@ -1,21 +1,43 @@
-import type { FastifyInstance } from "fastify";
-import { ID_PATTERN, TickwireError, UserChannelsBodySchema, UserParamsSchema, type UserChannelsBody, type UserChannelsReply, type UserParams } from "@tickwire/protocol";
-import { validate } from "../../core/validator.js";
-import { requireApiKey, requireApiKeyOrOperator } from "../api-auth.js";
+import type { FastifyPluginAsync } from "fastify";
+import { Type } from "@sinclair/typebox";
+import { ID_PATTERN, TickwireError, UserChannelsBodySchema, UserDisconnectReplySchema, type UserChannelsBody, type UserChannelsReply } from "@tickwire/protocol";
 import type { HttpContext } from "../context.js";
+import { errorResponses, urlParam, type DocumentedSchema } from "../route-schemas.js";
 
-const USER_ID = new RegExp(ID_PATTERN);
+const UserIdParams = Type.Object({ userId: urlParam(Type.String({ pattern: ID_PATTERN, description: "The user id (`sub` of the user's tokens)." }), "Malformed user id.") });
+
+const disconnectSchema: DocumentedSchema = {
+  summary: "Disconnect every connection of a user on this node",
+  description: "Each connection gets the `error` event with code `KICKED`, then is closed. Takes an API key or an operator's client token (the ops page).",
+  tags: ["users"],
+  params: UserIdParams,
+  responses: { 200: { ...UserDisconnectReplySchema, description: "How many connections were closed." }, ...errorResponses(400, 401, 403, 429, 503) },
+};
+
+const UserChannelsReplySchema = Type.Object({ userId: Type.String(), channels: Type.Array(Type.String(), { description: "The canonical channels the request was sent for." }) });
+
+function channelsSchema(action: "subscribe" | "unsubscribe"): DocumentedSchema {
+  return {
+    summary: action === "subscribe" ? "Subscribe every live connection of a user to channels, on every node" : "Unsubscribe every live connection of a user from channels, on every node",
+    description:
+      action === "subscribe"
+        ? "Server-side subscriptions: each connection of the user gets `server:subscribed` and then the channels' publications; the user's access to each channel is checked as for a client subscribe."
+        : "Each connection of the user gets `server:unsubscribed` for the channels it had.",
+    tags: ["users"],
+    params: UserIdParams,
+    body: UserChannelsBodySchema,
+    responses: { 200: { ...UserChannelsReplySchema, description: "The request was sent to every node." }, ...errorResponses(400, 401, 429, 503) },
+  };
+}
 
 /**
- * `POST /api/v1/users/{userId}/disconnect`: ends every connection of a user on this node.
- * `POST /api/v1/users/{userId}/subscribe` and `/unsubscribe` `{ channels }`: server-side
+ * `POST {prefix}/users/{userId}/disconnect`: ends every connection of a user on this node.
+ * `POST {prefix}/users/{userId}/subscribe` and `/unsubscribe` `{ channels }`: server-side
  * subscriptions of every live connection of the user, on every node.
  */
-export function registerUserRoutes(app: FastifyInstance, ctx: HttpContext): void {
-  app.post<{ Params: { userId: string } }>("/api/v1/users/:userId/disconnect", async (request) => {
-    await requireApiKeyOrOperator(request, ctx.apiKeys, ctx.tokens);
+export const userRoutes: FastifyPluginAsync<{ ctx: HttpContext }> = async (app, { ctx }) => {
+  app.post<{ Params: { userId: string } }>("/users/:userId/disconnect", { schema: disconnectSchema, config: { auth: "apiKeyOrOperator" } }, async (request) => {
     const { userId } = request.params;
-    if (!USER_ID.test(userId)) throw new TickwireError("BAD_REQUEST", "Malformed user id.");
     const sessions = ctx.registry.ofUser(userId);
     for (const session of sessions) session.connection.disconnect("KICKED", "Disconnected by the platform.");
     request.log.info({ userId, connections: sessions.length }, "user disconnected by API");
@@ -23,23 +45,12 @@ export function registerUserRoutes(app: FastifyInstance, ctx: HttpContext): void
   });
 
   for (const action of ["subscribe", "unsubscribe"] as const) {
-    app.post<{ Params: UserParams; Body: UserChannelsBody }>(
-      `/api/v1/users/:userId/${action}`,
-      {
-        // The schemas describe the route (OpenAPI); the input is validated once, below, by the one validator
-        // (Fastify's own would strip unknown properties instead of refusing them).
-        schema: { params: UserParamsSchema, body: UserChannelsBodySchema },
-        validatorCompiler: () => () => true,
-      },
-      async (request): Promise<UserChannelsReply> => {
-        requireApiKey(request, ctx.apiKeys);
-        const { userId } = validate(UserParamsSchema, request.params);
-        const body = validate(UserChannelsBodySchema, request.body);
-        if (!ctx.serverSubscriptions) throw new TickwireError("UNAVAILABLE", "Server-side subscriptions are not available.");
-        const channels = await ctx.serverSubscriptions.request(userId, action, body.channels);
-        request.log.info({ userId, action, channels }, "server-side subscription sent");
-        return { userId, channels };
-      },
-    );
+    app.post<{ Params: { userId: string }; Body: UserChannelsBody }>(`/users/:userId/${action}`, { schema: channelsSchema(action) }, async (request): Promise<UserChannelsReply> => {
+      const { userId } = request.params;
+      if (!ctx.serverSubscriptions) throw new TickwireError("UNAVAILABLE", "Server-side subscriptions are not available.");
+      const channels = await ctx.serverSubscriptions.request(userId, action, request.body.channels);
+      request.log.info({ userId, action, channels }, "server-side subscription sent");
+      return { userId, channels };
+    });
   }
-}
+};
