@@ -102,12 +102,15 @@ describe("the tickwire CLI", () => {
     try {
       await new Promise<void>((ok, fail) => {
         const timer = setTimeout(() => fail(new Error(`no dev banner in: ${output}`)), 10_000);
-        child.stderr.on("data", () => {
-          if (output.includes("Simulator:")) {
+        // The banner (stderr) and the listening line (stdout) travel apart: wait for both.
+        const check = (): void => {
+          if (output.includes("Simulator:") && stdout.includes('"msg":"Tickwire listening"')) {
             clearTimeout(timer);
             ok();
           }
-        });
+        };
+        child.stderr.on("data", check);
+        child.stdout.on("data", check);
       });
       const base = /Dashboard:\s+(http:\/\/\S+)\//.exec(output)![1]!;
       expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
