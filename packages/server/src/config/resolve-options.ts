@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { isIP } from "node:net";
 import { TIERS } from "@tickwire/protocol";
 import { MAX_INPUT_DEPTH_CEILING } from "../core/input-bounds.js";
+import { parseClusterNode } from "../engines/redis/redis-client.js";
 import { DEFAULT_OPTIONS, type GatewayOptions } from "./options.js";
 
 /** A configuration that cannot start a gateway; the message lists every problem. */
@@ -56,6 +57,7 @@ export function optionsFromEnv(env: Env): Partial<Record<keyof GatewayOptions, u
   set("dataDir", nonEmpty(env.TICKWIRE_DATA_DIR));
   set("databaseUrl", nonEmpty(env.TICKWIRE_DATABASE_URL));
   set("redisUrl", nonEmpty(env.TICKWIRE_REDIS_URL));
+  set("redisClusterNodes", list(nonEmpty(env.TICKWIRE_REDIS_CLUSTER_NODES)));
   set("redisPrefix", nonEmpty(env.TICKWIRE_REDIS_PREFIX));
   set("simulator", nonEmpty(env.TICKWIRE_SIMULATOR));
   set("legacyEvents", nonEmpty(env.TICKWIRE_LEGACY_EVENTS));
@@ -74,6 +76,7 @@ export function optionsFromEnv(env: Env): Partial<Record<keyof GatewayOptions, u
   set("maxQueuedBytes", nonEmpty(env.TICKWIRE_MAX_QUEUED_BYTES));
   set("writeWindowMs", nonEmpty(env.TICKWIRE_WRITE_WINDOW_MS));
   set("sessionRedisUrl", nonEmpty(env.TICKWIRE_SESSION_REDIS_URL));
+  set("sessionRedisClusterNodes", list(nonEmpty(env.TICKWIRE_SESSION_REDIS_CLUSTER_NODES)));
   set("sessionPrefix", nonEmpty(env.TICKWIRE_SESSION_PREFIX));
   set("sessionUrl", nonEmpty(env.TICKWIRE_SESSION_URL));
   set("sessionTimeoutMs", nonEmpty(env.TICKWIRE_SESSION_TIMEOUT_MS));
@@ -296,6 +299,16 @@ export function resolveOptions(input: Partial<Record<keyof GatewayOptions, unkno
   for (const key of ["redisUrl", "ingestRedisUrl", "sessionRedisUrl"] as const) {
     const v = raw[key];
     if (v !== undefined && (typeof v !== "string" || !/^rediss?:\/\//.test(v))) problems.push(`${key} must be a redis:// URL.`);
+  }
+  for (const [key, single] of [
+    ["redisClusterNodes", "redisUrl"],
+    ["sessionRedisClusterNodes", "sessionRedisUrl"],
+  ] as const) {
+    const v: unknown = raw[key];
+    if (v === undefined) continue;
+    if (!Array.isArray(v) || v.length === 0 || v.length > 64) problems.push(`${key} must be a list of 1 to 64 host:port cluster nodes.`);
+    else for (const node of v) if (typeof node !== "string" || parseClusterNode(node) === undefined) problems.push(`${key} entry "${String(node)}" is not host:port.`);
+    if (raw[single] !== undefined) problems.push(`Set only one of ${single} and ${key}.`);
   }
   for (const key of ["feedUrl"] as const) {
     const v = raw[key];

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { Redis, type RedisOptions } from "ioredis";
+import type { RedisOptions } from "ioredis";
 import { pino } from "pino";
 import type { NamespaceDefinition } from "@tickwire/protocol";
 import type { Engine, HistoryRead, PublicationListener } from "../../core/engine.js";
@@ -12,12 +12,15 @@ import { ChannelFeed, type FeedCounters } from "./channel-feed.js";
 import { decodeEntries, decodeMessage, encodeBody, encodeRelay, RELAY_MARK } from "./redis-codec.js";
 import { channelKeys, type ChannelKeys } from "./redis-keys.js";
 import { defineScripts, type EngineScripts } from "./redis-scripts.js";
+import { connectClient, createRedisClient, isCluster, type RedisClient, type RedisTarget } from "./redis-client.js";
 import { RelayFeed, relayCounters, type RelayCounters } from "./relay-feed.js";
 
 /** Options of the Redis engine. */
 export interface RedisEngineOptions {
-  /** `redis://` URL of the Redis every node shares. */
-  readonly url: string;
+  /** `redis://` URL of the Redis every node shares (or `clusterNodes`). */
+  readonly url?: string;
+  /** Redis Cluster instead of one instance: some of its nodes, `host:port` (the rest are discovered). Publications go over sharded pub/sub (Redis 7). @default undefined */
+  readonly clusterNodes?: readonly string[];
   /** Prefix of every key and pub/sub channel; nodes of one deployment use the same one. @default "tw:" */
   readonly prefix?: string;
   /** How long a channel's offset and epoch (and a state channel's latest value) outlive its last publish. @default 2592000000 (30 days) */
@@ -63,8 +66,10 @@ export class RedisEngine implements Engine {
   private readonly metaTtlMs: number;
   private readonly now: () => number;
   private readonly logger: Logger;
-  private readonly command: Redis;
-  private readonly subscriber: Redis;
+  private readonly command: RedisClient;
+  private readonly subscriber: RedisClient;
+  /** On a Redis Cluster: SSUBSCRIBE and SPUBLISH (each channel on the shard owning its slot). */
+  private readonly sharded: boolean;
   private readonly scripts: EngineScripts;
   /** Feeds by pub/sub channel name. */
   private readonly feeds = new Map<string, ChannelFeed>();
@@ -93,28 +98,36 @@ export class RedisEngine implements Engine {
       maxRetriesPerRequest: 0,
       autoResendUnfulfilledCommands: false,
     };
-    this.command = new Redis(options.url, { ...common, connectionName: `${this.prefix}cmd:${id}` });
-    // The engine re-subscribes itself after a reconnect, then catches every channel up.
-    this.subscriber = new Redis(options.url, { ...common, connectionName: `${this.prefix}sub:${id}`, autoResubscribe: false });
-    this.scripts = defineScripts(this.command, this.metaTtlMs);
+    const target: RedisTarget = options.clusterNodes !== undefined ? { clusterNodes: options.clusterNodes } : { url: options.url ?? "redis://127.0.0.1:6379" };
+    // On a cluster, a command whose connection closed under it (a master failing over) is not
+    // sent again to the new master: it may have run. MOVED, ASK and TRYAGAIN are followed.
+    const cluster = { retryDelayOnFailover: 0 };
+    this.command = createRedisClient(target, { ...common, connectionName: `${this.prefix}cmd:${id}` }, cluster);
+    // The engine re-subscribes itself after a reconnect, then catches every channel up. On a
+    // cluster one subscriber per master holds the channels of its slots; after a failover or a
+    // resharding the client moves them to the new owner, then the engine catches them up.
+    this.subscriber = createRedisClient(target, { ...common, connectionName: `${this.prefix}sub:${id}`, autoResubscribe: false }, { ...cluster, shardedSubscribers: true });
+    this.sharded = isCluster(this.command);
+    this.scripts = defineScripts(this.command, this.metaTtlMs, this.sharded);
     this.watch(this.command, "command", () => this.syncAll());
-    this.watch(this.subscriber, "subscriber", () => this.resubscribe());
-    this.subscriber.on("message", (name: string, message: string) => this.onMessage(name, message));
+    if (this.sharded) {
+      this.watch(this.subscriber, "subscriber", () => this.syncAll());
+      // Emitted once the sharded subscribers of a changed topology hold every channel again.
+      this.subscriber.on("subscribersReady", () => {
+        if (!this.closed) this.syncAll();
+      });
+      this.subscriber.on("smessage", (name: string, message: string) => this.onMessage(name, message));
+    } else {
+      this.watch(this.subscriber, "subscriber", () => this.resubscribe());
+      this.subscriber.on("message", (name: string, message: string) => this.onMessage(name, message));
+    }
   }
 
   async start(listener: PublicationListener): Promise<void> {
     this.listener = listener;
     const timeoutMs = this.options.connectTimeoutMs ?? 2000;
     // Wait for the first attempt only: a gateway starts (and answers 503 on publish) while Redis is down.
-    const attempt = (r: Redis) =>
-      new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, timeoutMs);
-        r.connect().then(
-          () => (clearTimeout(timer), resolve()),
-          () => (clearTimeout(timer), resolve()),
-        );
-      });
-    await Promise.all([attempt(this.command), attempt(this.subscriber)]);
+    await Promise.all([connectClient(this.command, timeoutMs), connectClient(this.subscriber, timeoutMs)]);
   }
 
   publish(channel: string, namespace: NamespaceDefinition, input: PublishInput): Promise<Publication> {
@@ -142,7 +155,8 @@ export class RedisEngine implements Engine {
    */
   relay(publication: Publication): Promise<void> {
     const { pubsub } = channelKeys(this.prefix, publication.channel);
-    const run = this.closed ? Promise.reject(new Error("engine closed")) : this.command.publish(pubsub, encodeRelay(publication));
+    const message = encodeRelay(publication);
+    const run = this.closed ? Promise.reject(new Error("engine closed")) : this.sharded ? this.command.spublish(pubsub, message) : this.command.publish(pubsub, message);
     const done = run.then(
       () => {
         this.relays.sent++;
@@ -205,7 +219,7 @@ export class RedisEngine implements Engine {
   health(): { ok: boolean; details: Record<string, unknown> } {
     const command = this.command.status;
     const subscriber = this.subscriber.status;
-    return { ok: command === "ready" && subscriber === "ready", details: { name: this.name, command, subscriber, channels: this.feeds.size + this.relayFeeds.size, ...this.counters, relays: { ...this.relays } } };
+    return { ok: command === "ready" && subscriber === "ready", details: { name: this.name, ...(this.sharded ? { cluster: true } : {}), command, subscriber, channels: this.feeds.size + this.relayFeeds.size, ...this.counters, relays: { ...this.relays } } };
   }
 
   /**
@@ -246,7 +260,7 @@ export class RedisEngine implements Engine {
     this.feeds.set(keys.pubsub, feed);
     try {
       // Subscribed first, position second: nothing published in between is missed.
-      await this.subscriber.subscribe(keys.pubsub);
+      await this.listen(keys.pubsub);
       const read = await this.scripts.read(keys, newEpoch(), 0, "+", 0);
       feed.start(read.epoch, read.top);
     } catch (err) {
@@ -263,7 +277,7 @@ export class RedisEngine implements Engine {
     const feed = new RelayFeed(channel, position, this.options.relayHoldMs ?? 250, (p) => this.deliver(p), this.relays);
     this.relayFeeds.set(pubsub, feed);
     try {
-      await this.subscriber.subscribe(pubsub);
+      await this.listen(pubsub);
     } catch (err) {
       if (this.relayFeeds.get(pubsub) === feed) await this.doUnsubscribe(channel);
       throw err;
@@ -279,7 +293,12 @@ export class RedisEngine implements Engine {
     this.feeds.delete(pubsub);
     this.relayFeeds.delete(pubsub);
     // While Redis is away this fails; the reconnect re-subscribes only the channels still wanted.
-    await this.subscriber.unsubscribe(pubsub).catch(() => undefined);
+    await (this.sharded ? this.subscriber.sunsubscribe(pubsub) : this.subscriber.unsubscribe(pubsub)).catch(() => undefined);
+  }
+
+  private async listen(pubsub: string): Promise<void> {
+    if (this.sharded) await this.subscriber.ssubscribe(pubsub);
+    else await this.subscriber.subscribe(pubsub);
   }
 
   private async readFeed(channel: string, keys: ChannelKeys, from: number, to: number | "+", count: number) {
@@ -328,7 +347,7 @@ export class RedisEngine implements Engine {
   }
 
   /** Logs connection loss once per outage and runs `onReconnect` on every `ready` after the first. */
-  private watch(connection: Redis, role: string, onReconnect: () => Promise<void> | void): void {
+  private watch(connection: RedisClient, role: string, onReconnect: () => Promise<void> | void): void {
     let connected = false;
     let everReady = false;
     let reported = false;

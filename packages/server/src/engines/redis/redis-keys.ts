@@ -25,6 +25,14 @@ export function partitionOf(channel: string): number {
 }
 
 /**
+ * The sorted set of one user's connection leases (docs/scaling.md, "Limits
+ * across nodes"). One key per script call, so it needs no hash tag on a cluster.
+ */
+export function leaseKey(prefix: string, userId: string): string {
+  return `${prefix}conn:${userId}`;
+}
+
+/**
  * Key names of a channel under `prefix`.
  * @example channelKeys("tw:", "trades:alice") // { meta: "tw:meta:{p7}:trades:alice", hist: "tw:hist:{p7}:…", pubsub: "tw:pub:{p7}:…" }
  */

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./redis-client.js";
 import type { ChannelKeys } from "./redis-keys.js";
 import type { StreamEntry } from "./redis-codec.js";
 
@@ -19,7 +19,9 @@ end
 
 /**
  * KEYS: meta, hist. ARGV: candidate epoch, meta TTL ms, body, MAXLEN (0: no
- * stream), stream TTL ms, pub/sub channel. Returns `{ offset, epoch }`.
+ * stream), stream TTL ms, pub/sub channel, and the command announcing on it
+ * (PUBLISH; SPUBLISH on a cluster, where the channel shares the keys' slot).
+ * Returns `{ offset, epoch }`.
  */
 const PUBLISH = `${ENSURE_EPOCH}
 local offset = redis.call('HINCRBY', KEYS[1], 's', 1)
@@ -30,7 +32,7 @@ if maxlen > 0 then
   redis.call('XADD', KEYS[2], 'MAXLEN', maxlen, offset .. '-0', 'b', ARGV[3])
   redis.call('PEXPIRE', KEYS[2], ARGV[5])
 end
-redis.call('PUBLISH', ARGV[6], offset .. ':' .. epoch .. '|' .. ARGV[3])
+redis.call(ARGV[7], ARGV[6], offset .. ':' .. epoch .. '|' .. ARGV[3])
 return {offset, epoch}
 `;
 
@@ -76,14 +78,18 @@ export interface EngineScripts {
 type Reply = [number, string, StreamEntry[]?];
 type ScriptFn = (...args: Array<string | number>) => Promise<Reply>;
 
-/** Registers the scripts on `redis` (ioredis `defineCommand`). */
-export function defineScripts(redis: Redis, metaTtlMs: number): EngineScripts {
+/**
+ * Registers the scripts on `redis` (ioredis `defineCommand`). With `sharded`
+ * the publish script announces with SPUBLISH (Redis 7 sharded pub/sub).
+ */
+export function defineScripts(redis: RedisClient, metaTtlMs: number, sharded = false): EngineScripts {
+  const announce = sharded ? "SPUBLISH" : "PUBLISH";
   redis.defineCommand("twPublish", { numberOfKeys: 2, lua: PUBLISH });
   redis.defineCommand("twRead", { numberOfKeys: 2, lua: READ });
   const commands = redis as unknown as { twPublish: ScriptFn; twRead: ScriptFn };
   return {
     async publish(keys, args) {
-      const [offset, epoch] = await commands.twPublish(keys.meta, keys.hist, args.epoch, metaTtlMs, args.body, args.maxLen, args.streamTtlMs, keys.pubsub);
+      const [offset, epoch] = await commands.twPublish(keys.meta, keys.hist, args.epoch, metaTtlMs, args.body, args.maxLen, args.streamTtlMs, keys.pubsub, announce);
       return { offset: Number(offset), epoch };
     },
     async read(keys, epoch, from, to, count) {
