@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -96,7 +96,17 @@ export class TestRedisCluster {
       this.nodes.push({ port, address: `127.0.0.1:${port}`, process: undefined });
     }
     for (const node of this.nodes) this.spawn(node, nodeTimeoutMs);
-    for (const node of this.nodes) await until(async () => redisCli(["-p", String(node.port), "ping"]).trim() === "PONG", 10_000, `redis-server on ${node.port}`);
+    for (const node of this.nodes) {
+      await until(async () => redisCli(["-p", String(node.port), "ping"]).trim() === "PONG", 10_000, `redis-server on ${node.port}`).catch((err: Error) => {
+        let log = "";
+        try {
+          log = readFileSync(join(this.dir, `redis-${node.port}.log`), "utf8").slice(-2000);
+        } catch {
+          // no log written
+        }
+        throw new Error(`${err.message}\n${log}`);
+      });
+    }
     redisCli(["--cluster", "create", ...this.addresses, "--cluster-replicas", String(replicas), "--cluster-yes"]);
     await this.waitHealthy();
   }
@@ -105,9 +115,9 @@ export class TestRedisCluster {
     const args = [
       "--port", String(node.port), "--bind", "127.0.0.1", "--cluster-enabled", "yes",
       "--cluster-config-file", `nodes-${node.port}.conf`, "--cluster-node-timeout", String(nodeTimeoutMs),
-      "--save", "", "--appendonly", "no", "--dir", this.dir, "--daemonize", "no",
+      "--save", "", "--appendonly", "no", "--repl-diskless-sync-delay", "0", "--dir", this.dir, "--daemonize", "no",
     ];
-    node.process = spawn("redis-server", args, { stdio: "ignore" });
+    node.process = spawn("redis-server", [...args, "--logfile", `redis-${node.port}.log`], { stdio: "ignore" });
     node.process.unref();
   }
 
@@ -117,7 +127,10 @@ export class TestRedisCluster {
       await until(
         async () => {
           const info = redisCli(["-p", String(node.port), "cluster", "info"]);
-          return /cluster_state:ok/.test(info) && /cluster_slots_ok:16384/.test(info);
+          if (!/cluster_state:ok/.test(info) || !/cluster_slots_ok:16384/.test(info)) return false;
+          // A replica that has not synced yet could not take over.
+          const replication = redisCli(["-p", String(node.port), "info", "replication"]);
+          return !/role:slave/.test(replication) || /master_link_status:up/.test(replication);
         },
         timeoutMs,
         `cluster state ok on ${node.port}`,
@@ -169,4 +182,36 @@ export class TestRedisCluster {
     }
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** Node ids and the masters' slot ranges, from CLUSTER NODES of a live node. */
+export function clusterNodes(cluster: TestRedisCluster): Array<{ id: string; port: number; master: boolean; failed: boolean }> {
+  const out = redisCli(["-p", String(cluster.live()[0]!.port), "cluster", "nodes"]);
+  return out
+    .split("\n")
+    .filter((l) => l.trim())
+    .map((l) => {
+      const [id, addr, flags] = l.split(" ");
+      return { id: id!, port: Number(addr!.split("@")[0]!.split(":")[1]), master: flags!.includes("master"), failed: flags!.includes("fail") };
+    });
+}
+
+/**
+ * Moves one slot to another master the way `redis-cli --cluster reshard` does:
+ * IMPORTING on the target, MIGRATING on the source, MIGRATE of its keys in
+ * batches (clients get ASK meanwhile), then SETSLOT NODE on every master.
+ * `between` runs after each batch (publish while the slot is half moved).
+ */
+export async function moveSlot(cluster: TestRedisCluster, slot: number, from: ClusterNodeProcess, to: ClusterNodeProcess, between: () => Promise<void> = async () => undefined): Promise<void> {
+  const ids = new Map(clusterNodes(cluster).map((n) => [n.port, n.id]));
+  const [fromId, toId] = [ids.get(from.port)!, ids.get(to.port)!];
+  redisCli(["-p", String(to.port), "cluster", "setslot", String(slot), "importing", fromId]);
+  redisCli(["-p", String(from.port), "cluster", "setslot", String(slot), "migrating", toId]);
+  for (;;) {
+    const keys = redisCli(["-p", String(from.port), "cluster", "getkeysinslot", String(slot), "2"]).split("\n").filter((k) => k.trim());
+    if (keys.length === 0) break;
+    redisCli(["-p", String(from.port), "migrate", "127.0.0.1", String(to.port), "", "0", "5000", "keys", ...keys]);
+    await between();
+  }
+  for (const node of clusterNodes(cluster).filter((n) => n.master && !n.failed)) redisCli(["-p", String(node.port), "cluster", "setslot", String(slot), "node", toId]);
 }

@@ -106,7 +106,13 @@ export class RedisEngine implements Engine {
     // The engine re-subscribes itself after a reconnect, then catches every channel up. On a
     // cluster one subscriber per master holds the channels of its slots; after a failover or a
     // resharding the client moves them to the new owner, then the engine catches them up.
-    this.subscriber = createRedisClient(target, { ...common, connectionName: `${this.prefix}sub:${id}`, autoResubscribe: false }, { ...cluster, shardedSubscribers: true });
+    this.subscriber = createRedisClient(target, { ...common, connectionName: `${this.prefix}sub:${id}`, autoResubscribe: false }, {
+      ...cluster,
+      shardedSubscribers: true,
+      // The subscriber sends no keyed command that a MOVED could correct: it re-reads the slot
+      // table every second, so a resharded slot's channels follow it within about that.
+      slotsRefreshInterval: 1000,
+    });
     this.sharded = isCluster(this.command);
     this.scripts = defineScripts(this.command, this.metaTtlMs, this.sharded);
     this.watch(this.command, "command", () => this.syncAll());
