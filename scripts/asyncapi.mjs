@@ -13,6 +13,8 @@ const SUMMARIES = {
   "notifications:list": "List the user's notifications, newest first.",
   "notifications:ack": "Mark notifications read.",
   "notification:test": "Send the caller a notification of type `test` (operators only).",
+  presence: "Who is subscribed to a channel across all nodes: users with their connection counts (namespaces with presence, from its tier).",
+  "presence:stats": "How many users and connections are subscribed to a channel across all nodes (namespaces with presence, from its stats tier).",
   connected: "The first event of an accepted connection: who the user is, what it may do.",
   error: "A refused request sent without an acknowledgement, or a subscription the server ended.",
   resync: "The channel's history could not be repaired: refetch its state.",

@@ -78,6 +78,10 @@ export type NotificationsAckRequest = Static<typeof NotificationsAckRequestSchem
 export const NotificationTestRequestSchema = Type.Object({}, { additionalProperties: false });
 export type NotificationTestRequest = Static<typeof NotificationTestRequestSchema>;
 
+/** `presence` and `presence:stats` request: one channel, named as in `subscribe`. */
+export const PresenceRequestSchema = Type.Object({ channel: ChannelName }, { additionalProperties: false });
+export type PresenceRequest = Static<typeof PresenceRequestSchema>;
+
 /** Schemas of every client event, keyed by event name. An event not listed here is UNKNOWN_EVENT. */
 export const CLIENT_EVENT_SCHEMAS = {
   subscribe: SubscribeRequestSchema,
@@ -87,6 +91,8 @@ export const CLIENT_EVENT_SCHEMAS = {
   "notifications:list": NotificationsListRequestSchema,
   "notifications:ack": NotificationsAckRequestSchema,
   "notification:test": NotificationTestRequestSchema,
+  presence: PresenceRequestSchema,
+  "presence:stats": PresenceRequestSchema,
 } as const;
 
 /** Name of a client event. */
@@ -155,6 +161,31 @@ export type NotificationsAckReply = Static<typeof NotificationsAckReplySchema>;
 export const NotificationTestReplySchema = Type.Object({ ok: Type.Literal(true) });
 export type NotificationTestReply = Static<typeof NotificationTestReplySchema>;
 
+/** One subscribed user in a presence list. */
+export const PresenceUserSchema = Type.Object({
+  userId: Type.String(),
+  connections: Type.Integer({ minimum: 1, description: "Connections of this user subscribed to the channel, on all nodes." }),
+});
+export type PresenceUser = Static<typeof PresenceUserSchema>;
+
+/** `presence` reply: who is subscribed to the channel across all nodes, users sorted by id. */
+export const PresenceReplySchema = Type.Object({
+  ok: Type.Literal(true),
+  channel: Type.String({ description: "Canonical channel name." }),
+  users: Type.Array(PresenceUserSchema),
+  connections: Type.Integer({ minimum: 0 }),
+});
+export type PresenceReply = Static<typeof PresenceReplySchema>;
+
+/** `presence:stats` reply: how many users and connections are subscribed across all nodes. */
+export const PresenceStatsReplySchema = Type.Object({
+  ok: Type.Literal(true),
+  channel: Type.String({ description: "Canonical channel name." }),
+  users: Type.Integer({ minimum: 0 }),
+  connections: Type.Integer({ minimum: 0 }),
+});
+export type PresenceStatsReply = Static<typeof PresenceStatsReplySchema>;
+
 /** Schemas of the `ok: true` reply of every client event; any event may answer an ErrorReply instead. */
 export const CLIENT_EVENT_REPLY_SCHEMAS = {
   subscribe: SubscribeReplySchema,
@@ -164,6 +195,8 @@ export const CLIENT_EVENT_REPLY_SCHEMAS = {
   "notifications:list": NotificationsListReplySchema,
   "notifications:ack": NotificationsAckReplySchema,
   "notification:test": NotificationTestReplySchema,
+  presence: PresenceReplySchema,
+  "presence:stats": PresenceStatsReplySchema,
 } as const satisfies Record<ClientEventName, TSchema>;
 
 /** Acknowledgement callback of a client event. */
@@ -178,6 +211,8 @@ export interface ClientToServerEvents {
   "notifications:list": (req: NotificationsListRequest, ack: Ack<NotificationsListReply>) => void;
   "notifications:ack": (req: NotificationsAckRequest, ack: Ack<NotificationsAckReply>) => void;
   "notification:test": (req: NotificationTestRequest, ack: Ack<NotificationTestReply>) => void;
+  presence: (req: PresenceRequest, ack: Ack<PresenceReply>) => void;
+  "presence:stats": (req: PresenceRequest, ack: Ack<PresenceStatsReply>) => void;
 }
 
 /* ---------- Server events ---------- */

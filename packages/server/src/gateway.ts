@@ -129,7 +129,7 @@ export class Gateway {
     this.engine =
       deps.engine ??
       (options.redisUrl !== undefined || options.redisClusterNodes !== undefined
-        ? new RedisEngine({ url: options.redisUrl, clusterNodes: options.redisClusterNodes, prefix: options.redisPrefix, now: this.now, logger: engineLogger, onSkipped })
+        ? new RedisEngine({ url: options.redisUrl, clusterNodes: options.redisClusterNodes, prefix: options.redisPrefix, presenceTtlMs: options.connectionLeaseTtlMs, now: this.now, logger: engineLogger, onSkipped })
         : new MemoryEngine({ history: store.history, now: this.now, logger: engineLogger, onSkipped }));
     this.registry = new SessionRegistry();
     this.connectionLimiterOverride = deps.connectionLimiter;

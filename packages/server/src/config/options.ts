@@ -101,7 +101,7 @@ export interface GatewayOptions {
   readonly rateLimit: PerTier<RateLimitOptions>;
   /** Inbound event budget per user across all its connections (and nodes, with redisUrl), per tier; tiers left out have none. @default undefined (off) */
   readonly userRateLimit: Partial<PerTier<RateLimitOptions>> | undefined;
-  /** With redisUrl: how long a node's connection lease outlives its last renewal (renewed every third of it), so a dead node's connections stop counting. @default 30000 */
+  /** With redisUrl or redisClusterNodes: how long a node's connection lease and presence entries outlive its last renewal (renewed every third of it), so a dead node's connections stop counting and leave presence. @default 30000 */
   readonly connectionLeaseTtlMs: number;
   /** With redisUrl: nodes in the deployment; while Redis is unreachable each node allows 1/expectedNodes of a user's userRateLimit. @default 1 */
   readonly expectedNodes: number;

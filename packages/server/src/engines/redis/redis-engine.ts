@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { RedisOptions } from "ioredis";
 import { pino } from "pino";
 import type { NamespaceDefinition } from "@tickwire/protocol";
-import type { Engine, HistoryRead, PublicationListener } from "../../core/engine.js";
+import type { Engine, HistoryRead, PresenceEntry, PublicationListener } from "../../core/engine.js";
 import type { ChannelPosition, Publication, PublishInput } from "../../core/publication.js";
 import { untilDeadline } from "../../core/deadline.js";
 import type { SkipListener, SkipReason } from "../../core/stored-data.js";
@@ -10,8 +10,9 @@ import type { Logger } from "../../observability/logger.js";
 import { newEpoch } from "../memory-engine.js";
 import { ChannelFeed, type FeedCounters } from "./channel-feed.js";
 import { decodeEntries, decodeMessage, encodeBody, encodeRelay, RELAY_MARK } from "./redis-codec.js";
-import { channelKeys, type ChannelKeys } from "./redis-keys.js";
+import { channelKeys, presenceKey, type ChannelKeys } from "./redis-keys.js";
 import { defineScripts, type EngineScripts } from "./redis-scripts.js";
+import { definePresenceScripts, type PresenceScripts } from "./presence-scripts.js";
 import { connectClient, createRedisClient, isCluster, type RedisClient, type RedisTarget } from "./redis-client.js";
 import { RelayFeed, relayCounters, type RelayCounters } from "./relay-feed.js";
 
@@ -31,6 +32,8 @@ export interface RedisEngineOptions {
   readonly redis?: RedisOptions;
   /** Longest wait of a relay that arrived ahead of a missing offset of its inbox (relays of one user from two nodes may cross). @default 250 */
   readonly relayHoldMs?: number;
+  /** How long a presence entry outlives this node's last renewal (renewed every third of it): a dead node's entries expire after it. @default 30000 */
+  readonly presenceTtlMs?: number;
   /** Clock of the history TTL, injectable for tests. @default Date.now */
   readonly now?: () => number;
   /** @default a silent logger */
@@ -71,6 +74,7 @@ export class RedisEngine implements Engine {
   /** On a Redis Cluster: SSUBSCRIBE and SPUBLISH (each channel on the shard owning its slot). */
   private readonly sharded: boolean;
   private readonly scripts: EngineScripts;
+  private readonly presenceScripts: PresenceScripts;
   /** Feeds by pub/sub channel name. */
   private readonly feeds = new Map<string, ChannelFeed>();
   /** Inbox channels' relay feeds by pub/sub channel name. */
@@ -82,6 +86,11 @@ export class RedisEngine implements Engine {
   private readonly published = new Map<string, { epoch: string; offset: number }>();
   private listener: PublicationListener = () => {};
   private closed = false;
+  /** This node in presence entries. */
+  private readonly nodeId: string;
+  /** Presence entries of this node: channel → clientId → member. */
+  private readonly present = new Map<string, Map<string, string>>();
+  private presenceTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: RedisEngineOptions) {
     this.prefix = options.prefix ?? "tw:";
@@ -89,6 +98,7 @@ export class RedisEngine implements Engine {
     this.now = options.now ?? Date.now;
     this.logger = options.logger ?? pino({ level: "silent" });
     const id = randomBytes(4).toString("hex");
+    this.nodeId = id;
     // No offline queue and no resend: a command fails at once while Redis is away
     // instead of running late (or twice) after a reconnect.
     const common: RedisOptions = {
@@ -115,6 +125,7 @@ export class RedisEngine implements Engine {
     });
     this.sharded = isCluster(this.command);
     this.scripts = defineScripts(this.command, this.metaTtlMs, this.sharded);
+    this.presenceScripts = definePresenceScripts(this.command);
     this.watch(this.command, "command", () => this.syncAll());
     if (this.sharded) {
       this.watch(this.subscriber, "subscriber", () => this.syncAll());
@@ -221,6 +232,60 @@ export class RedisEngine implements Engine {
     return decodeEntries(channel, read.epoch, read.entries, (offset, reason) => this.skipped(channel, offset, reason)).find((p) => p.offset === read.top);
   }
 
+  async presenceJoin(channel: string, clientId: string, userId: string): Promise<void> {
+    if (this.closed) throw new Error("engine closed");
+    const member = JSON.stringify([this.nodeId, clientId, userId]);
+    let clients = this.present.get(channel);
+    if (!clients) this.present.set(channel, (clients = new Map()));
+    clients.set(clientId, member);
+    this.presenceTimer ??= setInterval(() => void this.renewPresence(), Math.max(1, Math.floor(this.presenceTtlMs() / 3)));
+    this.presenceTimer.unref();
+    // Kept locally even when Redis fails now: the next renewal writes it.
+    await this.writePresence(channel, [member]);
+  }
+
+  async presenceLeave(channel: string, clientId: string): Promise<void> {
+    const clients = this.present.get(channel);
+    const member = clients?.get(clientId);
+    if (!clients || member === undefined) return;
+    clients.delete(clientId);
+    if (clients.size === 0) this.present.delete(channel);
+    if (this.closed) return;
+    // If this fails the entry expires by itself within presenceTtlMs.
+    await this.command.zrem(presenceKey(this.prefix, channel), member);
+  }
+
+  async presence(channel: string): Promise<PresenceEntry[]> {
+    const members = await this.presenceScripts.read(presenceKey(this.prefix, channel));
+    const out: PresenceEntry[] = [];
+    for (const member of members) {
+      try {
+        const [, clientId, userId] = JSON.parse(member) as [string, string, string];
+        if (typeof clientId === "string" && typeof userId === "string") out.push({ clientId, userId });
+      } catch {
+        // Not written by Tickwire: ignored.
+      }
+    }
+    return out;
+  }
+
+  private presenceTtlMs(): number {
+    return this.options.presenceTtlMs ?? 30_000;
+  }
+
+  /** Adds `members` to a channel's presence with a fresh expiry; drops entries expired meanwhile (a dead node's). */
+  private async writePresence(channel: string, members: string[]): Promise<void> {
+    await this.presenceScripts.add(presenceKey(this.prefix, channel), this.presenceTtlMs(), members);
+  }
+
+  /** Renews every presence entry of this node (the timer calls it every presenceTtlMs / 3). */
+  private async renewPresence(): Promise<void> {
+    if (this.closed) return;
+    const writes = [...this.present].map(([channel, clients]) => this.writePresence(channel, [...clients.values()]));
+    const results = await Promise.allSettled(writes);
+    if (results.some((r) => r.status === "rejected")) this.logger.warn({ failed: results.filter((r) => r.status === "rejected").length }, "presence renewal failed; retried on the next one");
+  }
+
   /** Ready while both Redis connections are; details carry their states and the feed counters. */
   health(): { ok: boolean; details: Record<string, unknown> } {
     const command = this.command.status;
@@ -247,6 +312,8 @@ export class RedisEngine implements Engine {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.presenceTimer) clearInterval(this.presenceTimer);
+    this.present.clear();
     await Promise.allSettled([...this.inflight]);
     for (const feed of this.feeds.values()) feed.close();
     this.feeds.clear();

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { isChannelError, parseChannel, TickwireError, type HistoryReply } from "@tickwire/protocol";
+import { readPresence } from "../../core/subscriptions.js";
 import { requireApiKey } from "../api-auth.js";
 import type { HttpContext } from "../context.js";
 
@@ -10,8 +11,16 @@ function integer(value: unknown, name: string, min: number, max: number, fallbac
   return n;
 }
 
-/** `GET /api/v1/channels/{channel}/history?since=&limit=`. */
+/** `GET /api/v1/channels/{channel}/history?since=&limit=` and `GET /api/v1/channels/{channel}/presence`. */
 export function registerChannelRoutes(app: FastifyInstance, ctx: HttpContext): void {
+  app.get<{ Params: { channel: string } }>("/api/v1/channels/:channel/presence", async (request) => {
+    requireApiKey(request, ctx.apiKeys);
+    const parsed = parseChannel(request.params.channel, ctx.catalogue);
+    if (isChannelError(parsed)) throw new TickwireError(parsed.reason === "unknown_namespace" ? "NOT_FOUND" : "BAD_REQUEST", parsed.message);
+    if (!parsed.namespace.presence || !ctx.engine.presence) throw new TickwireError("BAD_REQUEST", `"${parsed.namespace.name}" channels keep no presence.`);
+    return readPresence(ctx.engine, parsed.channel);
+  });
+
   app.get<{ Params: { channel: string }; Querystring: Record<string, string | undefined> }>("/api/v1/channels/:channel/history", async (request): Promise<HistoryReply> => {
     requireApiKey(request, ctx.apiKeys);
     const parsed = parseChannel(request.params.channel, ctx.catalogue);
