@@ -163,5 +163,6 @@ describe.runIf(backend.available)(`gateway processes on ${backend.label}`, () =>
       (err: Refusal) => err.data,
     );
     expect(third).toEqual({ code: "LIMIT_EXCEEDED", message: "User u9 already has 2 connections open." });
-  });
+    // Bounded by the waits above, each for the event it stands for; this is only the ceiling of them all.
+  }, 60_000);
 });

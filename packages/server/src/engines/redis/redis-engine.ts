@@ -57,7 +57,10 @@ function isDurable(namespace: NamespaceDefinition): boolean {
  * ChannelFeed). Publishes fail at once while Redis is unreachable (the publisher
  * answers 503); open sockets are not affected. Inbox channels are numbered by the
  * store: they have no meta, stream or feed here, only their pub/sub channel, on
- * which `relay` announces what the store numbered (see RelayFeed).
+ * which `relay` announces what the store numbered (see RelayFeed). On a Redis
+ * Cluster (`clusterNodes`) the same runs per slot: PUBLISH becomes SPUBLISH and
+ * each master holds the SSUBSCRIBEs of its slots' channels (docs/scaling.md,
+ * "Redis Cluster").
  */
 export class RedisEngine implements Engine {
   readonly name = "redis";
