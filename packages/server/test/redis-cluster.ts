@@ -199,16 +199,18 @@ export function clusterNodes(cluster: TestRedisCluster): Array<{ id: string; por
 /**
  * Moves one slot to another master the way `redis-cli --cluster reshard` does:
  * IMPORTING on the target, MIGRATING on the source, MIGRATE of its keys in
- * batches (clients get ASK meanwhile), then SETSLOT NODE on every master.
+ * batches of `batch` (redis-cli's default pipeline is 10; clients get ASK for
+ * keys already moved, TRYAGAIN while a script's keys are split), then SETSLOT
+ * NODE on every master.
  * `between` runs after each batch (publish while the slot is half moved).
  */
-export async function moveSlot(cluster: TestRedisCluster, slot: number, from: ClusterNodeProcess, to: ClusterNodeProcess, between: () => Promise<void> = async () => undefined): Promise<void> {
+export async function moveSlot(cluster: TestRedisCluster, slot: number, from: ClusterNodeProcess, to: ClusterNodeProcess, between: () => Promise<void> = async () => undefined, batch = 10): Promise<void> {
   const ids = new Map(clusterNodes(cluster).map((n) => [n.port, n.id]));
   const [fromId, toId] = [ids.get(from.port)!, ids.get(to.port)!];
   redisCli(["-p", String(to.port), "cluster", "setslot", String(slot), "importing", fromId]);
   redisCli(["-p", String(from.port), "cluster", "setslot", String(slot), "migrating", toId]);
   for (;;) {
-    const keys = redisCli(["-p", String(from.port), "cluster", "getkeysinslot", String(slot), "2"]).split("\n").filter((k) => k.trim());
+    const keys = redisCli(["-p", String(from.port), "cluster", "getkeysinslot", String(slot), String(batch)]).split("\n").filter((k) => k.trim());
     if (keys.length === 0) break;
     redisCli(["-p", String(from.port), "migrate", "127.0.0.1", String(to.port), "", "0", "5000", "keys", ...keys]);
     await between();

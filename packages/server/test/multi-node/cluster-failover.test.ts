@@ -126,6 +126,8 @@ describe.runIf(runnable)("a Redis Cluster with replicas: failover and resharding
     const to = redis.live().find((n) => n.port === masters[0]!.port)!;
     const slot = Number(redisCli(["-p", String(from.port), "cluster", "keyslot", keys.meta]).trim());
     let during = 0;
+    // The channel's keys (meta, stream, presence) move in one batch, as redis-cli's pipeline of 10 moves them;
+    // publications meanwhile reach them on the target through ASK while the slot is still the source's.
     await moveSlot(redis, slot, from, to, async () => {
       const before = pub.accepted.length;
       await until(() => pub.accepted.length > before + 2 || pub.refused.length > 0, 10_000, "publications while the slot is half moved");

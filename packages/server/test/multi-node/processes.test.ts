@@ -55,7 +55,8 @@ describe.runIf(backend.available)(`gateway processes on ${backend.label}`, () =>
       TICKWIRE_CONNECTION_LEASE_TTL_MS: "1500",
       TICKWIRE_LOG_LEVEL: "info",
     };
-    const [a, b] = await Promise.all([children.gateway(env), children.gateway(env)]);
+    // Two processes starting at once on a busy machine: wait for their listening lines as long as they take.
+    const [a, b] = await Promise.all([children.gateway(env, 30_000), children.gateway(env, 30_000)]);
 
     // Ten users with two connections each, the per-user limit, all on node A.
     const clients = await Promise.all(
@@ -97,7 +98,7 @@ describe.runIf(backend.available)(`gateway processes on ${backend.label}`, () =>
     const noFailure = () => {
       if (failure) throw failure;
     };
-    await waitFor(() => (noFailure(), clients.every((c) => c.seen.length >= 10)), 10_000, "every client to get ten signals on node A");
+    await waitFor(() => (noFailure(), clients.every((c) => c.seen.length >= 10)), 20_000, "every client to get ten signals on node A");
 
     killedAfter = published;
     await a.kill("SIGKILL");
@@ -133,7 +134,7 @@ describe.runIf(backend.available)(`gateway processes on ${backend.label}`, () =>
     noFailure();
     const total = published;
     expect(total).toBe(killedAfter + 100);
-    await waitFor(() => recoveries.every((r) => r.client.seen.length + r.later.length >= total), 10_000, "every client to reach the last publication on node B");
+    await waitFor(() => recoveries.every((r) => r.client.seen.length + r.later.length >= total), 20_000, "every client to reach the last publication on node B");
     for (const r of recoveries) {
       const sequence = [...r.client.seen, ...r.later];
       expect(sequence).toEqual(range(1, total).map((n) => ({ offset: n, n })));
