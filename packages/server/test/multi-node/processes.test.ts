@@ -134,7 +134,7 @@ describe.runIf(backend.available)(`gateway processes on ${backend.label}`, () =>
     noFailure();
     const total = published;
     expect(total).toBe(killedAfter + 100);
-    await waitFor(() => recoveries.every((r) => r.client.seen.length + r.later.length >= total), 20_000, "every client to reach the last publication on node B");
+    await waitFor(() => recoveries.every((r) => r.client.seen.length + r.later.length >= total), 40_000, "every client to reach the last publication on node B");
     for (const r of recoveries) {
       const sequence = [...r.client.seen, ...r.later];
       expect(sequence).toEqual(range(1, total).map((n) => ({ offset: n, n })));
@@ -165,5 +165,5 @@ describe.runIf(backend.available)(`gateway processes on ${backend.label}`, () =>
     );
     expect(third).toEqual({ code: "LIMIT_EXCEEDED", message: "User u9 already has 2 connections open." });
     // Bounded by the waits above, each for the event it stands for; this is only the ceiling of them all.
-  }, 60_000);
+  }, 90_000);
 });
