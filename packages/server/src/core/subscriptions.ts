@@ -147,7 +147,8 @@ export class SubscriptionManager {
     const fields = typeof item === "string" ? undefined : item.fields;
     const since = typeof item === "string" ? undefined : item.since;
     const asked = typeof item === "string" ? undefined : item.rewind;
-    const rewind = asked ?? (legacy && since === undefined && (namespace.legacyRewind ?? 0) > 0 ? namespace.legacyRewind : undefined);
+    const byDefault = legacy && since === undefined && (namespace.legacyRewind ?? 0) > 0 ? namespace.legacyRewind : undefined;
+    const rewind = asked ?? byDefault;
     const named = (reply: Omit<SubscribedChannel, "channel" | "requested">): SubscribedChannel =>
       channel === requested ? { channel, ...reply } : { channel, requested, ...reply };
 
