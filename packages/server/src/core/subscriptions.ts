@@ -221,11 +221,8 @@ export class SubscriptionManager {
       const covers = read.contiguous && last !== undefined && last.offset === read.position.offset;
       recovered = sameEpoch && (nothingMissed || covers);
       if (recovered) {
-        // The subscriber is at `since`: what it had is not sent again (a resumed session's journal starts there).
-        if (sub.lastEpoch === undefined) {
-          sub.lastEpoch = since.epoch;
-          sub.lastOffset = since.offset;
-        }
+        // Where the subscriber starts: a resumed session's journal undoes its replays back to here.
+        sub.origin = { epoch: since.epoch, offset: since.offset };
         for (const publication of read.publications) {
           onReplay?.(publication);
           this.send(sub, publication, false);
@@ -244,10 +241,7 @@ export class SubscriptionManager {
       epoch = read.position.epoch;
       floor = read.position.offset;
       const first = read.publications[0];
-      if (first !== undefined && sub.lastEpoch === undefined) {
-        sub.lastEpoch = first.epoch;
-        sub.lastOffset = first.offset - 1;
-      }
+      if (first !== undefined) sub.origin = { epoch: first.epoch, offset: first.offset - 1 };
       for (const publication of read.publications) {
         onReplay?.(publication);
         this.send(sub, publication, false);
