@@ -188,7 +188,8 @@ export class SubscriptionManager {
     const fields = typeof item === "string" ? undefined : item.fields;
     const since = typeof item === "string" ? undefined : item.since;
     const asked = typeof item === "string" ? undefined : item.rewind;
-    const rewind = asked ?? (legacy && since === undefined && (namespace.legacyRewind ?? 0) > 0 ? namespace.legacyRewind : undefined);
+    const byDefault = legacy && since === undefined && (namespace.legacyRewind ?? 0) > 0 ? namespace.legacyRewind : undefined;
+    const rewind = asked ?? byDefault;
     const named = (reply: Omit<SubscribedChannel, "channel" | "requested">): SubscribedChannel =>
       channel === requested ? { channel, ...reply } : { channel, requested, ...reply };
 
@@ -275,11 +276,8 @@ export class SubscriptionManager {
       const covers = read.contiguous && last !== undefined && last.offset === read.position.offset;
       recovered = sameEpoch && (nothingMissed || covers);
       if (recovered) {
-        // The subscriber is at `since`: what it had is not sent again (a resumed session's journal starts there).
-        if (sub.lastEpoch === undefined) {
-          sub.lastEpoch = since.epoch;
-          sub.lastOffset = since.offset;
-        }
+        // Where the subscriber starts: a resumed session's journal undoes its replays back to here.
+        sub.origin = { epoch: since.epoch, offset: since.offset };
         for (const publication of read.publications) {
           onReplay?.(publication);
           this.send(sub, publication, false);
@@ -298,10 +296,7 @@ export class SubscriptionManager {
       epoch = read.position.epoch;
       floor = read.position.offset;
       const first = read.publications[0];
-      if (first !== undefined && sub.lastEpoch === undefined) {
-        sub.lastEpoch = first.epoch;
-        sub.lastOffset = first.offset - 1;
-      }
+      if (first !== undefined) sub.origin = { epoch: first.epoch, offset: first.offset - 1 };
       for (const publication of read.publications) {
         onReplay?.(publication);
         this.send(sub, publication, false);
