@@ -14,7 +14,8 @@ export default defineConfig({
   },
   test: {
     projects: [
-      { extends: true, test: { name: "suite", include: ["packages/*/test/**/*.test.ts", "packages/*/test/**/*.test.tsx", "apps/*/test/**/*.test.ts", "docs/**/*.test.ts", "bench/test/**/*.test.mjs"] } },
+      // The suite shares one Redis Cluster (started for the run unless TICKWIRE_TEST_REDIS_CLUSTER names one).
+      { extends: true, test: { name: "suite", globalSetup: ["packages/server/test/global-setup.ts"], include: ["packages/*/test/**/*.test.ts", "packages/*/test/**/*.test.tsx", "apps/*/test/**/*.test.ts", "docs/**/*.test.ts", "bench/test/**/*.test.mjs"] } },
       // Packing, installing and compiling take both cores for a while: run after the rest, so
       // that the timing of the multi-node tests is not squeezed by them.
       { extends: true, test: { name: "packaging", include: ["test/**/*.test.ts"], sequence: { groupOrder: 1 } } },

@@ -14,6 +14,8 @@ const SUMMARIES = {
   "notifications:ack": "Mark notifications read.",
   "notification:test": "Send the caller a notification of type `test` (operators only).",
   rpc: "Call a method of the platform's backend through the RPC proxy; the reply carries its `result`.",
+  presence: "Who is subscribed to a channel across all nodes: users with their connection counts (namespaces with presence, from its tier).",
+  "presence:stats": "How many users and connections are subscribed to a channel across all nodes (namespaces with presence, from its stats tier).",
   connected: "The first event of an accepted connection: who the user is, what it may do.",
   error: "A refused request sent without an acknowledgement, or a subscription the server ended.",
   resync: "The channel's history could not be repaired: refetch its state.",

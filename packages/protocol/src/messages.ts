@@ -91,6 +91,9 @@ export const RpcRequestSchema = Type.Object(
   { additionalProperties: false },
 );
 export type RpcRequest = Static<typeof RpcRequestSchema>;
+/** `presence` and `presence:stats` request: one channel, named as in `subscribe`. */
+export const PresenceRequestSchema = Type.Object({ channel: ChannelName }, { additionalProperties: false });
+export type PresenceRequest = Static<typeof PresenceRequestSchema>;
 
 /** Schemas of every client event, keyed by event name. An event not listed here is UNKNOWN_EVENT. */
 export const CLIENT_EVENT_SCHEMAS = {
@@ -102,6 +105,8 @@ export const CLIENT_EVENT_SCHEMAS = {
   "notifications:ack": NotificationsAckRequestSchema,
   "notification:test": NotificationTestRequestSchema,
   rpc: RpcRequestSchema,
+  presence: PresenceRequestSchema,
+  "presence:stats": PresenceRequestSchema,
 } as const;
 
 /** Name of a client event. */
@@ -173,6 +178,30 @@ export type NotificationTestReply = Static<typeof NotificationTestReplySchema>;
 /** `rpc` reply: the backend's `result`. */
 export const RpcReplySchema = Type.Object({ ok: Type.Literal(true), result: Type.Unknown({ description: "The backend's result, as it answered it." }) });
 export type RpcReply = Static<typeof RpcReplySchema>;
+/** One subscribed user in a presence list. */
+export const PresenceUserSchema = Type.Object({
+  userId: Type.String(),
+  connections: Type.Integer({ minimum: 1, description: "Connections of this user subscribed to the channel, on all nodes." }),
+});
+export type PresenceUser = Static<typeof PresenceUserSchema>;
+
+/** `presence` reply: who is subscribed to the channel across all nodes, users sorted by id. */
+export const PresenceReplySchema = Type.Object({
+  ok: Type.Literal(true),
+  channel: Type.String({ description: "Canonical channel name." }),
+  users: Type.Array(PresenceUserSchema),
+  connections: Type.Integer({ minimum: 0 }),
+});
+export type PresenceReply = Static<typeof PresenceReplySchema>;
+
+/** `presence:stats` reply: how many users and connections are subscribed across all nodes. */
+export const PresenceStatsReplySchema = Type.Object({
+  ok: Type.Literal(true),
+  channel: Type.String({ description: "Canonical channel name." }),
+  users: Type.Integer({ minimum: 0 }),
+  connections: Type.Integer({ minimum: 0 }),
+});
+export type PresenceStatsReply = Static<typeof PresenceStatsReplySchema>;
 
 /** Schemas of the `ok: true` reply of every client event; any event may answer an ErrorReply instead. */
 export const CLIENT_EVENT_REPLY_SCHEMAS = {
@@ -184,6 +213,8 @@ export const CLIENT_EVENT_REPLY_SCHEMAS = {
   "notifications:ack": NotificationsAckReplySchema,
   "notification:test": NotificationTestReplySchema,
   rpc: RpcReplySchema,
+  presence: PresenceReplySchema,
+  "presence:stats": PresenceStatsReplySchema,
 } as const satisfies Record<ClientEventName, TSchema>;
 
 /** Acknowledgement callback of a client event. */
@@ -199,6 +230,8 @@ export interface ClientToServerEvents {
   "notifications:ack": (req: NotificationsAckRequest, ack: Ack<NotificationsAckReply>) => void;
   "notification:test": (req: NotificationTestRequest, ack: Ack<NotificationTestReply>) => void;
   rpc: (req: RpcRequest, ack: Ack<RpcReply>) => void;
+  presence: (req: PresenceRequest, ack: Ack<PresenceReply>) => void;
+  "presence:stats": (req: PresenceRequest, ack: Ack<PresenceStatsReply>) => void;
 }
 
 /* ---------- Server events ---------- */

@@ -62,6 +62,12 @@ export interface NamespaceDefinition {
   readonly conflationMs?: Readonly<Record<Tier, number>>;
   /** Minimum ms between two deliveries of a batched state channel (latest wins). */
   readonly batchMs?: number;
+  /**
+   * Who is subscribed, across all nodes, may be asked for (`presence`, `presence:stats`,
+   * `GET /api/v1/channels/{channel}/presence`): `minTier` for the list of users,
+   * `statsMinTier` for the counts. Without it the namespace keeps no presence.
+   */
+  readonly presence?: { readonly minTier: Tier; readonly statsMinTier: Tier };
   /** Whether subscriptions to this namespace count toward the per-tier subscription limit. */
   readonly countsTowardLimit?: boolean;
   /** One line for docs and the ops page. */
@@ -140,6 +146,7 @@ export const DEFAULT_NAMESPACES: readonly NamespaceDefinition[] = /* @__PURE__ *
     kind: "event",
     history: { size: 500, ttlMs: DAY_MS },
     legacyRewind: 50,
+    presence: { minTier: "builder", statsMinTier: "participant" },
     description: "Trading signals, all providers or one provider.",
   },
   {

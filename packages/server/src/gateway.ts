@@ -199,8 +199,8 @@ export class Gateway {
     };
     this.engine =
       deps.engine ??
-      (options.redisUrl !== undefined
-        ? new RedisEngine({ url: options.redisUrl, prefix: options.redisPrefix, now: this.now, logger: engineLogger, onSkipped })
+      (options.redisUrl !== undefined || options.redisClusterNodes !== undefined
+        ? new RedisEngine({ url: options.redisUrl, clusterNodes: options.redisClusterNodes, prefix: options.redisPrefix, presenceTtlMs: options.connectionLeaseTtlMs, now: this.now, logger: engineLogger, onSkipped })
         : new MemoryEngine({ history: this.store.history, now: this.now, logger: engineLogger, onSkipped }));
     this.registry = new SessionRegistry();
     this.connectionLimiterOverride = deps.connectionLimiter;
@@ -273,8 +273,8 @@ export class Gateway {
   /** Wires HTTP and Socket.IO; called by createGateway. */
   async init(): Promise<void> {
     const { options } = this;
-    if (options.sessionRedisUrl) {
-      this.sessionResolver = new RedisSessionResolver({ url: options.sessionRedisUrl, prefix: options.sessionPrefix, timeoutMs: options.sessionTimeoutMs, defaultTier: options.defaultTier });
+    if (options.sessionRedisUrl || options.sessionRedisClusterNodes) {
+      this.sessionResolver = new RedisSessionResolver({ url: options.sessionRedisUrl, clusterNodes: options.sessionRedisClusterNodes, prefix: options.sessionPrefix, timeoutMs: options.sessionTimeoutMs, defaultTier: options.defaultTier });
     } else if (options.sessionUrl) {
       this.sessionResolver = new HttpSessionResolver({ url: options.sessionUrl, timeoutMs: options.sessionTimeoutMs, defaultTier: options.defaultTier });
     }

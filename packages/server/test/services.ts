@@ -1,8 +1,14 @@
-import { Redis } from "ioredis";
+import { Cluster, Redis } from "ioredis";
 import pg from "pg";
+import { inject } from "vitest";
 
 /** Where the test services run (DEVELOPERS.md); overridable for other machines. */
 export const REDIS_URL = process.env.TICKWIRE_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+/** The shared test Redis Cluster's nodes (`host:port`); empty when none runs (see global-setup.ts). */
+export const REDIS_CLUSTER_NODES: string[] = inject("redisCluster")
+  .split(",")
+  .map((s) => s.trim())
+  .filter((s) => s.length > 0);
 export const POSTGRES_URL = process.env.TICKWIRE_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
 async function reachable(check: () => Promise<void>): Promise<boolean> {
@@ -30,6 +36,25 @@ export async function redisAvailable(): Promise<boolean> {
     }
   });
   return requireOrSkip("Redis", REDIS_URL, ok);
+}
+
+/** True when the test Redis Cluster serves every slot; same rules as redisAvailable. */
+export async function redisClusterAvailable(): Promise<boolean> {
+  const ok =
+    REDIS_CLUSTER_NODES.length > 0 &&
+    (await reachable(async () => {
+      const nodes = REDIS_CLUSTER_NODES.map((n) => ({ host: n.slice(0, n.lastIndexOf(":")), port: Number(n.slice(n.lastIndexOf(":") + 1)) }));
+      const c = new Cluster(nodes, { lazyConnect: true, clusterRetryStrategy: () => null, redisOptions: { maxRetriesPerRequest: 0, connectTimeout: 1000 } });
+      c.on("error", () => undefined);
+      try {
+        await c.connect();
+        const info = await c.cluster("INFO");
+        if (!/cluster_state:ok/.test(String(info))) throw new Error("cluster not ok");
+      } finally {
+        c.disconnect();
+      }
+    }));
+  return requireOrSkip("Redis Cluster", REDIS_CLUSTER_NODES.join(",") || "(none started: redis-server missing)", ok);
 }
 
 /** True when PostgreSQL answers; same rules as redisAvailable. */

@@ -56,6 +56,8 @@ export interface GatewayOptions {
   readonly databaseUrl: string | undefined;
   /** Multi-node mode through Redis. @default undefined */
   readonly redisUrl: string | undefined;
+  /** Multi-node mode through a Redis Cluster (Redis 7): some of its nodes as `host:port`, instead of redisUrl; engine, connection leases and user budgets live on it. @default undefined */
+  readonly redisClusterNodes: readonly string[] | undefined;
   /** Prefix of the multi-node engine's Redis keys and pub/sub channels; nodes of one deployment share it. @default "tw:" */
   readonly redisPrefix: string;
   /** Built-in simulated market and demo account. @default true in dev mode */
@@ -92,6 +94,8 @@ export interface GatewayOptions {
   readonly writeWindowMs: PerTier<number>;
   /** Session resolver: express-session JSON in Redis under `{sessionPrefix}{id}`. @default undefined */
   readonly sessionRedisUrl: string | undefined;
+  /** Session resolver on a Redis Cluster: some of its nodes as `host:port`, instead of sessionRedisUrl. @default undefined */
+  readonly sessionRedisClusterNodes: readonly string[] | undefined;
   /** @default "sess:" */
   readonly sessionPrefix: string;
   /** Session resolver: HTTP endpoint called with the session id. @default undefined */
@@ -142,7 +146,7 @@ export interface GatewayOptions {
   readonly rateLimit: PerTier<RateLimitOptions>;
   /** Inbound event budget per user across all its connections (and nodes, with redisUrl), per tier; tiers left out have none. @default undefined (off) */
   readonly userRateLimit: Partial<PerTier<RateLimitOptions>> | undefined;
-  /** With redisUrl: how long a node's connection lease outlives its last renewal (renewed every third of it), so a dead node's connections stop counting. @default 30000 */
+  /** With redisUrl or redisClusterNodes: how long a node's connection lease and presence entries outlive its last renewal (renewed every third of it), so a dead node's connections stop counting and leave presence. @default 30000 */
   readonly connectionLeaseTtlMs: number;
   /** With redisUrl: nodes in the deployment; while Redis is unreachable each node allows 1/expectedNodes of a user's userRateLimit. @default 1 */
   readonly expectedNodes: number;
@@ -201,6 +205,7 @@ export const DEFAULT_OPTIONS: GatewayOptions = Object.freeze({
   dataDir: "./data",
   databaseUrl: undefined,
   redisUrl: undefined,
+  redisClusterNodes: undefined,
   redisPrefix: "tw:",
   simulator: false,
   legacyEvents: true,
@@ -219,6 +224,7 @@ export const DEFAULT_OPTIONS: GatewayOptions = Object.freeze({
   maxQueuedBytes: 8 * 1024 * 1024,
   writeWindowMs: Object.freeze({ navigator: 0, participant: 0, builder: 0, operator: 0 }),
   sessionRedisUrl: undefined,
+  sessionRedisClusterNodes: undefined,
   sessionPrefix: "sess:",
   sessionUrl: undefined,
   sessionTimeoutMs: 2000,

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { isIP } from "node:net";
 import { buildCatalogue, DEFAULT_NAMESPACES, isChannelError, isTier, parseChannel, RPC_METHOD_PATTERN, TIERS, type NamespaceDefinition } from "@tickwire/protocol";
 import { MAX_INPUT_DEPTH_CEILING } from "../core/input-bounds.js";
+import { parseClusterNode } from "../engines/redis/redis-client.js";
 import { DEFAULT_OPTIONS, type GatewayOptions, type RpcMethodRule } from "./options.js";
 
 /** A configuration that cannot start a gateway; the message lists every problem. */
@@ -59,6 +60,7 @@ export const ENV_VARIABLES: Readonly<Record<string, EnvVariable>> = Object.freez
   TICKWIRE_DATA_DIR: { option: "dataDir" },
   TICKWIRE_DATABASE_URL: { option: "databaseUrl" },
   TICKWIRE_REDIS_URL: { option: "redisUrl" },
+  TICKWIRE_REDIS_CLUSTER_NODES: { option: "redisClusterNodes", list: true },
   TICKWIRE_REDIS_PREFIX: { option: "redisPrefix" },
   TICKWIRE_SIMULATOR: { option: "simulator" },
   TICKWIRE_LEGACY_EVENTS: { option: "legacyEvents" },
@@ -77,6 +79,7 @@ export const ENV_VARIABLES: Readonly<Record<string, EnvVariable>> = Object.freez
   TICKWIRE_MAX_QUEUED_BYTES: { option: "maxQueuedBytes" },
   TICKWIRE_WRITE_WINDOW_MS: { option: "writeWindowMs" },
   TICKWIRE_SESSION_REDIS_URL: { option: "sessionRedisUrl" },
+  TICKWIRE_SESSION_REDIS_CLUSTER_NODES: { option: "sessionRedisClusterNodes", list: true },
   TICKWIRE_SESSION_PREFIX: { option: "sessionPrefix" },
   TICKWIRE_SESSION_URL: { option: "sessionUrl" },
   TICKWIRE_SESSION_TIMEOUT_MS: { option: "sessionTimeoutMs" },
@@ -517,6 +520,16 @@ export function resolveOptions(input: Partial<Record<keyof GatewayOptions, unkno
   for (const key of ["redisUrl", "ingestRedisUrl", "sessionRedisUrl"] as const) {
     const v = raw[key];
     if (v !== undefined && (typeof v !== "string" || !/^rediss?:\/\//.test(v))) problems.push(`${key} must be a redis:// URL.`);
+  }
+  for (const [key, single] of [
+    ["redisClusterNodes", "redisUrl"],
+    ["sessionRedisClusterNodes", "sessionRedisUrl"],
+  ] as const) {
+    const v: unknown = raw[key];
+    if (v === undefined) continue;
+    if (!Array.isArray(v) || v.length === 0 || v.length > 64) problems.push(`${key} must be a list of 1 to 64 host:port cluster nodes.`);
+    else for (const node of v) if (typeof node !== "string" || parseClusterNode(node) === undefined) problems.push(`${key} entry "${String(node)}" is not host:port.`);
+    if (raw[single] !== undefined) problems.push(`Set only one of ${single} and ${key}.`);
   }
   for (const key of ["feedUrl"] as const) {
     const v = raw[key];

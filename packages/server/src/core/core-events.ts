@@ -10,7 +10,7 @@ export interface CoreEventDeps {
   readonly tokens: TokenVerifier;
 }
 
-/** Registers `subscribe`, `unsubscribe`, `ping` and `auth:refresh` (docs/protocol.md, "Client → server events"). */
+/** Registers `subscribe`, `unsubscribe`, `presence`, `presence:stats`, `ping` and `auth:refresh` (docs/protocol.md, "Client → server events"). */
 export function registerCoreEvents({ router, subscriptions, tokens }: CoreEventDeps): void {
   router.register("subscribe", async (session, request) => {
     const subscribed: SubscribedChannel[] = [];
@@ -31,6 +31,13 @@ export function registerCoreEvents({ router, subscriptions, tokens }: CoreEventD
       if (channel !== undefined) unsubscribed.push(channel);
     }
     return { unsubscribed };
+  });
+
+  router.register("presence", async (session, request) => ({ ...(await subscriptions.presenceFor(session, request.channel, false)) }));
+
+  router.register("presence:stats", async (session, request) => {
+    const { channel, users, connections } = await subscriptions.presenceFor(session, request.channel, true);
+    return { channel, users: users.length, connections };
   });
 
   router.register("ping", (_session, request) => {

@@ -4,6 +4,13 @@ import type { ChannelPosition, Publication, PublishInput } from "./publication.j
 /** Called by the engine for each publication of a channel this node takes interest in, in offset order. */
 export type PublicationListener = (publication: Publication) => void;
 
+/** One connection subscribed to a channel, somewhere in the deployment. */
+export interface PresenceEntry {
+  /** The connection's id (unique across nodes). */
+  readonly clientId: string;
+  readonly userId: string;
+}
+
 /** What history holds after a position. */
 export interface HistoryRead {
   /** The channel's current position (top offset and epoch). */
@@ -52,6 +59,15 @@ export interface Engine {
   history(channel: string, namespace: NamespaceDefinition, afterOffset: number, limit: number): Promise<HistoryRead>;
   /** Latest publication of a state channel, if any. */
   latest(channel: string, namespace: NamespaceDefinition): Promise<Publication | undefined>;
+  /**
+   * Presence (namespaces with `presence`): `clientId` of `userId` is subscribed to
+   * `channel` on this node, until `presenceLeave` or until this node stops
+   * renewing it (a dead node's entries expire). Engines without presence omit the three.
+   */
+  presenceJoin?(channel: string, clientId: string, userId: string): Promise<void>;
+  presenceLeave?(channel: string, clientId: string): Promise<void>;
+  /** Every connection subscribed to `channel` on every node. */
+  presence?(channel: string): Promise<PresenceEntry[]>;
   /** Whether the engine can serve now, with details for `/readyz` and stats (engines without a backend omit it). */
   health?(): { ok: boolean; details: Record<string, unknown> };
   /** One round trip to the engine's backend (`/readyz`); rejects when it cannot answer. Engines without a backend omit it. */

@@ -205,7 +205,7 @@ export class Hub {
     const resume = sub.session.resume;
     if (resume === undefined || this.numbering === undefined) return undefined;
     const write = this.numbering.next();
-    if (sub.namespace.kind !== "state" && !sub.has(publication)) resume.journal.record(write, sub.channel, sub.lastEpoch === undefined ? undefined : { epoch: sub.lastEpoch, offset: sub.lastOffset });
+    if (sub.namespace.kind !== "state" && !sub.has(publication)) resume.journal.record(write, sub.channel, sub.position());
     resume.dirty = true;
     return this.numbering.token(write);
   }
@@ -287,7 +287,7 @@ export class Hub {
         // One write number per encoding: every resumable socket of the set gets the same packet.
         if (sub.session.resume !== undefined && this.numbering !== undefined) {
           write ??= this.numbering.next();
-          if (sub.namespace.kind !== "state") sub.session.resume.journal.record(write, sub.channel, sub.lastEpoch === undefined ? undefined : { epoch: sub.lastEpoch, offset: sub.lastOffset });
+          if (sub.namespace.kind !== "state") sub.session.resume.journal.record(write, sub.channel, sub.position());
           sub.session.resume.dirty = true;
         }
         if (sub.advance(publication)) this.resync(sub);

@@ -61,6 +61,8 @@ export class Subscription {
   lastOffset = 0;
   /** Epoch `lastOffset` belongs to; undefined until the subscriber has a position. */
   lastEpoch: string | undefined;
+  /** Position the subscriber started from before anything was sent to it (a recovery's `since`, a rewind's start). */
+  origin: { epoch: string; offset: number } | undefined;
   /** Tier of the delivery group the subscription sits in (the session's tier when it joined). */
   tier: Tier;
 
@@ -99,6 +101,11 @@ export class Subscription {
     this.lastEpoch = publication.epoch;
     this.lastOffset = publication.offset;
     return newEpoch;
+  }
+
+  /** The last position sent, or where the subscriber started; undefined when it has none. */
+  position(): { epoch: string; offset: number } | undefined {
+    return this.lastEpoch === undefined ? this.origin : { epoch: this.lastEpoch, offset: this.lastOffset };
   }
 
   /** True while the subscription is recovering and buffers live publications. */

@@ -7,6 +7,7 @@ import {
   type FailedChannel,
   type NamespaceDefinition,
   type SubscribedChannel,
+  type PresenceUser,
   type SubscribeItem,
 } from "@tickwire/protocol";
 import type { Logger } from "../observability/logger.js";
@@ -36,6 +37,24 @@ export interface SubscriptionManagerOptions {
 
 /** A further check of a new subscription, after Tickwire's own rules; throws a TickwireError to refuse. */
 export type SubscribeCheck = (session: Session, channel: string, namespace: NamespaceDefinition) => Promise<void>;
+/** Who is subscribed to a canonical channel across all nodes: users sorted by id, with their connection counts; UNAVAILABLE when the engine cannot tell now. */
+export async function readPresence(engine: Engine, channel: string): Promise<{ channel: string; users: PresenceUser[]; connections: number }> {
+  let entries;
+  try {
+    entries = (await engine.presence?.(channel)) ?? [];
+  } catch (err) {
+    throw new TickwireError("UNAVAILABLE", "Presence cannot be read right now; retry.", { cause: err });
+  }
+  const counts = new Map<string, number>();
+  const clients = new Set<string>();
+  for (const e of entries) {
+    if (clients.has(e.clientId)) continue;
+    clients.add(e.clientId);
+    counts.set(e.userId, (counts.get(e.userId) ?? 0) + 1);
+  }
+  const users = [...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([userId, connections]) => ({ userId, connections }));
+  return { channel, users, connections: clients.size };
+}
 
 const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
@@ -110,9 +129,26 @@ export class SubscriptionManager {
     return dropped;
   }
 
+  /**
+   * Who is subscribed to `name` across all nodes, for `session`: `stats` asks for the
+   * counts only. Refused like a subscribe (unknown, another user's, below the
+   * namespace's tier), and when the namespace keeps no presence or the session's
+   * tier is below the one presence asks for.
+   */
+  async presenceFor(session: Session, name: string, stats: boolean): Promise<{ channel: string; users: PresenceUser[]; connections: number }> {
+    const { channel, namespace } = this.authorize(session, name, name);
+    const need = stats ? namespace.presence?.statsMinTier : namespace.presence?.minTier;
+    if (need === undefined || !this.options.engine.presence) throw new TickwireError("BAD_REQUEST", `"${namespace.name}" channels keep no presence.`);
+    if (!atLeast(session.tier, need)) throw new TickwireError("FORBIDDEN", `Presence of "${namespace.name}" needs tier ${need} or above; you are ${session.tier}.`);
+    return readPresence(this.options.engine, channel);
+  }
+
   private async drop(sub: Subscription): Promise<void> {
     const { session } = sub;
     if (session.subscriptions.get(sub.channel) === sub) session.subscriptions.delete(sub.channel);
+    if (sub.namespace.presence && this.options.engine.presenceLeave) {
+      await this.options.engine.presenceLeave(sub.channel, session.id).catch((err: unknown) => this.options.logger.warn({ err, channel: sub.channel }, "presence leave failed; the entry expires"));
+    }
     if (sub.namespace.kind === "inbox") this.options.inbox()?.unsubscribe?.(session, sub.channel);
     if (this.options.hub.remove(sub)) await this.options.engine.unsubscribe(sub.channel, sub.namespace).catch(() => undefined);
   }
@@ -152,7 +188,8 @@ export class SubscriptionManager {
     const fields = typeof item === "string" ? undefined : item.fields;
     const since = typeof item === "string" ? undefined : item.since;
     const asked = typeof item === "string" ? undefined : item.rewind;
-    const rewind = asked ?? (legacy && since === undefined && (namespace.legacyRewind ?? 0) > 0 ? namespace.legacyRewind : undefined);
+    const byDefault = legacy && since === undefined && (namespace.legacyRewind ?? 0) > 0 ? namespace.legacyRewind : undefined;
+    const rewind = asked ?? byDefault;
     const named = (reply: Omit<SubscribedChannel, "channel" | "requested">): SubscribedChannel =>
       channel === requested ? { channel, ...reply } : { channel, requested, ...reply };
 
@@ -194,6 +231,14 @@ export class SubscriptionManager {
     try {
       const reply = await this.recover(sub, since, rewind, onReplay);
       if (session.closed || session.subscriptions.get(channel) !== sub) throw new TickwireError("CONFLICT", "The subscription was ended while it was being set up.");
+      if (namespace.presence && this.options.engine.presenceJoin) {
+        // A presence write that fails does not refuse the subscription: the next renewal writes it.
+        await this.options.engine.presenceJoin(channel, session.id, session.userId).catch((err: unknown) => this.options.logger.warn({ err, channel }, "presence join failed; written on the next renewal"));
+        if (session.closed || session.subscriptions.get(channel) !== sub) {
+          await this.options.engine.presenceLeave?.(channel, session.id).catch(() => undefined);
+          throw new TickwireError("CONFLICT", "The subscription was ended while it was being set up.");
+        }
+      }
       return named(reply);
     } catch (err) {
       if (session.subscriptions.get(channel) === sub) await this.drop(sub);
@@ -231,11 +276,8 @@ export class SubscriptionManager {
       const covers = read.contiguous && last !== undefined && last.offset === read.position.offset;
       recovered = sameEpoch && (nothingMissed || covers);
       if (recovered) {
-        // The subscriber is at `since`: what it had is not sent again (a resumed session's journal starts there).
-        if (sub.lastEpoch === undefined) {
-          sub.lastEpoch = since.epoch;
-          sub.lastOffset = since.offset;
-        }
+        // Where the subscriber starts: a resumed session's journal undoes its replays back to here.
+        sub.origin = { epoch: since.epoch, offset: since.offset };
         for (const publication of read.publications) {
           onReplay?.(publication);
           this.send(sub, publication, false);
@@ -254,10 +296,7 @@ export class SubscriptionManager {
       epoch = read.position.epoch;
       floor = read.position.offset;
       const first = read.publications[0];
-      if (first !== undefined && sub.lastEpoch === undefined) {
-        sub.lastEpoch = first.epoch;
-        sub.lastOffset = first.offset - 1;
-      }
+      if (first !== undefined) sub.origin = { epoch: first.epoch, offset: first.offset - 1 };
       for (const publication of read.publications) {
         onReplay?.(publication);
         this.send(sub, publication, false);

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { NamespaceDefinition } from "@tickwire/protocol";
-import type { Engine, HistoryRead, PublicationListener } from "../core/engine.js";
+import type { Engine, HistoryRead, PresenceEntry, PublicationListener } from "../core/engine.js";
 import type { ChannelPosition, Publication, PublishInput } from "../core/publication.js";
 import type { HistoryStore } from "../core/store.js";
 import type { SkipListener } from "../core/stored-data.js";
@@ -129,6 +129,26 @@ export class MemoryEngine implements Engine {
 
   async latest(channel: string): Promise<Publication | undefined> {
     return this.channels.get(channel)?.latest;
+  }
+
+  /** Presence of this node's channels: channel → clientId → userId. */
+  private readonly present = new Map<string, Map<string, string>>();
+
+  async presenceJoin(channel: string, clientId: string, userId: string): Promise<void> {
+    let clients = this.present.get(channel);
+    if (!clients) this.present.set(channel, (clients = new Map()));
+    clients.set(clientId, userId);
+  }
+
+  async presenceLeave(channel: string, clientId: string): Promise<void> {
+    const clients = this.present.get(channel);
+    if (!clients) return;
+    clients.delete(clientId);
+    if (clients.size === 0) this.present.delete(channel);
+  }
+
+  async presence(channel: string): Promise<PresenceEntry[]> {
+    return [...(this.present.get(channel) ?? [])].map(([clientId, userId]) => ({ clientId, userId }));
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../engines/redis/redis-client.js";
 import type { Registry } from "prom-client";
 import type { GatewayOptions } from "../config/options.js";
 import type { Logger } from "../observability/logger.js";
@@ -32,14 +32,16 @@ export interface LimitsDeps {
 }
 
 /**
- * In memory on a single node; with `redisUrl`, shared through Redis on one
+ * In memory on a single node; with `redisUrl` or `redisClusterNodes`, shared through Redis on one
  * connection of their own (a slow publish never delays a handshake).
  */
 export async function createLimits(options: GatewayOptions, deps: LimitsDeps): Promise<Limits> {
   const fallbacks = new LimitFallbacks({ registry: deps.registry, logger: deps.logger });
-  const redisUrl = options.redisUrl;
-  const needsRedis = redisUrl !== undefined && (deps.connectionLimiter === undefined || options.userRateLimit !== undefined);
-  const redis: Redis | undefined = needsRedis ? await connectLimitsRedis({ url: redisUrl, redis: { connectionName: `${options.redisPrefix}limits:${deps.nodeId}` } }) : undefined;
+  const shared = options.redisUrl !== undefined || options.redisClusterNodes !== undefined;
+  const needsRedis = shared && (deps.connectionLimiter === undefined || options.userRateLimit !== undefined);
+  const redis: RedisClient | undefined = needsRedis
+    ? await connectLimitsRedis({ url: options.redisUrl, clusterNodes: options.redisClusterNodes, redis: { connectionName: `${options.redisPrefix}limits:${deps.nodeId}` } })
+    : undefined;
   const connections =
     deps.connectionLimiter ??
     (redis

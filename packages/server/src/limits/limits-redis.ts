@@ -1,9 +1,12 @@
-import { Redis, type RedisOptions } from "ioredis";
+import type { RedisOptions } from "ioredis";
+import { connectClient, createRedisClient, type RedisClient } from "../engines/redis/redis-client.js";
 
 /** Options of the connection the shared limits use. */
 export interface LimitsRedisOptions {
-  /** `redis://` URL shared by the nodes. */
-  readonly url: string;
+  /** `redis://` URL shared by the nodes (or `clusterNodes`). */
+  readonly url?: string;
+  /** A Redis Cluster's nodes (`host:port`) instead of `url`. */
+  readonly clusterNodes?: readonly string[];
   /** A limit call slower than this is decided locally instead. @default 1000 */
   readonly commandTimeoutMs?: number;
   /** Longest wait in `connectLimitsRedis` for the first attempt; the client keeps reconnecting after it. @default 2000 */
@@ -17,8 +20,9 @@ export interface LimitsRedisOptions {
  * no retries and a command timeout: while Redis is away a limit call fails at
  * once and the local limiter decides, instead of holding the handshake.
  */
-export async function connectLimitsRedis(options: LimitsRedisOptions): Promise<Redis> {
-  const redis = new Redis(options.url, {
+export async function connectLimitsRedis(options: LimitsRedisOptions): Promise<RedisClient> {
+  const target = options.clusterNodes !== undefined ? { clusterNodes: options.clusterNodes } : { url: options.url ?? "redis://127.0.0.1:6379" };
+  const redis = createRedisClient(target, {
     connectionName: "tickwire:limits",
     ...options.redis,
     lazyConnect: true,
@@ -29,13 +33,6 @@ export async function connectLimitsRedis(options: LimitsRedisOptions): Promise<R
   });
   // Errors surface on the calls (and are counted there); a reconnect loop is not one each time.
   redis.on("error", () => undefined);
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, options.connectTimeoutMs ?? 2000);
-    const done = (): void => {
-      clearTimeout(timer);
-      resolve();
-    };
-    redis.connect().then(done, done);
-  });
+  await connectClient(redis, options.connectTimeoutMs ?? 2000);
   return redis;
 }

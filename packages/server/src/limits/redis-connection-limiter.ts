@@ -1,4 +1,5 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../engines/redis/redis-client.js";
+import { leaseKey } from "../engines/redis/redis-keys.js";
 import type { ConnectionLimiter } from "./connection-limiter.js";
 import { defineLeaseScripts, type LeaseScripts } from "./lease-scripts.js";
 import { LimitFallbacks } from "./limit-metrics.js";
@@ -7,7 +8,7 @@ import { MemoryConnectionLimiter } from "./memory-connection-limiter.js";
 /** Options of the Redis connection limiter. */
 export interface RedisConnectionLimiterOptions {
   /** A client shared with the node's other limits; use `enableOfflineQueue: false` and a `commandTimeout` so a lost Redis fails fast. */
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   /** Key prefix shared by the nodes of one deployment. @default "tw:" */
   readonly prefix?: string;
   /** This node's id, part of every lease so nodes never collide. */
@@ -96,7 +97,7 @@ export class RedisConnectionLimiter implements ConnectionLimiter {
   }
 
   private key(userId: string): string {
-    return `${this.prefix}conn:${userId}`;
+    return leaseKey(this.prefix, userId);
   }
 
   private member(leaseId: string): string {

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../engines/redis/redis-client.js";
 import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import type { Tier } from "@tickwire/protocol";
 import type { PerTier, RateLimitOptions } from "../config/options.js";
@@ -9,7 +9,7 @@ export interface UserRateLimiterOptions {
   /** Events per second (and burst) one user may send across all its connections, per tier; tiers left out are not limited per user. */
   readonly rates: Partial<PerTier<RateLimitOptions>>;
   /** Shared counters across nodes; without it the budget is counted on this node only. @default undefined */
-  readonly redis?: Redis;
+  readonly redis?: RedisClient;
   /** Key prefix shared by the nodes of one deployment (keys `{prefix}rl:…`). @default "tw:" */
   readonly prefix?: string;
   /** While Redis does not answer each node allows this share of the budget: 1 / expectedNodes. @default 1 */

@@ -1,20 +1,29 @@
 import type { Socket } from "socket.io-client";
 import type { Gateway, GatewayOptions } from "@tickwire/server";
-import { REDIS_URL } from "../services.js";
+import type { Cluster as RedisCluster, Redis } from "ioredis";
 import { record, type TestBed } from "../helpers.js";
+import { SINGLE_REDIS, type RedisBackend } from "../redis-backends.js";
 import { deleteKeys, testPrefix } from "./redis-test-keys.js";
 
-/** Gateways of one test sharing Redis under a prefix of their own, each with its own data folder. */
+/** Gateways of one test sharing Redis (one instance or a cluster) under a prefix of their own, each with its own data folder. */
 export class Cluster {
   readonly prefix = testPrefix();
 
-  constructor(private readonly bed: TestBed) {}
+  constructor(
+    private readonly bed: TestBed,
+    readonly backend: RedisBackend = SINGLE_REDIS,
+  ) {}
 
   /** Starts `count` gateways on the shared Redis. */
   async nodes(count: number, options: Partial<GatewayOptions> = {}): Promise<Gateway[]> {
     const nodes: Gateway[] = [];
-    for (let i = 0; i < count; i++) nodes.push(await this.bed.gateway({ redisUrl: REDIS_URL, redisPrefix: this.prefix, dataDir: this.bed.tempDir(), ...options }));
+    for (let i = 0; i < count; i++) nodes.push(await this.bed.gateway({ ...this.backend.gateway, redisPrefix: this.prefix, dataDir: this.bed.tempDir(), ...options }));
     return nodes;
+  }
+
+  /** An admin client of the backend, for assertions and fault injection; disconnect it after use. */
+  admin(): Redis | RedisCluster {
+    return this.backend.admin();
   }
 
   /** Deletes the test's keys; call after the bed's cleanup. */

@@ -1,11 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { TestBed, until } from "../helpers.js";
-import { redisAvailable } from "../services.js";
+import { REDIS_BACKENDS } from "../redis-backends.js";
 import { Cluster, offsets, range, subscriber } from "./cluster.js";
 
-const available = await redisAvailable();
-
-describe.runIf(available)("many nodes on one Redis: order", () => {
+for (const backend of REDIS_BACKENDS)
+  describe.runIf(backend.available)(`many nodes on ${backend.label}: order`, () => {
   const bed = new TestBed();
   let cluster: Cluster;
   afterEach(async () => {
@@ -14,7 +13,7 @@ describe.runIf(available)("many nodes on one Redis: order", () => {
   });
 
   it("shows subscribers on every node the same sequence 1..N while every node publishes", async () => {
-    cluster = new Cluster(bed);
+    cluster = new Cluster(bed, backend);
     const nodes = await cluster.nodes(3);
     const subs: Array<Awaited<ReturnType<typeof subscriber>>> = [];
     for (let i = 0; i < 9; i++) subs.push(await subscriber(bed, nodes[i % 3]!, `p${i}`, "participant", "signals", "signal:new"));
@@ -35,7 +34,7 @@ describe.runIf(available)("many nodes on one Redis: order", () => {
   });
 
   it("gives 2000 concurrent publishes across three nodes the offsets 1..2000 exactly once", async () => {
-    cluster = new Cluster(bed);
+    cluster = new Cluster(bed, backend);
     const nodes = await cluster.nodes(3);
     const watcher = await subscriber(bed, nodes[2]!, "alice", "navigator", "trades", "trade:update");
     const results = await Promise.all(range(1, 2000).map((i) => nodes[i % 3]!.publish({ channel: "trades:alice", data: { i } })));
@@ -46,7 +45,7 @@ describe.runIf(available)("many nodes on one Redis: order", () => {
   });
 
   it("sends a subscriber on one node the latest value of a state channel published on another", async () => {
-    cluster = new Cluster(bed);
+    cluster = new Cluster(bed, backend);
     const [a, b] = await cluster.nodes(2);
     expect([a!.engine.name, (a!.stats().node as { mode: string }).mode]).toEqual(["redis", "redis"]);
     await a!.publish({ channel: "quotes:AAPL", data: { symbol: "AAPL", price: 1 } });

@@ -1,11 +1,9 @@
 import { io, type Socket } from "socket.io-client";
 import { afterEach, describe, expect, it } from "vitest";
-import { REDIS_URL, redisAvailable } from "../services.js";
+import { REDIS_BACKENDS } from "../redis-backends.js";
 import { Children, signToken, waitFor, type GatewayProcess } from "./child-processes.js";
 import { range } from "./cluster.js";
-import { adminRedis, deleteKeys, keysUnder, testPrefix } from "./redis-test-keys.js";
-
-const available = await redisAvailable();
+import { deleteKeys, keysUnder, testPrefix } from "./redis-test-keys.js";
 
 const SECRET = "process-test-secret-0123456789";
 const API_KEY = "process-test-key";
@@ -16,7 +14,8 @@ type Meta = { offset: number; epoch: string };
 type Seen = Array<{ offset: number; n: number }>;
 type Refusal = Error & { data?: { code: string; message: string } };
 
-describe.runIf(available)("gateway processes on one Redis", () => {
+for (const backend of REDIS_BACKENDS)
+describe.runIf(backend.available)(`gateway processes on ${backend.label}`, () => {
   const children = new Children();
   const sockets: Socket[] = [];
   let prefix = "";
@@ -48,7 +47,7 @@ describe.runIf(available)("gateway processes on one Redis", () => {
   it("recovers all 20 clients of a SIGKILLed node on another node with no gap and no duplicate, once the dead node's leases expire", async () => {
     prefix = testPrefix();
     const env = {
-      TICKWIRE_REDIS_URL: REDIS_URL,
+      ...(backend.gateway.redisUrl ? { TICKWIRE_REDIS_URL: backend.gateway.redisUrl } : { TICKWIRE_REDIS_CLUSTER_NODES: backend.gateway.redisClusterNodes!.join(",") }),
       TICKWIRE_REDIS_PREFIX: prefix,
       TICKWIRE_JWT_SECRET: SECRET,
       TICKWIRE_API_KEYS: API_KEY,
@@ -57,7 +56,8 @@ describe.runIf(available)("gateway processes on one Redis", () => {
       TICKWIRE_CONNECTION_LEASE_TTL_MS: "3000",
       TICKWIRE_LOG_LEVEL: "info",
     };
-    const [a, b] = await Promise.all([children.gateway(env), children.gateway(env)]);
+    // Two processes starting at once on a busy machine: wait for their listening lines as long as they take.
+    const [a, b] = await Promise.all([children.gateway(env, 30_000), children.gateway(env, 30_000)]);
 
     // Ten users with two connections each, the per-user limit, all on node A.
     const clients = await Promise.all(
@@ -71,6 +71,9 @@ describe.runIf(available)("gateway processes on one Redis", () => {
     );
     const epoch = clients[0]!.epoch;
     expect(clients.every((c) => c.epoch === epoch)).toBe(true);
+    // Presence is read on B: every user with two connections, all on A.
+    const everyone = { channel: CHANNEL, users: USERS.map((userId) => ({ userId, connections: 2 })), connections: 20 };
+    expect((await b.api("GET", `/api/v1/channels/${CHANNEL}/presence`, undefined, API_KEY)).body).toEqual(everyone);
     // While A lives and renews its leases, B counts them.
     const refused = await connect(b, "u0").then(
       () => undefined,
@@ -132,7 +135,7 @@ describe.runIf(available)("gateway processes on one Redis", () => {
     noFailure();
     const total = published;
     expect(total).toBe(killedAfter + 100);
-    await waitFor(() => recoveries.every((r) => r.client.seen.length + r.later.length >= total), 30_000, "every client to reach the last publication on node B");
+    await waitFor(() => recoveries.every((r) => r.client.seen.length + r.later.length >= total), 40_000, "every client to reach the last publication on node B");
     for (const r of recoveries) {
       const sequence = [...r.client.seen, ...r.later];
       expect(sequence).toEqual(range(1, total).map((n) => ({ offset: n, n })));
@@ -141,7 +144,11 @@ describe.runIf(available)("gateway processes on one Redis", () => {
     // Only B's leases are left: two per user, and B refuses a third.
     const stats = await b.api("GET", "/api/v1/stats", undefined, API_KEY);
     const nodeB = (stats.body as { node: { id: string } }).node.id;
-    const admin = adminRedis();
+    // A's presence entries expire like its leases (a renewal timer of their own, so up to a third of the TTL apart):
+    // then what is left are the same users with their two connections, now on B.
+    const presenceOnB = async () => JSON.stringify((await b.api("GET", `/api/v1/channels/${CHANNEL}/presence`, undefined, API_KEY)).body);
+    await waitFor(async () => (await presenceOnB()) === JSON.stringify(everyone), 5000, "presence to show only the connections on B");
+    const admin = backend.admin();
     try {
       const keys = await keysUnder(admin, prefix, "conn:*");
       expect(keys.sort()).toEqual(USERS.map((u) => `${prefix}conn:${u}`).sort());
@@ -158,5 +165,6 @@ describe.runIf(available)("gateway processes on one Redis", () => {
       (err: Refusal) => err.data,
     );
     expect(third).toEqual({ code: "LIMIT_EXCEEDED", message: "User u9 already has 2 connections open." });
+    // Bounded by the waits above, each for the event it stands for; this is only the ceiling of them all.
   }, 90_000);
 });

@@ -1,14 +1,13 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { TINY_NAMESPACE, TestBed, record, until } from "../helpers.js";
-import { redisAvailable } from "../services.js";
+import { REDIS_BACKENDS } from "../redis-backends.js";
 import { Cluster, offsets, range, subscriber } from "./cluster.js";
-import { adminRedis, keysUnder } from "./redis-test-keys.js";
-
-const available = await redisAvailable();
+import { keysUnder } from "./redis-test-keys.js";
 
 const tiny = TINY_NAMESPACE;
 
-describe.runIf(available)("many nodes on one Redis: recovery", () => {
+for (const backend of REDIS_BACKENDS)
+  describe.runIf(backend.available)(`many nodes on ${backend.label}: recovery`, () => {
   const bed = new TestBed();
   let cluster: Cluster;
   afterEach(async () => {
@@ -17,7 +16,7 @@ describe.runIf(available)("many nodes on one Redis: recovery", () => {
   });
 
   it("recovers on node C what a client dropped from node A missed while B kept publishing, with no gap and no duplicate", async () => {
-    cluster = new Cluster(bed);
+    cluster = new Cluster(bed, backend);
     const [a, b, c] = await cluster.nodes(3);
     const first = await subscriber(bed, a!, "alice", "navigator", "trades", "trade:update");
     const total = 300;
@@ -46,7 +45,7 @@ describe.runIf(available)("many nodes on one Redis: recovery", () => {
   });
 
   it("answers recovered: false and replays nothing when more was missed than the history holds", async () => {
-    cluster = new Cluster(bed);
+    cluster = new Cluster(bed, backend);
     const [a, b, c] = await cluster.nodes(3, { namespaces: [tiny] });
     const first = await subscriber(bed, a!, "alice", "navigator", "tiny", "tiny:event");
     await b!.publish({ channel: "tiny", data: { n: 1 } });
@@ -62,11 +61,11 @@ describe.runIf(available)("many nodes on one Redis: recovery", () => {
   });
 
   it("starts a new epoch when Redis loses a channel's meta, so recovering clients get recovered: false", async () => {
-    cluster = new Cluster(bed);
+    cluster = new Cluster(bed, backend);
     const [a, b] = await cluster.nodes(2);
     const old = await a!.publish({ channel: "signals:acme", data: { n: 1 } });
     await a!.publish({ channel: "signals:acme", data: { n: 2 } });
-    const admin = adminRedis();
+    const admin = cluster.admin();
     try {
       const meta = await keysUnder(admin, cluster.prefix, "meta:*:signals:acme");
       expect(meta).toHaveLength(1);
@@ -87,13 +86,13 @@ describe.runIf(available)("many nodes on one Redis: recovery", () => {
   });
 
   it("tells a live subscriber to resync when the channel's history is lost, then delivers the new epoch from offset 1", async () => {
-    cluster = new Cluster(bed);
+    cluster = new Cluster(bed, backend);
     const [a, b] = await cluster.nodes(2);
     const live = await subscriber(bed, b!, "p", "participant", "signals:acme", "signal:new");
     const resyncs = record(live.socket, "resync");
     for (const n of [1, 2, 3]) await a!.publish({ channel: "signals:acme", data: { n } });
     await until(() => live.seen.length === 3, 5000, "three publications");
-    const admin = adminRedis();
+    const admin = cluster.admin();
     try {
       for (const key of await keysUnder(admin, cluster.prefix, "*:signals:acme")) await admin.del(key);
     } finally {

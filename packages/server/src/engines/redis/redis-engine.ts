@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { Redis, type RedisOptions } from "ioredis";
+import type { RedisOptions } from "ioredis";
 import { pino } from "pino";
 import type { NamespaceDefinition } from "@tickwire/protocol";
-import type { Engine, HistoryRead, PublicationListener } from "../../core/engine.js";
+import type { Engine, HistoryRead, PresenceEntry, PublicationListener } from "../../core/engine.js";
 import type { ChannelPosition, Publication, PublishInput } from "../../core/publication.js";
 import { untilDeadline } from "../../core/deadline.js";
 import { isDurable } from "../../core/rules.js";
@@ -11,14 +11,18 @@ import type { Logger } from "../../observability/logger.js";
 import { newEpoch } from "../memory-engine.js";
 import { ChannelFeed, type FeedCounters } from "./channel-feed.js";
 import { decodeEntries, decodeMessage, encodeBody, encodeRelay, RELAY_MARK } from "./redis-codec.js";
-import { channelKeys, type ChannelKeys } from "./redis-keys.js";
+import { channelKeys, presenceKey, type ChannelKeys } from "./redis-keys.js";
 import { defineScripts, type EngineScripts } from "./redis-scripts.js";
+import { definePresenceScripts, type PresenceScripts } from "./presence-scripts.js";
+import { connectClient, createRedisClient, isCluster, type RedisClient, type RedisTarget } from "./redis-client.js";
 import { RelayFeed, relayCounters, type RelayCounters } from "./relay-feed.js";
 
 /** Options of the Redis engine. */
 export interface RedisEngineOptions {
-  /** `redis://` URL of the Redis every node shares. */
-  readonly url: string;
+  /** `redis://` URL of the Redis every node shares (or `clusterNodes`). */
+  readonly url?: string;
+  /** Redis Cluster instead of one instance: some of its nodes, `host:port` (the rest are discovered). Publications go over sharded pub/sub (Redis 7). @default undefined */
+  readonly clusterNodes?: readonly string[];
   /** Prefix of every key and pub/sub channel; nodes of one deployment use the same one. @default "tw:" */
   readonly prefix?: string;
   /** How long a channel's offset and epoch (and a state channel's latest value) outlive its last publish. @default 2592000000 (30 days) */
@@ -29,6 +33,8 @@ export interface RedisEngineOptions {
   readonly redis?: RedisOptions;
   /** Longest wait of a relay that arrived ahead of a missing offset of its inbox (relays of one user from two nodes may cross). @default 250 */
   readonly relayHoldMs?: number;
+  /** How long a presence entry outlives this node's last renewal (renewed every third of it): a dead node's entries expire after it. @default 30000 */
+  readonly presenceTtlMs?: number;
   /** Clock of the history TTL, injectable for tests. @default Date.now */
   readonly now?: () => number;
   /** @default a silent logger */
@@ -49,7 +55,10 @@ const DAY_MS = 24 * 3_600_000;
  * ChannelFeed). Publishes fail at once while Redis is unreachable (the publisher
  * answers 503); open sockets are not affected. Inbox channels are numbered by the
  * store: they have no meta, stream or feed here, only their pub/sub channel, on
- * which `relay` announces what the store numbered (see RelayFeed).
+ * which `relay` announces what the store numbered (see RelayFeed). On a Redis
+ * Cluster (`clusterNodes`) the same runs per slot: PUBLISH becomes SPUBLISH and
+ * each master holds the SSUBSCRIBEs of its slots' channels (docs/scaling.md,
+ * "Redis Cluster").
  */
 export class RedisEngine implements Engine {
   readonly name = "redis";
@@ -61,9 +70,12 @@ export class RedisEngine implements Engine {
   private readonly metaTtlMs: number;
   private readonly now: () => number;
   private readonly logger: Logger;
-  private readonly command: Redis;
-  private readonly subscriber: Redis;
+  private readonly command: RedisClient;
+  private readonly subscriber: RedisClient;
+  /** On a Redis Cluster: SSUBSCRIBE and SPUBLISH (each channel on the shard owning its slot). */
+  private readonly sharded: boolean;
   private readonly scripts: EngineScripts;
+  private readonly presenceScripts: PresenceScripts;
   /** Feeds by pub/sub channel name. */
   private readonly feeds = new Map<string, ChannelFeed>();
   /** Inbox channels' relay feeds by pub/sub channel name. */
@@ -75,6 +87,11 @@ export class RedisEngine implements Engine {
   private readonly published = new Map<string, { epoch: string; offset: number }>();
   private listener: PublicationListener = () => {};
   private closed = false;
+  /** This node in presence entries. */
+  private readonly nodeId: string;
+  /** Presence entries of this node: channel → clientId → member. */
+  private readonly present = new Map<string, Map<string, string>>();
+  private presenceTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: RedisEngineOptions) {
     this.prefix = options.prefix ?? "tw:";
@@ -82,6 +99,7 @@ export class RedisEngine implements Engine {
     this.now = options.now ?? Date.now;
     this.logger = options.logger ?? pino({ level: "silent" });
     const id = randomBytes(4).toString("hex");
+    this.nodeId = id;
     // No offline queue and no resend: a command fails at once while Redis is away
     // instead of running late (or twice) after a reconnect.
     const common: RedisOptions = {
@@ -91,28 +109,43 @@ export class RedisEngine implements Engine {
       maxRetriesPerRequest: 0,
       autoResendUnfulfilledCommands: false,
     };
-    this.command = new Redis(options.url, { ...common, connectionName: `${this.prefix}cmd:${id}` });
-    // The engine re-subscribes itself after a reconnect, then catches every channel up.
-    this.subscriber = new Redis(options.url, { ...common, connectionName: `${this.prefix}sub:${id}`, autoResubscribe: false });
-    this.scripts = defineScripts(this.command, this.metaTtlMs);
+    const target: RedisTarget = options.clusterNodes !== undefined ? { clusterNodes: options.clusterNodes } : { url: options.url ?? "redis://127.0.0.1:6379" };
+    // On a cluster, a command whose connection closed under it (a master failing over) is not
+    // sent again to the new master: it may have run. MOVED, ASK and TRYAGAIN are followed.
+    const cluster = { retryDelayOnFailover: 0 };
+    this.command = createRedisClient(target, { ...common, connectionName: `${this.prefix}cmd:${id}` }, cluster);
+    // The engine re-subscribes itself after a reconnect, then catches every channel up. On a
+    // cluster one subscriber per master holds the channels of its slots; after a failover or a
+    // resharding the client moves them to the new owner, then the engine catches them up.
+    this.subscriber = createRedisClient(target, { ...common, connectionName: `${this.prefix}sub:${id}`, autoResubscribe: false }, {
+      ...cluster,
+      shardedSubscribers: true,
+      // The subscriber sends no keyed command that a MOVED could correct: it re-reads the slot
+      // table every second, so a resharded slot's channels follow it within about that.
+      slotsRefreshInterval: 1000,
+    });
+    this.sharded = isCluster(this.command);
+    this.scripts = defineScripts(this.command, this.metaTtlMs, this.sharded);
+    this.presenceScripts = definePresenceScripts(this.command);
     this.watch(this.command, "command", () => this.syncAll());
-    this.watch(this.subscriber, "subscriber", () => this.resubscribe());
-    this.subscriber.on("message", (name: string, message: string) => this.onMessage(name, message));
+    if (this.sharded) {
+      this.watch(this.subscriber, "subscriber", () => this.syncAll());
+      // Emitted once the sharded subscribers of a changed topology hold every channel again.
+      this.subscriber.on("subscribersReady", () => {
+        if (!this.closed) this.syncAll();
+      });
+      this.subscriber.on("smessage", (name: string, message: string) => this.onMessage(name, message));
+    } else {
+      this.watch(this.subscriber, "subscriber", () => this.resubscribe());
+      this.subscriber.on("message", (name: string, message: string) => this.onMessage(name, message));
+    }
   }
 
   async start(listener: PublicationListener): Promise<void> {
     this.listener = listener;
     const timeoutMs = this.options.connectTimeoutMs ?? 2000;
     // Wait for the first attempt only: a gateway starts (and answers 503 on publish) while Redis is down.
-    const attempt = (r: Redis) =>
-      new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, timeoutMs);
-        r.connect().then(
-          () => (clearTimeout(timer), resolve()),
-          () => (clearTimeout(timer), resolve()),
-        );
-      });
-    await Promise.all([attempt(this.command), attempt(this.subscriber)]);
+    await Promise.all([connectClient(this.command, timeoutMs), connectClient(this.subscriber, timeoutMs)]);
   }
 
   publish(channel: string, namespace: NamespaceDefinition, input: PublishInput): Promise<Publication> {
@@ -140,7 +173,8 @@ export class RedisEngine implements Engine {
    */
   relay(publication: Publication): Promise<void> {
     const { pubsub } = channelKeys(this.prefix, publication.channel);
-    const run = this.closed ? Promise.reject(new Error("engine closed")) : this.command.publish(pubsub, encodeRelay(publication));
+    const message = encodeRelay(publication);
+    const run = this.closed ? Promise.reject(new Error("engine closed")) : this.sharded ? this.command.spublish(pubsub, message) : this.command.publish(pubsub, message);
     const done = run.then(
       () => {
         this.relays.sent++;
@@ -199,11 +233,65 @@ export class RedisEngine implements Engine {
     return decodeEntries(channel, read.epoch, read.entries, (offset, reason) => this.skipped(channel, offset, reason)).find((p) => p.offset === read.top);
   }
 
+  async presenceJoin(channel: string, clientId: string, userId: string): Promise<void> {
+    if (this.closed) throw new Error("engine closed");
+    const member = JSON.stringify([this.nodeId, clientId, userId]);
+    let clients = this.present.get(channel);
+    if (!clients) this.present.set(channel, (clients = new Map()));
+    clients.set(clientId, member);
+    this.presenceTimer ??= setInterval(() => void this.renewPresence(), Math.max(1, Math.floor(this.presenceTtlMs() / 3)));
+    this.presenceTimer.unref();
+    // Kept locally even when Redis fails now: the next renewal writes it.
+    await this.writePresence(channel, [member]);
+  }
+
+  async presenceLeave(channel: string, clientId: string): Promise<void> {
+    const clients = this.present.get(channel);
+    const member = clients?.get(clientId);
+    if (!clients || member === undefined) return;
+    clients.delete(clientId);
+    if (clients.size === 0) this.present.delete(channel);
+    if (this.closed) return;
+    // If this fails the entry expires by itself within presenceTtlMs.
+    await this.command.zrem(presenceKey(this.prefix, channel), member);
+  }
+
+  async presence(channel: string): Promise<PresenceEntry[]> {
+    const members = await this.presenceScripts.read(presenceKey(this.prefix, channel));
+    const out: PresenceEntry[] = [];
+    for (const member of members) {
+      try {
+        const [, clientId, userId] = JSON.parse(member) as [string, string, string];
+        if (typeof clientId === "string" && typeof userId === "string") out.push({ clientId, userId });
+      } catch {
+        // Not written by Tickwire: ignored.
+      }
+    }
+    return out;
+  }
+
+  private presenceTtlMs(): number {
+    return this.options.presenceTtlMs ?? 30_000;
+  }
+
+  /** Adds `members` to a channel's presence with a fresh expiry; drops entries expired meanwhile (a dead node's). */
+  private async writePresence(channel: string, members: string[]): Promise<void> {
+    await this.presenceScripts.add(presenceKey(this.prefix, channel), this.presenceTtlMs(), members);
+  }
+
+  /** Renews every presence entry of this node (the timer calls it every presenceTtlMs / 3). */
+  private async renewPresence(): Promise<void> {
+    if (this.closed) return;
+    const writes = [...this.present].map(([channel, clients]) => this.writePresence(channel, [...clients.values()]));
+    const results = await Promise.allSettled(writes);
+    if (results.some((r) => r.status === "rejected")) this.logger.warn({ failed: results.filter((r) => r.status === "rejected").length }, "presence renewal failed; retried on the next one");
+  }
+
   /** Ready while both Redis connections are; details carry their states and the feed counters. */
   health(): { ok: boolean; details: Record<string, unknown> } {
     const command = this.command.status;
     const subscriber = this.subscriber.status;
-    return { ok: command === "ready" && subscriber === "ready", details: { name: this.name, command, subscriber, channels: this.feeds.size + this.relayFeeds.size, ...this.counters, relays: { ...this.relays } } };
+    return { ok: command === "ready" && subscriber === "ready", details: { name: this.name, ...(this.sharded ? { cluster: true } : {}), command, subscriber, channels: this.feeds.size + this.relayFeeds.size, ...this.counters, relays: { ...this.relays } } };
   }
 
   /** PING on the command connection (`/readyz`: a connection that says "ready" may still not answer). */
@@ -230,6 +318,8 @@ export class RedisEngine implements Engine {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.presenceTimer) clearInterval(this.presenceTimer);
+    this.present.clear();
     await Promise.allSettled([...this.inflight]);
     for (const feed of this.feeds.values()) feed.close();
     this.feeds.clear();
@@ -249,7 +339,7 @@ export class RedisEngine implements Engine {
     this.feeds.set(keys.pubsub, feed);
     try {
       // Subscribed first, position second: nothing published in between is missed.
-      await this.subscriber.subscribe(keys.pubsub);
+      await this.listen(keys.pubsub);
       const read = await this.scripts.read(keys, newEpoch(), 0, "+", 0);
       feed.start(read.epoch, read.top);
     } catch (err) {
@@ -266,7 +356,7 @@ export class RedisEngine implements Engine {
     const feed = new RelayFeed(channel, position, this.options.relayHoldMs ?? 250, (p) => this.deliver(p), this.relays);
     this.relayFeeds.set(pubsub, feed);
     try {
-      await this.subscriber.subscribe(pubsub);
+      await this.listen(pubsub);
     } catch (err) {
       if (this.relayFeeds.get(pubsub) === feed) await this.doUnsubscribe(channel);
       throw err;
@@ -282,7 +372,12 @@ export class RedisEngine implements Engine {
     this.feeds.delete(pubsub);
     this.relayFeeds.delete(pubsub);
     // While Redis is away this fails; the reconnect re-subscribes only the channels still wanted.
-    await this.subscriber.unsubscribe(pubsub).catch(() => undefined);
+    await (this.sharded ? this.subscriber.sunsubscribe(pubsub) : this.subscriber.unsubscribe(pubsub)).catch(() => undefined);
+  }
+
+  private async listen(pubsub: string): Promise<void> {
+    if (this.sharded) await this.subscriber.ssubscribe(pubsub);
+    else await this.subscriber.subscribe(pubsub);
   }
 
   private async readFeed(channel: string, keys: ChannelKeys, from: number, to: number | "+", count: number) {
@@ -331,7 +426,7 @@ export class RedisEngine implements Engine {
   }
 
   /** Logs connection loss once per outage and runs `onReconnect` on every `ready` after the first. */
-  private watch(connection: Redis, role: string, onReconnect: () => Promise<void> | void): void {
+  private watch(connection: RedisClient, role: string, onReconnect: () => Promise<void> | void): void {
     let connected = false;
     let everReady = false;
     let reported = false;

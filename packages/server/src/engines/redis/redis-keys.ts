@@ -25,6 +25,22 @@ export function partitionOf(channel: string): number {
 }
 
 /**
+ * The sorted set of one user's connection leases (docs/scaling.md, "Limits
+ * across nodes"). One key per script call, so it needs no hash tag on a cluster.
+ */
+export function leaseKey(prefix: string, userId: string): string {
+  return `${prefix}conn:${userId}`;
+}
+
+/**
+ * The sorted set of a channel's presence: members JSON `[nodeId, clientId, userId]`
+ * scored by their expiry (ms). Tagged like the channel's other keys.
+ */
+export function presenceKey(prefix: string, channel: string): string {
+  return `${prefix}pres:{p${partitionOf(channel)}}:${channel}`;
+}
+
+/**
  * Key names of a channel under `prefix`.
  * @example channelKeys("tw:", "trades:alice") // { meta: "tw:meta:{p7}:trades:alice", hist: "tw:hist:{p7}:…", pubsub: "tw:pub:{p7}:…" }
  */

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./redis-client.js";
 import type { ChannelKeys } from "./redis-keys.js";
 import type { StreamEntry } from "./redis-codec.js";
 
@@ -19,9 +19,32 @@ end
 
 /**
  * KEYS: meta, hist. ARGV: candidate epoch, meta TTL ms, body, MAXLEN (0: no
- * stream), stream TTL ms, pub/sub channel. Returns `{ offset, epoch }`.
+ * stream), stream TTL ms, pub/sub channel, and the command announcing on it
+ * (PUBLISH; SPUBLISH on a cluster, where the channel shares the keys' slot),
+ * and "1" to check for a failover. On a cluster the meta hash also keeps `r`, the
+ * replication id of the master that last wrote it. A master whose previous
+ * replication id is `r` is a replica that took over from that writer after a
+ * failover: what the old master had not yet replicated is gone, so the channel
+ * starts a new epoch (subscribers resync) instead of giving lost offsets to new
+ * publications. Keys moved by a resharding keep their epoch (the new owner did
+ * not replicate from the writer).
+ * Returns `{ offset, epoch }`.
  */
 const PUBLISH = `${ENSURE_EPOCH}
+if ARGV[8] == '1' then
+  local info = redis.call('INFO', 'replication')
+  local me = string.match(info, 'master_replid:(%w+)')
+  local before = string.match(info, 'master_replid2:(%w+)')
+  local writer = redis.call('HGET', KEYS[1], 'r')
+  if writer ~= me then
+    if writer and writer == before then
+      epoch = ARGV[1]
+      redis.call('DEL', KEYS[2])
+      redis.call('HSET', KEYS[1], 'e', epoch, 's', 0)
+    end
+    redis.call('HSET', KEYS[1], 'r', me)
+  end
+end
 local offset = redis.call('HINCRBY', KEYS[1], 's', 1)
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 if offset == 1 then redis.call('DEL', KEYS[2]) end
@@ -30,7 +53,7 @@ if maxlen > 0 then
   redis.call('XADD', KEYS[2], 'MAXLEN', maxlen, offset .. '-0', 'b', ARGV[3])
   redis.call('PEXPIRE', KEYS[2], ARGV[5])
 end
-redis.call('PUBLISH', ARGV[6], offset .. ':' .. epoch .. '|' .. ARGV[3])
+redis.call(ARGV[7], ARGV[6], offset .. ':' .. epoch .. '|' .. ARGV[3])
 return {offset, epoch}
 `;
 
@@ -76,14 +99,18 @@ export interface EngineScripts {
 type Reply = [number, string, StreamEntry[]?];
 type ScriptFn = (...args: Array<string | number>) => Promise<Reply>;
 
-/** Registers the scripts on `redis` (ioredis `defineCommand`). */
-export function defineScripts(redis: Redis, metaTtlMs: number): EngineScripts {
+/**
+ * Registers the scripts on `redis` (ioredis `defineCommand`). With `sharded`
+ * the publish script announces with SPUBLISH (Redis 7 sharded pub/sub).
+ */
+export function defineScripts(redis: RedisClient, metaTtlMs: number, sharded = false): EngineScripts {
+  const announce = sharded ? "SPUBLISH" : "PUBLISH";
   redis.defineCommand("twPublish", { numberOfKeys: 2, lua: PUBLISH });
   redis.defineCommand("twRead", { numberOfKeys: 2, lua: READ });
   const commands = redis as unknown as { twPublish: ScriptFn; twRead: ScriptFn };
   return {
     async publish(keys, args) {
-      const [offset, epoch] = await commands.twPublish(keys.meta, keys.hist, args.epoch, metaTtlMs, args.body, args.maxLen, args.streamTtlMs, keys.pubsub);
+      const [offset, epoch] = await commands.twPublish(keys.meta, keys.hist, args.epoch, metaTtlMs, args.body, args.maxLen, args.streamTtlMs, keys.pubsub, announce, sharded ? "1" : "0");
       return { offset: Number(offset), epoch };
     },
     async read(keys, epoch, from, to, count) {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from "fastify";
 import { Type } from "@sinclair/typebox";
 import { HistoryReplySchema, isChannelError, parseChannel, TickwireError, type HistoryReply } from "@tickwire/protocol";
+import { readPresence } from "../../core/subscriptions.js";
 import type { HttpContext } from "../context.js";
 import { channelError } from "../../core/rules.js";
 import { errorResponses, urlParam, type DocumentedSchema } from "../route-schemas.js";
@@ -17,8 +18,26 @@ const historySchema: DocumentedSchema = {
   responses: { 200: { ...HistoryReplySchema, description: "The channel's position and the publications read." }, ...errorResponses(400, 401, 404, 429, 503) },
 };
 
-/** `GET {prefix}/channels/{channel}/history?since=&limit=`. */
+const presenceSchema: DocumentedSchema = {
+  summary: "Who is subscribed to a channel, across all nodes",
+  description: "Users (sorted by id) with their connection counts, for namespaces that keep presence; entries of a node that died expire.",
+  tags: ["channels"],
+  params: Type.Object({ channel: Type.String({ description: "A channel name (percent-encoded)." }) }),
+  responses: {
+    200: { ...Type.Object({ channel: Type.String(), users: Type.Array(Type.Object({ userId: Type.String(), connections: Type.Integer({ minimum: 1 }) })), connections: Type.Integer({ minimum: 0 }) }), description: "The channel's presence." },
+    ...errorResponses(400, 401, 404, 429, 503),
+  },
+};
+
+/** `GET {prefix}/channels/{channel}/history?since=&limit=` and `GET {prefix}/channels/{channel}/presence`. */
 export const channelRoutes: FastifyPluginAsync<{ ctx: HttpContext }> = async (app, { ctx }) => {
+  app.get<{ Params: { channel: string } }>("/channels/:channel/presence", { schema: presenceSchema }, async (request) => {
+    const parsed = parseChannel(request.params.channel, ctx.catalogue);
+    if (isChannelError(parsed)) throw channelError(parsed, "NOT_FOUND");
+    if (!parsed.namespace.presence || !ctx.engine.presence) throw new TickwireError("BAD_REQUEST", `"${parsed.namespace.name}" channels keep no presence.`);
+    return readPresence(ctx.engine, parsed.channel);
+  });
+
   app.get<{ Params: { channel: string }; Querystring: { since?: number; limit?: number } }>("/channels/:channel/history", { schema: historySchema, config: { auth: "apiKeyOrOperator" } }, async (request): Promise<HistoryReply> => {
     const parsed = parseChannel(request.params.channel, ctx.catalogue);
     if (isChannelError(parsed)) throw channelError(parsed, "NOT_FOUND");
