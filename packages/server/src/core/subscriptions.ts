@@ -81,6 +81,14 @@ export interface SubscribeOptions {
  * and no duplicate.
  */
 export class SubscriptionManager {
+  /**
+   * The engine subscription of a channel while it is being made. A second subscriber of the
+   * channel on this node waits for it before reading history: the engine delivers live
+   * publications only from the position it read once subscribed, so one read earlier would
+   * leave the publications in between to nobody.
+   */
+  private readonly engineSubscribing = new Map<string, Promise<void>>();
+
   constructor(private readonly options: SubscriptionManagerOptions) {}
 
   /** Subscribes `session` to one requested channel; never throws for a refusal, it answers `failed`. */
@@ -219,14 +227,30 @@ export class SubscriptionManager {
     const sub = new Subscription(session, channel, namespace, fields, view);
     session.subscriptions.set(channel, sub);
     if (this.options.hub.add(sub)) {
-      try {
+      const subscribing = (async () => {
         // An inbox channel is numbered by the store: the engine takes relays of this
         // store's numbering only, in order from the position read here.
         const inbox = namespace.kind === "inbox" ? this.options.inbox() : undefined;
         await this.options.engine.subscribe(channel, namespace, inbox ? await inbox.position(session.userId) : undefined);
+      })();
+      this.engineSubscribing.set(channel, subscribing);
+      try {
+        await subscribing;
       } catch (err) {
         await this.drop(sub);
         throw new TickwireError("UNAVAILABLE", "The channel cannot be subscribed right now; retry.", { cause: err });
+      } finally {
+        if (this.engineSubscribing.get(channel) === subscribing) this.engineSubscribing.delete(channel);
+      }
+    } else {
+      const pending = this.engineSubscribing.get(channel);
+      if (pending) {
+        try {
+          await pending;
+        } catch (err) {
+          await this.drop(sub);
+          throw new TickwireError("UNAVAILABLE", "The channel cannot be subscribed right now; retry.", { cause: err });
+        }
       }
     }
     try {
