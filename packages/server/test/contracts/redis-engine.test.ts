@@ -97,7 +97,7 @@ for (const backend of REDIS_BACKENDS) {
     });
 
     // A cluster client opens a fresh connection to the slot's master at once: a master that is gone is the failover suite's case.
-    it.runIf(backend.name === "redis")("delivers a relay to this node's own subscribers and rejects when Redis cannot take it", async () => {
+    (backend.name === "redis" ? it : (..._: unknown[]) => {})("delivers a relay to this node's own subscribers and rejects when Redis cannot take it", async () => {
       const [a] = await nodes(1);
       await a!.engine.subscribe("notifications:alice", inbox, { offset: 0, epoch: "E" });
       await a!.engine.relay(note(1));

@@ -139,7 +139,7 @@ describe.runIf(backend.available)(`limits across nodes on ${backend.label}`, () 
   });
 
   // Redis unreachable: the same on either backend.
-  it.runIf(backend.name === "redis")("still admits connections under the local limit while Redis is unreachable, and counts the fallback", async () => {
+  (backend.name === "redis" ? it : (..._: unknown[]) => {})("still admits connections under the local limit while Redis is unreachable, and counts the fallback", async () => {
     cluster = new Cluster(bed, backend);
     const gw = await bed.gateway({ redisUrl: UNREACHABLE, redisPrefix: cluster.prefix, maxConnectionsPerUser: 3 });
     const token = await bed.token(gw, "alice");
@@ -166,7 +166,7 @@ describe.runIf(backend.available)(`limits across nodes on ${backend.label}`, () 
     expect(await bob.emitWithAck("ping", {})).toMatchObject({ ok: true });
   });
 
-  it.runIf(backend.name === "redis")("falls back to the budget divided by expectedNodes on each node while Redis is unreachable", async () => {
+  (backend.name === "redis" ? it : (..._: unknown[]) => {})("falls back to the budget divided by expectedNodes on each node while Redis is unreachable", async () => {
     cluster = new Cluster(bed, backend);
     const fallbacks = new LimitFallbacks();
     const redis = await connectLimitsRedis({ url: UNREACHABLE });
