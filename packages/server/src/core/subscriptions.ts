@@ -1,5 +1,6 @@
 import {
   admits,
+  atLeast,
   buildCatalogue,
   isChannelError,
   parseChannel,
