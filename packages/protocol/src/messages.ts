@@ -305,6 +305,8 @@ export interface ServerToClientEvents {
   "metrics:update": PublicationHandler<PerformanceMetrics>;
   "feed:event": PublicationHandler<PublicItem>;
   "board:update": PublicationHandler<PublicItem>;
+  /** A room's publication (docs/protocol.md, "Rooms"); a message to one role or to listed members has the meta `{ channel, ts, to, role? }`. */
+  "room:message": PublicationHandler<unknown>;
 }
 
 /* ---------- HTTP API ---------- */

@@ -52,6 +52,7 @@ export class SqliteRoomStore implements RoomStore {
   private readonly deleteTx: (id: string) => StoredRoomMember[] | undefined;
   private readonly addTx: (id: string, member: StoredRoomMember) => AddMemberOutcome;
 
+  /** @internal The driver's types stay out of the published declarations. */
   constructor(db: Database.Database) {
     db.exec(SQLITE_ROOM_SCHEMA);
     this.insertRoom = db.prepare("INSERT INTO rooms (id, type, capacity, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO NOTHING");
