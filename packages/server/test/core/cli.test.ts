@@ -146,16 +146,23 @@ async function started(extra: Record<string, string>, ready: RegExp, cwd?: strin
   const child = spawn(process.execPath, [CLI, "start"], { env: env(extra), stdio: ["ignore", "pipe", "pipe"], cwd });
   let stdout = "";
   let stderr = "";
-  child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
   const match = await new Promise<RegExpExecArray>((resolveMatch, reject) => {
     const timer = setTimeout(() => reject(new Error(`not started: ${stdout} ${stderr}`)), 15_000);
-    child.stdout!.on("data", (d: Buffer) => {
-      stdout += d.toString();
-      const m = ready.exec(stdout);
+    // The dev-mode banner goes to stderr, log lines to stdout: either may say it is ready.
+    const check = (): void => {
+      const m = ready.exec(stdout) ?? ready.exec(stderr);
       if (m) {
         clearTimeout(timer);
         resolveMatch(m);
       }
+    };
+    child.stderr!.on("data", (d: Buffer) => {
+      stderr += d.toString();
+      check();
+    });
+    child.stdout!.on("data", (d: Buffer) => {
+      stdout += d.toString();
+      check();
     });
     child.once("exit", () => reject(new Error(`exited: ${stdout} ${stderr}`)));
   });
