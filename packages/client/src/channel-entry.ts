@@ -62,3 +62,18 @@ export function isPublicationMeta(value: unknown): value is PublicationMeta {
   const m = value as Record<string, unknown>;
   return typeof m.channel === "string" && typeof m.offset === "number" && typeof m.epoch === "string";
 }
+
+/** The meta of a message sent to some members of a room: `{ channel, ts, to, role? }`, no offset (it is in no history). */
+export interface TargetedMeta {
+  channel: string;
+  ts: number;
+  to: "role" | "users";
+  role?: string;
+}
+
+/** True when `value` has the shape of a targeted message's meta. */
+export function isTargetedMeta(value: unknown): value is TargetedMeta {
+  if (value === null || typeof value !== "object") return false;
+  const m = value as Record<string, unknown>;
+  return typeof m.channel === "string" && typeof m.ts === "number" && m.offset === undefined && (m.to === "role" || m.to === "users");
+}

@@ -1,7 +1,7 @@
 import { TickwireError, isErrorCode } from "@tickwire/protocol/core";
 import type { FailedChannel, PublicationMeta, SubscribeItem, SubscribedChannel } from "@tickwire/protocol/core";
 import { canonicalChannel, isStateChannel } from "./channel-names.js";
-import { effectiveFields, isDuplicate, type ChannelEntry, type LocalSubscriber } from "./channel-entry.js";
+import { effectiveFields, isDuplicate, type ChannelEntry, type LocalSubscriber, type TargetedMeta } from "./channel-entry.js";
 import type { ChannelHandler, DeliveryMeta, RecoveredInfo, ResyncInfo, SubscribeOptions } from "./types.js";
 
 /** Publications buffered while their channel's first subscribe reply is on its way. */
@@ -185,6 +185,19 @@ export class ChannelRegistry {
     const buffered = this.#buffer;
     this.#buffer = [];
     for (const b of buffered) if (this.#byChannel.has(b.meta.channel)) this.route(b.event, b.payload, b.meta, true);
+  }
+
+  /** Hands a message sent to some members of a room to the channel's subscribers; it moves no position. */
+  routeTargeted(event: string, payload: unknown, meta: TargetedMeta): void {
+    const entry = this.#byChannel.get(meta.channel);
+    if (!entry || entry.status !== "subscribed") return;
+    const at = entry.delivered ?? entry.position ?? { offset: 0, epoch: "" };
+    const delivery: DeliveryMeta = { channel: meta.channel, offset: at.offset, epoch: at.epoch, ts: meta.ts, event, live: true, to: meta.to, ...(meta.role === undefined ? {} : { role: meta.role }) };
+    for (const sub of [...entry.subscribers]) {
+      if (!sub.active) continue;
+      sub.received = true;
+      this.#call(sub, payload, delivery);
+    }
   }
 
   #replayLast(entry: ChannelEntry, sub: LocalSubscriber): void {

@@ -3,7 +3,7 @@ import { TickwireError, isErrorCode } from "@tickwire/protocol/core";
 import type { ConnectedPayload } from "@tickwire/protocol/core";
 import { shutdownDelayMs } from "./backoff.js";
 import { ChannelRegistry } from "./channel-registry.js";
-import { isPublicationMeta } from "./channel-entry.js";
+import { isPublicationMeta, isTargetedMeta } from "./channel-entry.js";
 import { CLIENT_DEFAULTS, type ClientOptions } from "./client-options.js";
 import { createReadyPromise } from "./ready-promise.js";
 import { createNotificationsApi, type NotificationsApi } from "./notifications-api.js";
@@ -250,6 +250,7 @@ export class TickwireClient extends TypedEmitter<ClientEventMap> {
     });
     socket.onAny((event: string, payload: unknown, meta: unknown) => {
       if (isPublicationMeta(meta)) this.#registry.route(event, payload, meta);
+      else if (isTargetedMeta(meta)) this.#registry.routeTargeted(event, payload, meta);
     });
   }
 

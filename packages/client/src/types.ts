@@ -26,6 +26,14 @@ export interface DeliveryMeta extends PublicationMeta {
    * publications that arrived after the subscription was confirmed.
    */
   live: boolean;
+  /**
+   * Set for a message the platform sent to some members of a room only (`"role"`: the
+   * members of `role`; `"users"`: listed members). Such a message is kept in no history:
+   * `offset` and `epoch` are the channel's position when it arrived, unchanged by it.
+   */
+  to?: "role" | "users";
+  /** The role a `to: "role"` message was for. */
+  role?: string;
 }
 
 /** A subscription handler: called once per publication, in channel order. */

@@ -13,7 +13,7 @@ import {
   type PublicationHandler,
   type ServerToClientEvents,
 } from "./messages.js";
-import { AiDecisionSchema, NotificationSchema, PerformanceMetricsSchema, PortfolioSchema, PublicItemSchema, QuoteSchema, SignalSchema, TradeSchema } from "./payloads.js";
+import { AiDecisionSchema, NotificationSchema, PerformanceMetricsSchema, PortfolioSchema, PublicItemSchema, QuoteSchema, RoomMessageSchema, SignalSchema, TradeSchema } from "./payloads.js";
 
 /** Schemas of the server events that carry one payload, keyed by event name. */
 export const SERVER_EVENT_SCHEMAS = {
@@ -38,6 +38,7 @@ export const PUBLICATION_EVENT_SCHEMAS = {
   "metrics:update": PerformanceMetricsSchema,
   "feed:event": PublicItemSchema,
   "board:update": PublicItemSchema,
+  "room:message": RoomMessageSchema,
 } as const satisfies Record<string, TSchema>;
 
 /*

@@ -305,6 +305,8 @@ export interface ServerToClientEvents {
   "metrics:update": PublicationHandler<PerformanceMetrics>;
   "feed:event": PublicationHandler<PublicItem>;
   "board:update": PublicationHandler<PublicItem>;
+  /** A room's publication (docs/protocol.md, "Rooms"); a message to one role or to listed members has the meta `{ channel, ts, to, role? }`. */
+  "room:message": PublicationHandler<unknown>;
 }
 
 /* ---------- HTTP API ---------- */
@@ -463,3 +465,73 @@ export const UserDisconnectReplySchema = Type.Object({
   userId: Type.String(),
   disconnected: Type.Integer({ minimum: 0, description: "Connections of the user closed on this node." }),
 });
+
+/** Room ids and the user ids of the rooms API: the catalogue's identifiers. */
+const RoomId = Type.String({ minLength: 1, maxLength: 128, pattern: "^[A-Za-z0-9][A-Za-z0-9_.@|=+\\-]{0,127}$", description: "The room id; its channel is `rooms:{id}`." });
+const RoomUserId = Type.String({ minLength: 1, maxLength: 128, pattern: "^[A-Za-z0-9][A-Za-z0-9_.@|=+\\-]{0,127}$", description: "A user id (`sub` of the user's tokens)." });
+/** Who may see a room: `public` anyone may join, `protected` members only (listed), `private` members only (unlisted: outsiders are told it does not exist). */
+export const RoomTypeSchema = Type.Union([Type.Literal("public"), Type.Literal("protected"), Type.Literal("private")], { description: "public: anyone may join; protected: members only; private: members only, and outsiders are told it does not exist." });
+/** What a member may be in a room. */
+export const RoomRoleSchema = Type.Union([Type.Literal("admin"), Type.Literal("moderator"), Type.Literal("member")]);
+/** Most members a room may be created with. */
+export const MAX_ROOM_CAPACITY = 100_000;
+
+/** `POST /api/v1/rooms` body. */
+export const RoomCreateBodySchema = Type.Object(
+  { id: RoomId, type: RoomTypeSchema, capacity: Type.Integer({ minimum: 1, maximum: MAX_ROOM_CAPACITY, description: "Most members the room takes." }) },
+  { additionalProperties: false },
+);
+export type RoomCreateBody = Static<typeof RoomCreateBodySchema>;
+
+/** A room as the rooms API answers it. */
+export const RoomSchema = Type.Object({
+  id: Type.String(),
+  channel: Type.String({ description: "The channel members subscribe: `rooms:{id}`." }),
+  type: RoomTypeSchema,
+  capacity: Type.Integer(),
+  createdAt: Type.Integer({ description: "ms since the epoch." }),
+});
+export type RoomReply = Static<typeof RoomSchema>;
+
+/** `POST /api/v1/rooms/{id}/members` body: adds a member, or changes the role of one. */
+export const RoomMemberBodySchema = Type.Object({ userId: RoomUserId, role: Type.Optional(RoomRoleSchema) }, { additionalProperties: false });
+export type RoomMemberBody = Static<typeof RoomMemberBodySchema>;
+
+/** One member of a room. */
+export const RoomMemberSchema = Type.Object({ userId: Type.String(), role: RoomRoleSchema, joinedAt: Type.Integer({ description: "ms since the epoch." }) });
+
+/** `POST /api/v1/rooms/{id}/members` reply. */
+export const RoomMemberReplySchema = Type.Object({
+  room: Type.String(),
+  member: RoomMemberSchema,
+  added: Type.Boolean({ description: "True for a new member, false when an existing member's role was set." }),
+});
+
+/** `GET /api/v1/rooms/{id}/members` reply. */
+export const RoomMembersReplySchema = Type.Object({ room: Type.String(), capacity: Type.Integer(), members: Type.Array(RoomMemberSchema, { description: "Ordered by user id." }) });
+
+/** `DELETE /api/v1/rooms/{id}` and `DELETE /api/v1/rooms/{id}/members/{userId}` reply. */
+export const RoomRemovedReplySchema = Type.Object({ room: Type.String(), removed: Type.Array(Type.String(), { description: "The user ids that stopped being members (their connections were unsubscribed)." }) });
+
+/** `POST /api/v1/rooms/{id}/publish` body: to the whole room, to the members of one `role`, or to listed `userIds` (members). */
+export const RoomPublishBodySchema = Type.Object(
+  {
+    data: Type.Unknown(),
+    event: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: "^[a-z0-9_\\-]+(:[a-z0-9_\\-]+)*$", description: "`room:message` unless another `room:…` event is named." })),
+    role: Type.Optional(RoomRoleSchema),
+    userIds: Type.Optional(Type.Array(RoomUserId, { minItems: 1, maxItems: 1000, uniqueItems: true })),
+  },
+  { additionalProperties: false },
+);
+export type RoomPublishBody = Static<typeof RoomPublishBodySchema>;
+
+/** `POST /api/v1/rooms/{id}/publish` reply. */
+export const RoomPublishReplySchema = Type.Object({
+  room: Type.String(),
+  channel: Type.String(),
+  to: Type.Union([Type.Literal("room"), Type.Literal("role"), Type.Literal("users")]),
+  offset: Type.Optional(Type.Integer({ description: "Position in the room's history (publishes to the whole room)." })),
+  epoch: Type.Optional(Type.String()),
+  recipients: Type.Optional(Type.Array(Type.String(), { description: "Members it was sent to (publishes to a role or to users), ordered by user id." })),
+});
+export type RoomPublishReply = Static<typeof RoomPublishReplySchema>;

@@ -208,6 +208,18 @@ export const DEFAULT_NAMESPACES: readonly NamespaceDefinition[] = /* @__PURE__ *
     history: { size: 0, ttlMs: 0 },
     description: "Public state every viewer reads (a fund's portfolio, its metrics); latest value on subscribe.",
   },
+  {
+    name: "rooms",
+    event: "room:message",
+    eventPrefix: "room:",
+    access: "any",
+    key: "required",
+    keyPattern: ID_PATTERN,
+    minTier: "navigator",
+    kind: "event",
+    history: { size: 200, ttlMs: DAY_MS },
+    description: "Rooms managed by the platform (the rooms API): members only, except public rooms anyone may join; kept for recovery.",
+  },
 ] satisfies NamespaceDefinition[]);
 
 /** Most characters a channel name may have. */

@@ -174,3 +174,6 @@ export type PayloadOf<C extends string> = C extends `${infer N}:${string}`
   : C extends keyof NamespacePayloads
     ? NamespacePayloads[C]
     : unknown;
+
+/** A room's publication: whatever the platform published to the room (the rooms API, docs/protocol.md "Rooms"). */
+export const RoomMessageSchema = Type.Unknown({ description: "What the platform published to the room (the rooms API)." });

@@ -28,7 +28,7 @@ import { SessionRegistry } from "./core/session-registry.js";
 import { createLimits, type Limits } from "./limits/create-limits.js";
 import type { ConnectionLimiter } from "./limits/connection-limiter.js";
 import type { Store } from "./core/store.js";
-import { SubscriptionManager } from "./core/subscriptions.js";
+import { SubscriptionManager, type SubscribeCheck } from "./core/subscriptions.js";
 import { MemoryResumeStore } from "./core/memory-resume-store.js";
 import { ResumptionManager } from "./core/resumption.js";
 import { MemoryEngine } from "./engines/memory-engine.js";
@@ -53,6 +53,7 @@ import { registerRpcEvents } from "./proxy/rpc-events.js";
 import { RpcProxy } from "./proxy/rpc-proxy.js";
 import { SubscribeProxy } from "./proxy/subscribe-proxy.js";
 import { ServerSubscriptions } from "./users/server-subscriptions.js";
+import { RoomService, ROOMS_NAMESPACE } from "./rooms/room-service.js";
 
 /** Version reported in stats and by `tickwire --version`: the server package's. */
 export const VERSION: string = (createRequire(import.meta.url)("../package.json") as { version: string }).version;
@@ -144,6 +145,8 @@ export class Gateway {
   private readonly backendPosts: BackendPost[] = [];
   /** Subscriptions the server makes for a user's connections (token `channels`, the users API). */
   readonly serverSubscriptions: ServerSubscriptions;
+  /** Rooms and their members (the rooms API), when the store keeps them. */
+  readonly rooms: RoomService | undefined;
   readonly readiness = new Map<string, ReadinessCheck>();
   /** Checks of shared upstream feeds: failing, they make `/readyz` degraded, not 503 (unless readinessFeeds is `required`). */
   readonly advisoryChecks = new Set<string>();
@@ -250,7 +253,7 @@ export class Gateway {
       maxSubscriptions: options.maxSubscriptions,
       maxRecoveryPublications: options.maxRecoveryPublications,
       inbox: () => this.inbox,
-      check: this.subscribeProxy?.check,
+      check: this.subscribeCheck(),
     });
     this.resumption =
       options.resumeWindowMs > 0
@@ -267,6 +270,20 @@ export class Gateway {
         : undefined;
     if (this.resumption) this.hub.setNumbering(this.resumption);
     this.serverSubscriptions = new ServerSubscriptions({ catalogue: this.catalogue, engine: this.engine, registry: this.registry, subscriptions: this.subscriptions, logger: this.logger.child({ component: "server-subscriptions" }) });
+    const roomsNamespace = this.catalogue.get(ROOMS_NAMESPACE);
+    this.rooms =
+      this.store.rooms === undefined || roomsNamespace === undefined
+        ? undefined
+        : new RoomService({
+            store: this.store.rooms,
+            publisher: this.publisher,
+            serverSubscriptions: this.serverSubscriptions,
+            namespace: roomsNamespace,
+            maxInputDepth: options.maxInputDepth,
+            maxPublicationBytes: options.maxPublicationBytes,
+            logger: this.logger.child({ component: "rooms" }),
+            now: this.now,
+          });
     this.components = orderComponents(deps.components ?? defaultComponents(options, { rpc: this.rpcProxy }));
   }
 
@@ -315,6 +332,7 @@ export class Gateway {
         ops: this.ops,
         stats: async () => this.stats(),
         serverSubscriptions: this.serverSubscriptions,
+        ...(this.rooms === undefined ? {} : { rooms: this.rooms }),
       },
       this.logger,
       this.attachedTo,
@@ -387,6 +405,14 @@ export class Gateway {
   }
 
   /** Publishes through the same path as the HTTP API. */
+  /** The checks of a new subscription after Tickwire's own rules: the subscribe proxy, then room membership (last: joining a public room makes a member). */
+  private subscribeCheck(): SubscribeCheck {
+    return async (session, channel, namespace) => {
+      await this.subscribeProxy?.check(session, channel, namespace);
+      await this.rooms?.check(session, channel, namespace);
+    };
+  }
+
   publish(request: PublishRequest): Promise<PublishResult> {
     return this.publisher.publish(request);
   }

@@ -11,6 +11,12 @@ export type {
   InboxWriteResult,
   NotificationContent,
   StoredNotification,
+  RoomStore,
+  RoomRole,
+  RoomType,
+  StoredRoom,
+  StoredRoomMember,
+  AddMemberOutcome,
 } from "./core/store.js";
 export type { Publication, ChannelPosition, PublishInput } from "./core/publication.js";
 export type { FeedState, GatewayComponent } from "./core/component.js";

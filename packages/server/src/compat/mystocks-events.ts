@@ -65,23 +65,19 @@ async function subscribeStream(subscriber: LegacySubscriber, session: Session, s
   return { symbol: channel.slice(QUOTES.length), channel, fields: fields ?? null };
 }
 
-/** The symbol of a market room. @throws TickwireError BAD_REQUEST naming any other room. */
-function roomSymbol(room: string): string {
-  const symbol = MARKET_ROOM.exec(room)?.[1];
-  if (symbol === undefined) {
-    throw new TickwireError(
-      "BAD_REQUEST",
-      `Tickwire serves market rooms only; ${JSON.stringify(room)} is not one (market_{symbol} or stream_{symbol}). Use the platform's API for other rooms.`,
-    );
-  }
-  return symbol;
+/** The symbol of a market room (`market_{symbol}`, `stream_{symbol}`), or undefined for any other room. */
+function marketSymbol(room: string): string | undefined {
+  return MARKET_ROOM.exec(room)?.[1];
 }
+
+/** The channel of one of the platform's rooms (the rooms API): `rooms:{room}`. */
+const ROOMS = "rooms:";
 
 /**
  * MyStocks (seed 002), the part Tickwire's model covers, market data streams:
  * `subscribe_market_stream`, `unsubscribe_market_stream`, `stream_filter_update`,
- * `subscribe` / `unsubscribe { room }` for market rooms (variants of the protocol
- * events), and `request`, forwarded to the RPC backend (method = action) and
+ * `subscribe` / `unsubscribe { room }` (variants of the protocol events) for market
+ * rooms and for the platform's rooms (`rooms:{room}`, the rooms API), and `request`, forwarded to the RPC backend (method = action) and
  * answered with a `response`; an action no backend serves is refused in it. Quotes are delivered as `stream_data { symbol, data,
  * timestamp }`. Its `ping` / `pong` are in heartbeat-events.ts.
  */
@@ -103,13 +99,17 @@ export function registerMyStocksEvents(router: EventRouter, subscriber: LegacySu
     return subscribeStream(subscriber, session, request.symbol, fieldFilter(request.fields));
   });
 
-  router.registerVariant("subscribe", RoomRequestSchema, async (session, request) => ({
-    room: request.room,
-    ...(await subscribeStream(subscriber, session, roomSymbol(request.room), undefined)),
-  }));
+  // A market room is that symbol's stream; any other room is one of the platform's rooms, `rooms:{room}`, for its members.
+  router.registerVariant("subscribe", RoomRequestSchema, async (session, request) => {
+    const symbol = marketSymbol(request.room);
+    if (symbol !== undefined) return { room: request.room, ...(await subscribeStream(subscriber, session, symbol, undefined)) };
+    const { channel, offset, epoch } = await subscriber.one(session, ROOMS + request.room);
+    return { room: request.room, channel, offset, epoch };
+  });
 
   router.registerVariant("unsubscribe", RoomRequestSchema, async (session, request) => {
-    const channel = await subscriber.unsubscribe(session, QUOTES + roomSymbol(request.room));
+    const symbol = marketSymbol(request.room);
+    const channel = await subscriber.unsubscribe(session, symbol !== undefined ? QUOTES + symbol : ROOMS + request.room);
     return { room: request.room, unsubscribed: channel !== undefined };
   });
 

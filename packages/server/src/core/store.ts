@@ -122,6 +122,8 @@ export interface Store {
   readonly inbox: InboxStore;
   /** Resumable sessions, when the store keeps them (else they are kept in memory). */
   readonly sessions?: ResumeStore;
+  /** Rooms and their members (the rooms API), when the store keeps them. */
+  readonly rooms?: RoomStore;
   /** Creates tables; safe to call on an existing store. */
   init(): Promise<void>;
   /** One round trip to the database (`/readyz`); rejects when it cannot answer. Stores without a backend omit it. */
@@ -170,4 +172,46 @@ export interface ResumeStore {
   take(pid: string): Promise<ResumeRecord | undefined>;
   /** Deletes records whose time ran out. */
   purge(now: number): Promise<void>;
+}
+
+/** Who may see a room (docs/protocol.md, "Rooms"). */
+export type RoomType = "public" | "protected" | "private";
+/** What a member may be in a room. */
+export type RoomRole = "admin" | "moderator" | "member";
+
+/** One room as stored. */
+export interface StoredRoom {
+  readonly id: string;
+  readonly type: RoomType;
+  /** Most members the room takes. */
+  readonly capacity: number;
+  /** ms since the epoch. */
+  readonly createdAt: number;
+}
+
+/** One member of a room. */
+export interface StoredRoomMember {
+  readonly userId: string;
+  readonly role: RoomRole;
+  /** When they were added (a role change keeps it), ms since the epoch. */
+  readonly joinedAt: number;
+}
+
+/** What adding a member did: `added`, `updated` (their role changed or stayed), `full` (capacity reached, nothing changed), `missing` (no such room). */
+export type AddMemberOutcome = "added" | "updated" | "full" | "missing";
+
+/** Rooms and their members, shared by every node on the same store; each write is one transaction. */
+export interface RoomStore {
+  /** Creates a room; false (and nothing changes) when one with this id exists. */
+  create(room: StoredRoom): Promise<boolean>;
+  get(id: string): Promise<StoredRoom | undefined>;
+  /** Deletes a room with its members; the members it had, or undefined when there was no such room. */
+  delete(id: string): Promise<StoredRoomMember[] | undefined>;
+  /** Adds a member or changes their role; the capacity is checked in the same transaction. */
+  addMember(id: string, member: StoredRoomMember): Promise<AddMemberOutcome>;
+  /** Removes a member; false when they were not one. */
+  removeMember(id: string, userId: string): Promise<boolean>;
+  member(id: string, userId: string): Promise<StoredRoomMember | undefined>;
+  /** Members ordered by user id. */
+  members(id: string): Promise<StoredRoomMember[]>;
 }

@@ -6,6 +6,7 @@ import type { Publisher } from "../core/publisher.js";
 import type { SessionRegistry } from "../core/session-registry.js";
 import type { GatewayMetrics } from "../observability/metrics.js";
 import type { ServerSubscriptions } from "../users/server-subscriptions.js";
+import type { RoomService } from "../rooms/room-service.js";
 import type { ApiKeyChecker } from "./api-auth.js";
 import type { Readiness } from "../observability/readiness.js";
 import type { OpsSeries } from "../observability/ops-series.js";
@@ -31,6 +32,8 @@ export interface HttpContext {
   readonly ops: OpsSeries;
   /** Subscribes and unsubscribes a user's connections on every node. */
   readonly serverSubscriptions?: ServerSubscriptions;
+  /** The rooms API, when the store keeps rooms. */
+  readonly rooms?: RoomService;
   /** Builds the `/api/v1/stats` document. */
   readonly stats: () => Promise<Record<string, unknown>>;
 }

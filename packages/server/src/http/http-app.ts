@@ -18,6 +18,7 @@ import { channelRoutes } from "./routes/channel-routes.js";
 import { opsApiRoutes, opsRoutes } from "./routes/ops-routes.js";
 import { publishRoutes } from "./routes/publish-routes.js";
 import { userRoutes } from "./routes/user-routes.js";
+import { roomRoutes } from "./routes/room-routes.js";
 import { opsPageRoutes } from "./routes/ops-api-routes.js";
 
 /** Longest raw path parameter: a channel of MAX_CHANNEL_LENGTH characters, each percent-encoded. */
@@ -98,7 +99,7 @@ export async function createHttpApp(ctx: HttpContext, logger: Logger, attachTo?:
   await registerOpenApi(app, ctx.options.apiPrefix, attachTo !== undefined);
   await app.register(opsRoutes, { ctx });
   // Registered under /api/v1; another apiPrefix is mapped onto it (mount.ts).
-  for (const routes of [opsApiRoutes, opsPageRoutes, publishRoutes, channelRoutes, userRoutes]) await app.register(routes, { prefix: API_BASE, ctx });
+  for (const routes of [opsApiRoutes, opsPageRoutes, publishRoutes, channelRoutes, userRoutes, roomRoutes]) await app.register(routes, { prefix: API_BASE, ctx });
 
   const dashboard = ctx.options.dashboardDir;
   const hasDashboard = attachTo === undefined && dashboard !== undefined && existsSync(join(dashboard, "index.html"));

@@ -88,6 +88,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   401: "UNAUTHORIZED: no or an unknown API key.",
   403: "FORBIDDEN: the credential may not do this.",
   404: "NOT_FOUND: no such channel namespace or resource.",
+  409: "CONFLICT: the request conflicts with the current state (a room that exists already).",
   413: "PAYLOAD_TOO_LARGE: the body or the publication's data is over its limit.",
   429: "RATE_LIMITED: too many refused credentials from this address; wait (Retry-After).",
   503: "SHUTDOWN or UNAVAILABLE: the node is shutting down or a dependency is down; retry.",

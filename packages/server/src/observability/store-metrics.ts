@@ -3,6 +3,7 @@ import type { GatewayMetrics } from "./metrics.js";
 
 const HISTORY = ["loadPosition", "append", "appendMany", "read"] as const;
 const IDEMPOTENCY = ["get", "put"] as const;
+const ROOMS = ["create", "get", "delete", "addMember", "removeMember", "member", "members"] as const;
 const INBOX = ["epoch", "write", "list", "unread", "countUnread", "position", "markRead", "prune"] as const;
 
 /** `target` with each listed method timed as `{prefix}.{method}`; everything else read through. */
@@ -27,6 +28,7 @@ export function instrumentStore(store: Store, metrics: GatewayMetrics): Store {
     history: { value: timed(store.history, "history", HISTORY, metrics), enumerable: true },
     idempotency: { value: timed(store.idempotency, "idempotency", IDEMPOTENCY, metrics), enumerable: true },
     inbox: { value: timed(store.inbox, "inbox", INBOX, metrics), enumerable: true },
+    ...(store.rooms ? { rooms: { value: timed(store.rooms, "rooms", ROOMS, metrics), enumerable: true } } : {}),
     init: { value: () => store.init() },
     close: { value: () => store.close() },
   });

@@ -32,6 +32,29 @@ interface ControlMessage {
   readonly channels: readonly string[];
 }
 
+/**
+ * A message for the user's connections subscribed to one channel, delivered live
+ * and kept in no history (a room publish to a role or to listed users).
+ */
+interface DeliverMessage {
+  readonly action: "deliver";
+  readonly channel: string;
+  readonly event: string;
+  readonly data: unknown;
+  readonly ts: number;
+  /** Whom the publish was for, repeated in the meta (`role` or `users`). */
+  readonly to: "role" | "users";
+  readonly role?: string | undefined;
+}
+
+/** The meta of a delivered (not numbered) message: no offset, no epoch, it is in no history. */
+export interface DeliveredMeta {
+  readonly channel: string;
+  readonly ts: number;
+  readonly to: "role" | "users";
+  readonly role?: string;
+}
+
 /** Options of the server-side subscriptions. */
 export interface ServerSubscriptionsOptions {
   readonly catalogue: ReturnType<typeof buildCatalogue>;
@@ -91,6 +114,19 @@ export class ServerSubscriptions {
   handle(publication: Publication): boolean {
     if (!publication.channel.startsWith(CONTROL_PREFIX)) return false;
     const userId = publication.channel.slice(CONTROL_PREFIX.length);
+    const deliver = publication.data as DeliverMessage;
+    if (deliver?.action === "deliver") {
+      if (typeof deliver.channel !== "string" || typeof deliver.event !== "string") {
+        this.options.logger.warn({ userId }, "an unreadable delivery was dropped");
+        return true;
+      }
+      const meta: DeliveredMeta = { channel: deliver.channel, ts: deliver.ts, to: deliver.to, ...(deliver.role === undefined ? {} : { role: deliver.role }) };
+      for (const session of this.options.registry.ofUser(userId)) {
+        // Only a connection subscribed to the channel gets it: the same rule as a publication of the channel.
+        if (!session.closed && session.subscriptions.has(deliver.channel)) session.connection.emit(deliver.event, deliver.data, meta);
+      }
+      return true;
+    }
     const message = publication.data as ControlMessage;
     // Written by request() only; anything else on the channel is dropped.
     if ((message?.action !== "subscribe" && message?.action !== "unsubscribe") || !Array.isArray(message.channels) || message.channels.some((c) => typeof c !== "string")) {
@@ -120,6 +156,22 @@ export class ServerSubscriptions {
       throw new TickwireError("UNAVAILABLE", "The request cannot be sent to the nodes right now; retry.", { cause: err });
     }
     return channels;
+  }
+
+  /**
+   * Sends one message to the connections of each user that are subscribed to the canonical
+   * `channel`, on every node; live only (no history, no offset).
+   * @throws TickwireError UNAVAILABLE when the engine cannot take it (users before the failing one were sent to).
+   */
+  async deliver(userIds: readonly string[], channel: string, message: Omit<DeliverMessage, "action" | "channel">, traceId: string): Promise<void> {
+    for (const userId of userIds) {
+      const data: DeliverMessage = { action: "deliver", channel, ...message };
+      try {
+        await this.options.engine.publish(controlChannel(userId), CONTROL_NAMESPACE, { event: CONTROL_NAMESPACE.event, data, ts: message.ts, traceId });
+      } catch (err) {
+        throw new TickwireError("UNAVAILABLE", "The message cannot be sent to the nodes right now; retry.", { cause: err });
+      }
+    }
   }
 
   private async apply(session: Session, message: ControlMessage): Promise<void> {

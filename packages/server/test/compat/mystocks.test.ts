@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { io, type Socket } from "socket.io-client";
 import type { Gateway } from "@tickwire/server";
-import { record, TestBed, until } from "../helpers.js";
+import { api, record, TestBed, until } from "../helpers.js";
 
 // MyStocks (seed 002): the client side of its MySocketIONamespace handlers
 // (on_subscribe_market_stream, on_unsubscribe_market_stream, on_stream_filter_update,
@@ -186,19 +186,45 @@ describe("MyStocks market streams", () => {
     expect(gw.hub.subscriptionsByNamespace()).toEqual({ quotes: 0 });
   });
 
-  it("refuses any other room with an `error` BAD_REQUEST that names it, and joins nothing", async () => {
+  it("maps any other room to the platform's room `rooms:{room}`: an unknown room is an `error` NOT_FOUND and joins nothing", async () => {
     const gw = await bed.gateway();
     const c = await client(gw);
     c.joinRoom("room_123");
     await until(() => c.of("error").length === 1, 5000, "the error");
-    expect(c.of("error")).toEqual([
-      {
-        code: "BAD_REQUEST",
-        message: 'Tickwire serves market rooms only; "room_123" is not one (market_{symbol} or stream_{symbol}). Use the platform\'s API for other rooms.',
-        event: "subscribe",
-      },
-    ]);
+    expect(c.of("error")).toEqual([{ code: "NOT_FOUND", message: 'There is no room "room_123".', event: "subscribe" }]);
     expect(gw.hub.subscriptionsByNamespace()).toEqual({});
+  });
+
+  it("joins a room of the rooms API as their room manager did: members get its messages, an outsider an `error`", async () => {
+    const gw = await bed.gateway();
+    await api(gw, "POST", "/api/v1/rooms", { id: "room_123", type: "protected", capacity: 10 });
+    await api(gw, "POST", "/api/v1/rooms/room_123/members", { userId: "user_001", role: "moderator" });
+    const c = await client(gw, "user_001");
+    const outsider = await client(gw, "user_002");
+    expect(await c.socket.emitWithAck("subscribe", { type: "subscribe", request_id: "sub_1", room: "room_123", user_id: "user_001", timestamp: 1699267200000 })).toEqual({
+      ok: true,
+      room: "room_123",
+      channel: "rooms:room_123",
+      offset: 0,
+      epoch: expect.any(String),
+    });
+    outsider.joinRoom("room_123");
+    await until(() => outsider.of("error").length === 1, 5000, "the outsider's error");
+    expect(outsider.of("error")).toEqual([{ code: "FORBIDDEN", message: 'Room "room_123" is for its members only.', event: "subscribe" }]);
+
+    const messages: unknown[] = [];
+    const heard: unknown[] = [];
+    c.socket.on("room:message", (payload: unknown) => messages.push(payload));
+    outsider.socket.on("room:message", (payload: unknown) => heard.push(payload));
+    await api(gw, "POST", "/api/v1/rooms/room_123/publish", { data: { type: "text", content: "hello" } });
+    await api(gw, "POST", "/api/v1/rooms/room_123/publish", { data: { type: "alert", content: "mods" }, role: "moderator" });
+    await until(() => messages.length === 2, 5000, "both messages");
+    await outsider.socket.emitWithAck("ping", {});
+    expect(messages).toEqual([{ type: "text", content: "hello" }, { type: "alert", content: "mods" }]);
+    expect(heard).toEqual([]);
+
+    expect(await c.socket.emitWithAck("unsubscribe", { room: "room_123" })).toEqual({ ok: true, room: "room_123", unsubscribed: true });
+    expect(gw.hub.subscriptionsByNamespace()).toEqual({ rooms: 0 });
   });
 
   it("counts streams toward the tier's quote limit: beyond it, `error` LIMIT_EXCEEDED", async () => {

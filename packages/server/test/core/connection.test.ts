@@ -21,7 +21,7 @@ describe("connecting", () => {
       timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/),
       server_time: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/),
       api_version: "1",
-      features: ["quotes", "trades", "portfolio", "notifications", "signals", "ai", "metrics", "feed", "board"],
+      features: ["quotes", "trades", "portfolio", "notifications", "signals", "ai", "metrics", "feed", "board", "rooms"],
       limits: { maxSubscriptions: 200, maxConnectionsPerUser: 5 },
       resumed: false,
     });
@@ -30,7 +30,7 @@ describe("connecting", () => {
   it("gives a token without a tier the navigator tier and its features", async () => {
     const gw = await bed.gateway();
     const { connected } = await bed.connect(gw, { token: await hs256({ sub: "nav" }) });
-    expect(connected).toMatchObject({ userId: "nav", tier: "navigator", features: ["quotes", "trades", "portfolio", "notifications", "metrics", "feed", "board"], limits: { maxSubscriptions: 10 } });
+    expect(connected).toMatchObject({ userId: "nav", tier: "navigator", features: ["quotes", "trades", "portfolio", "notifications", "metrics", "feed", "board", "rooms"], limits: { maxSubscriptions: 10 } });
   });
 
   it("works over long-polling as well as websocket", async () => {

@@ -274,5 +274,45 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect(again!.deduplicated).toBe(false);
       });
     });
+
+    describe("rooms", () => {
+      const room = { id: "room_1", type: "protected" as const, capacity: 2, createdAt: T0 };
+
+      it("creates a room once, adds members within the capacity, sets roles, lists them by user id and deletes it with them", async () => {
+        const rooms = store.rooms!;
+        expect(await rooms.create(room)).toBe(true);
+        expect(await rooms.create({ ...room, type: "public", capacity: 9 })).toBe(false);
+        expect(await rooms.get("room_1")).toEqual(room);
+        expect(await rooms.get("nope")).toBeUndefined();
+        expect(await rooms.addMember("room_1", { userId: "bob", role: "member", joinedAt: T0 + 1 })).toBe("added");
+        expect(await rooms.addMember("room_1", { userId: "alice", role: "admin", joinedAt: T0 + 2 })).toBe("added");
+        expect(await rooms.addMember("room_1", { userId: "carol", role: "member", joinedAt: T0 + 3 })).toBe("full");
+        // A role change is no new member: it passes a full room and keeps joinedAt.
+        expect(await rooms.addMember("room_1", { userId: "bob", role: "moderator", joinedAt: T0 + 4 })).toBe("updated");
+        expect(await rooms.addMember("nope", { userId: "bob", role: "member", joinedAt: T0 })).toBe("missing");
+        expect(await rooms.members("room_1")).toEqual([
+          { userId: "alice", role: "admin", joinedAt: T0 + 2 },
+          { userId: "bob", role: "moderator", joinedAt: T0 + 1 },
+        ]);
+        expect(await rooms.member("room_1", "carol")).toBeUndefined();
+        expect(await rooms.removeMember("room_1", "alice")).toBe(true);
+        expect(await rooms.removeMember("room_1", "alice")).toBe(false);
+        expect(await rooms.delete("room_1")).toEqual([{ userId: "bob", role: "moderator", joinedAt: T0 + 1 }]);
+        expect(await rooms.delete("room_1")).toBeUndefined();
+        expect(await rooms.members("room_1")).toEqual([]);
+      });
+
+      it("keeps rooms for another store on the same backing, and holds the capacity when both add at once", async () => {
+        await store.rooms!.create({ ...room, capacity: 1 });
+        const other = await open(() => factory.reopen());
+        expect(await other.rooms!.get("room_1")).toEqual({ ...room, capacity: 1 });
+        const outcomes = await Promise.all([
+          store.rooms!.addMember("room_1", { userId: "u1", role: "member", joinedAt: T0 }),
+          other.rooms!.addMember("room_1", { userId: "u2", role: "member", joinedAt: T0 }),
+        ]);
+        expect([...outcomes].sort()).toEqual(["added", "full"]);
+        expect((await other.rooms!.members("room_1")).length).toBe(1);
+      });
+    });
   });
 }

@@ -65,3 +65,20 @@ CREATE TABLE IF NOT EXISTS tw_inbox_dedup (
 );
 CREATE INDEX IF NOT EXISTS tw_inbox_dedup_expiry ON tw_inbox_dedup (expires_at);
 `;
+
+/** Tables of the rooms API. */
+export const POSTGRES_ROOM_SCHEMA = `
+CREATE TABLE IF NOT EXISTS tw_rooms (
+  id         TEXT PRIMARY KEY,
+  type       TEXT NOT NULL,
+  capacity   INTEGER NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tw_room_members (
+  room_id   TEXT NOT NULL,
+  user_id   TEXT NOT NULL,
+  role      TEXT NOT NULL,
+  joined_at BIGINT NOT NULL,
+  PRIMARY KEY (room_id, user_id)
+);
+`;

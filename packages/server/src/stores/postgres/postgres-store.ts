@@ -4,7 +4,8 @@ import type { Store } from "../../core/store.js";
 import { PostgresHistoryStore } from "./postgres-history-store.js";
 import { PostgresIdempotencyStore } from "./postgres-idempotency-store.js";
 import { PostgresInboxStore } from "./postgres-inbox-store.js";
-import { POSTGRES_SCHEMA } from "./postgres-schema.js";
+import { PostgresRoomStore } from "./postgres-room-store.js";
+import { POSTGRES_ROOM_SCHEMA, POSTGRES_SCHEMA } from "./postgres-schema.js";
 import { inTransaction } from "./transaction.js";
 
 /** Options of the PostgreSQL store. */
@@ -38,6 +39,7 @@ export class PostgresStore implements Store {
   readonly history: PostgresHistoryStore;
   readonly idempotency: PostgresIdempotencyStore;
   readonly inbox: PostgresInboxStore;
+  readonly rooms: PostgresRoomStore;
   private closed = false;
 
   constructor(options: PostgresStoreOptions) {
@@ -55,6 +57,7 @@ export class PostgresStore implements Store {
     this.history = new PostgresHistoryStore(this.pool);
     this.idempotency = new PostgresIdempotencyStore(this.pool);
     this.inbox = new PostgresInboxStore(this.pool);
+    this.rooms = new PostgresRoomStore(this.pool);
   }
 
   async init(): Promise<void> {
@@ -62,6 +65,7 @@ export class PostgresStore implements Store {
       // Nodes starting together must not race on CREATE TABLE.
       await client.query("SELECT pg_advisory_xact_lock(hashtext('tickwire:schema'))");
       await client.query(POSTGRES_SCHEMA);
+      await client.query(POSTGRES_ROOM_SCHEMA);
       await client.query("INSERT INTO tw_inbox_meta (key, value) VALUES ('epoch', $1) ON CONFLICT (key) DO NOTHING", [randomBytes(6).toString("base64url")]);
     });
     await this.inbox.load();

@@ -8,6 +8,7 @@ import type { SkipReason } from "../../core/stored-data.js";
 import type { HistoryAppend, HistoryLimits, HistoryStore, IdempotencyStore, ResumeStore, Store } from "../../core/store.js";
 import { SqliteInboxStore } from "./sqlite-inbox-store.js";
 import { SqliteResumeStore } from "./sqlite-resume-store.js";
+import { SqliteRoomStore } from "./sqlite-room-store.js";
 
 /** Options of the embedded store. */
 export interface SqliteStoreOptions {
@@ -54,6 +55,7 @@ export class SqliteStore implements Store {
   readonly idempotency: IdempotencyStore;
   readonly inbox: SqliteInboxStore;
   readonly sessions: ResumeStore;
+  readonly rooms: SqliteRoomStore;
 
   constructor(options: SqliteStoreOptions) {
     let file = ":memory:";
@@ -70,6 +72,7 @@ export class SqliteStore implements Store {
     this.idempotency = new SqliteIdempotencyStore(this.db);
     this.inbox = new SqliteInboxStore(this.db);
     this.sessions = new SqliteResumeStore(this.db);
+    this.rooms = new SqliteRoomStore(this.db);
   }
 
   async init(): Promise<void> {
