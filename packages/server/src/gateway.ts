@@ -255,7 +255,8 @@ export class Gateway {
     this.resumption =
       options.resumeWindowMs > 0
         ? new ResumptionManager({
-            store: store.sessions ?? new MemoryResumeStore(),
+            // Shared by the nodes of a multi-node engine, else the store's (survives restarts), else memory.
+            store: this.engine.sessions ?? store.sessions ?? new MemoryResumeStore(),
             windowMs: options.resumeWindowMs,
             checkpointMs: options.resumeCheckpointMs,
             subscriptions: this.subscriptions,

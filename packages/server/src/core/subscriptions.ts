@@ -1,4 +1,5 @@
 import {
+  atLeast,
   admits,
   buildCatalogue,
   isChannelError,
