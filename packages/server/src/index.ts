@@ -11,6 +11,9 @@ export type {
   InboxWriteResult,
   NotificationContent,
   StoredNotification,
+  ResumeRecord,
+  ResumeStore,
+  ResumeSubscription,
 } from "./core/store.js";
 export type { Publication, ChannelPosition, PublishInput } from "./core/publication.js";
 export type { FeedState, GatewayComponent } from "./core/component.js";

@@ -64,4 +64,11 @@ CREATE TABLE IF NOT EXISTS tw_inbox_dedup (
   PRIMARY KEY (user_id, hash)
 );
 CREATE INDEX IF NOT EXISTS tw_inbox_dedup_expiry ON tw_inbox_dedup (expires_at);
+CREATE TABLE IF NOT EXISTS tw_resume_sessions (
+  pid        TEXT PRIMARY KEY,
+  record     TEXT NOT NULL,
+  closed     BOOLEAN NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS tw_resume_sessions_expiry ON tw_resume_sessions (expires_at);
 `;

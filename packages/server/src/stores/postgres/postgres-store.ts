@@ -4,6 +4,7 @@ import type { Store } from "../../core/store.js";
 import { PostgresHistoryStore } from "./postgres-history-store.js";
 import { PostgresIdempotencyStore } from "./postgres-idempotency-store.js";
 import { PostgresInboxStore } from "./postgres-inbox-store.js";
+import { PostgresResumeStore } from "./postgres-resume-store.js";
 import { POSTGRES_SCHEMA } from "./postgres-schema.js";
 import { inTransaction } from "./transaction.js";
 
@@ -28,7 +29,7 @@ const types = {
 
 /**
  * The store on PostgreSQL (TICKWIRE_DATABASE_URL): history, idempotency keys and
- * the notification inbox, shared by every node that points at the same database.
+ * the notification inbox and resumable sessions, shared by every node that points at the same database.
  * A commit is on disk before the API answers (PostgreSQL's own durability).
  */
 export class PostgresStore implements Store {
@@ -38,6 +39,8 @@ export class PostgresStore implements Store {
   readonly history: PostgresHistoryStore;
   readonly idempotency: PostgresIdempotencyStore;
   readonly inbox: PostgresInboxStore;
+  /** Resumable sessions: they survive restarts and resume on any node on this database. */
+  readonly sessions: PostgresResumeStore;
   private closed = false;
 
   constructor(options: PostgresStoreOptions) {
@@ -55,6 +58,7 @@ export class PostgresStore implements Store {
     this.history = new PostgresHistoryStore(this.pool);
     this.idempotency = new PostgresIdempotencyStore(this.pool);
     this.inbox = new PostgresInboxStore(this.pool);
+    this.sessions = new PostgresResumeStore(this.pool);
   }
 
   async init(): Promise<void> {
