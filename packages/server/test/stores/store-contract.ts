@@ -267,6 +267,18 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect(await store.inbox.position("bob")).toBe(1); // positions never go back
       });
 
+      it("keeps the delivered position of a user, raised and never lowered, for another store on the same backing", async () => {
+        expect(await store.inbox.delivered("alice")).toBe(0);
+        await store.inbox.markDelivered("alice", 3);
+        await store.inbox.markDelivered("alice", 2);
+        await store.inbox.markDelivered("bob", 1);
+        expect(await store.inbox.delivered("alice")).toBe(3);
+        const again = await open(() => factory.reopen());
+        expect(await again.inbox.delivered("alice")).toBe(3);
+        expect(await again.inbox.delivered("bob")).toBe(1);
+        expect(await again.inbox.delivered("carol")).toBe(0);
+      });
+
       it("forgets dedup keys past their window on prune", async () => {
         await store.inbox.write(write(["alice"]));
         await store.prune(T0 + 120_000);
