@@ -212,7 +212,8 @@ describe("running from the tarballs", () => {
         const delivered = new Promise<unknown[]>((ok) => socket.once("trade:update", (...args: unknown[]) => ok(args)));
         const res = await fetch(`${url}/rt/api/publish`, { method: "POST", headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" }, body: JSON.stringify({ channel: "trades:alice", data: { tradeId: "e-1" } }) });
         expect({ status: res.status, body: await res.json() }).toEqual({ status: 200, body: { channel: "trades:alice", offset: 1, epoch: expect.any(String) } });
-        expect(await delivered).toEqual([{ tradeId: "e-1" }, expect.objectContaining({ channel: "trades:alice", offset: 1 })]);
+        // The trailing argument is the resumption token (docs/protocol.md, "Resuming a session").
+        expect(await delivered).toEqual([{ tradeId: "e-1" }, expect.objectContaining({ channel: "trades:alice", offset: 1 }), expect.stringMatching(/^[0-9a-z]+\.[0-9a-z]+$/)]);
         // The API's default path is the app's here.
         expect(await (await fetch(`${url}/api/v1/publish`, { method: "POST" })).json()).toEqual({ app: "scratch", path: "/api/v1/publish" });
       } finally {
