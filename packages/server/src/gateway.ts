@@ -167,6 +167,8 @@ export class Gateway {
   private pruneTimer: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
   private context: ComponentContext | undefined;
+  /** Components told about every session that opens (ComponentContext.onSessionOpen). */
+  private readonly sessionListeners: Array<(session: Session) => void> = [];
   /** Connection and rate limits across nodes (docs/scaling.md, "Limits across nodes"). */
   limits!: Limits;
   private readonly connectionLimiterOverride: ConnectionLimiter | undefined;
@@ -258,7 +260,8 @@ export class Gateway {
     this.resumption =
       options.resumeWindowMs > 0
         ? new ResumptionManager({
-            store: store.sessions ?? new MemoryResumeStore(),
+            // Shared by the nodes of a multi-node engine, else the store's (survives restarts), else memory.
+            store: this.engine.sessions ?? store.sessions ?? new MemoryResumeStore(),
             windowMs: options.resumeWindowMs,
             checkpointMs: options.resumeCheckpointMs,
             subscriptions: this.subscriptions,
@@ -353,6 +356,7 @@ export class Gateway {
       onOpen: (session, grant) => {
         if (grant) void this.resumption!.restore(session, grant).catch((err: unknown) => this.logger.error({ err }, "a session could not be restored"));
         this.serverSubscriptions.opened(session);
+        for (const listener of this.sessionListeners) listener(session);
       },
       onClose: async (session) => {
         // Kept for its resumption before its subscriptions go.
@@ -438,6 +442,7 @@ export class Gateway {
       http: this.http,
       apiKeys: this.options.apiKeys,
       setInboxHandler: (handler: InboxHandler) => this.setInboxHandler(handler),
+      onSessionOpen: (listener: (session: Session) => void) => void this.sessionListeners.push(listener),
     });
     return this.context;
   }

@@ -17,6 +17,9 @@ export type {
   StoredRoom,
   StoredRoomMember,
   AddMemberOutcome,
+  ResumeRecord,
+  ResumeStore,
+  ResumeSubscription,
 } from "./core/store.js";
 export type { Publication, ChannelPosition, PublishInput } from "./core/publication.js";
 export type { FeedState, GatewayComponent } from "./core/component.js";

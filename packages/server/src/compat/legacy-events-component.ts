@@ -1,9 +1,10 @@
 import type { ComponentContext, GatewayComponent } from "../core/component.js";
+import { toTickwireError } from "../core/rules.js";
 import type { NotificationInbox } from "../notifications/notification-inbox.js";
 import { NO_RPC_BACKEND, type RpcCaller } from "../proxy/rpc-proxy.js";
 import { registerHeartbeatEvents } from "./heartbeat-events.js";
 import { LegacySubscriber } from "./legacy-subscriber.js";
-import { registerMyStocksEvents } from "./mystocks-events.js";
+import { openMyStocksQueue, registerMyStocksEvents } from "./mystocks-events.js";
 import { registerRrrEvents } from "./rrr-events.js";
 import { registerStackMotiveEvents } from "./stackmotive-events.js";
 import { registerTradeCopierEvents } from "./trade-copier-events.js";
@@ -34,6 +35,14 @@ export class LegacyEventsComponent implements GatewayComponent {
     registerMyStocksEvents(ctx.router, subscriber, this.parts.rpc ?? NO_RPC_BACKEND);
     registerRrrEvents(ctx.router, subscriber, this.parts.rrrStreams);
     registerHeartbeatEvents(ctx.router);
+    ctx.onSessionOpen((session) => {
+      if (session.platform !== "mystocks" || session.closed) return;
+      openMyStocksQueue(subscriber, session).catch((err: unknown) => {
+        // The queue stays in the inbox: it is sent on the next connection.
+        ctx.logger.warn({ err, userId: session.userId }, "the offline queue of a MyStocks connection could not be opened");
+        if (!session.closed) session.connection.emit("error", { code: toTickwireError(err).code, message: "Your offline messages could not be sent now; they are kept for your next connection.", event: "connect" });
+      });
+    });
   }
 
   async start(): Promise<void> {}

@@ -52,6 +52,54 @@ export function toStreamData(payload: unknown, meta: PublicationMeta, data: unkn
 /** Quotes delivered as `stream_data`; one view, so clients with the same fields share one encoding. */
 const STREAM_DATA_VIEW = new LegacyView({ event: "stream_data", transform: toStreamData });
 
+/** MyStocks' message types (seed 002, `MessageType`); a notification of another type arrives as `notification`. */
+const MESSAGE_TYPES = new Set(["text", "notification", "alert", "system", "data"]);
+
+/** What a MyStocks client receives as `message` for a notification of the user's inbox. */
+export interface MyStocksMessage {
+  readonly type: string;
+  readonly message_id: string;
+  readonly title: string | null;
+  readonly message: string;
+  readonly data: unknown;
+  readonly action_url: string | null;
+  /** Epoch ms of when it was sent (queued), as their messages carry it. */
+  readonly timestamp: number;
+}
+
+/**
+ * A notification in MyStocks' message shape: `type` one of their message types
+ * (`notification` for any other), `message_id` the notification's id.
+ */
+export function toMyStocksMessage(payload: unknown, meta: PublicationMeta): MyStocksMessage {
+  const n = (isRecord(payload) ? payload : {}) as Record<string, unknown>;
+  const type = typeof n.type === "string" && MESSAGE_TYPES.has(n.type) ? n.type : "notification";
+  return {
+    type,
+    message_id: String(n.id ?? ""),
+    title: typeof n.title === "string" ? n.title : null,
+    message: typeof n.message === "string" ? n.message : "",
+    data: n.data ?? null,
+    action_url: typeof n.actionUrl === "string" ? n.actionUrl : null,
+    timestamp: meta.ts,
+  };
+}
+
+/**
+ * The user's inbox as MyStocks' offline queue: delivered as `message`; like their
+ * queue, what a connection of the user got is not sent again (their client never acknowledges).
+ */
+const OFFLINE_QUEUE_VIEW = new LegacyView({ event: "message", transform: toMyStocksMessage, unacknowledged: true });
+
+/**
+ * MyStocks' offline queue (seed 002, sections 2.4 and 7): a connection whose handshake
+ * says `auth.client: "mystocks"` gets the user's inbox at once, what was sent while
+ * every connection of the user was away first (oldest first), then live ones.
+ */
+export async function openMyStocksQueue(subscriber: LegacySubscriber, session: Session): Promise<void> {
+  await subscriber.one(session, "notifications", OFFLINE_QUEUE_VIEW);
+}
+
 /** A MyStocks field list as a Tickwire filter: deduplicated; none, null or empty is every field. */
 function fieldFilter(fields: readonly string[] | null | undefined): string[] | undefined {
   if (fields === undefined || fields === null || fields.length === 0) return undefined;

@@ -9,11 +9,13 @@ import type { LegacySubscriber } from "./legacy-subscriber.js";
 /** Event StackMotive's client listens on for notifications (Tickwire's is `notification:new`). */
 export const STACKMOTIVE_NOTIFICATION_EVENT = "notification";
 
-const NOTIFICATION_VIEW = new LegacyView({ event: STACKMOTIVE_NOTIFICATION_EVENT });
+// StackMotive's client has no acknowledgement event: a notification a connection of the user got is not sent again.
+const NOTIFICATION_VIEW = new LegacyView({ event: STACKMOTIVE_NOTIFICATION_EVENT, unacknowledged: true });
 
 /**
  * StackMotive (seed 000): `subscribe_notifications {}` subscribes the caller's
- * inbox, delivered as `notification` (unread ones first, then live), and
+ * inbox, delivered as `notification` (unread ones not yet delivered to a
+ * connection of the user first, then live: the client never acknowledges), and
  * answers `notifications_subscribed { message, channel }`; `notification_test {}`
  * (operators) sends the caller a `test` notification, as `notification:test` does.
  */

@@ -7,6 +7,7 @@ import type { EventRouter } from "./event-router.js";
 import type { Hub } from "./hub.js";
 import type { InboxHandler } from "./inbox-handler.js";
 import type { Publisher } from "./publisher.js";
+import type { Session } from "./session.js";
 import type { SessionRegistry } from "./session-registry.js";
 import type { Store } from "./store.js";
 import type { SubscriptionManager } from "./subscriptions.js";
@@ -46,6 +47,8 @@ export interface ComponentContext {
   readonly apiKeys: readonly string[];
   /** Lets a component serve `inbox` channels (the notification service). */
   setInboxHandler(handler: InboxHandler): void;
+  /** Calls `listener` with every session that opens on this node (after a resumption's restore began). */
+  onSessionOpen(listener: (session: Session) => void): void;
 }
 
 /**

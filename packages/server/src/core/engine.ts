@@ -1,5 +1,6 @@
 import type { NamespaceDefinition } from "@tickwire/protocol";
 import type { ChannelPosition, Publication, PublishInput } from "./publication.js";
+import type { ResumeStore } from "./store.js";
 
 /** Called by the engine for each publication of a channel this node takes interest in, in offset order. */
 export type PublicationListener = (publication: Publication) => void;
@@ -32,6 +33,11 @@ export interface HistoryRead {
 export interface Engine {
   /** Short name for logs and stats (`memory`, `redis`). */
   readonly name: string;
+  /**
+   * Resumable sessions shared by every node of the engine (a client resumes on
+   * any of them); engines of one node omit it and the store keeps them.
+   */
+  readonly sessions?: ResumeStore;
   /** Starts the engine; `listener` receives every publication of channels this node subscribed to. */
   start(listener: PublicationListener): Promise<void>;
   /** Assigns the next offset, appends history, fans out; resolves once the publication is durable where the namespace asks for it. */

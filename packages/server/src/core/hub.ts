@@ -183,6 +183,9 @@ export class Hub {
    * they are old by design, so they stay out of the delivery-latency figures),
    * merged recovery buffers and drained held values (`live` true).
    */
+  /** Told each time an inbox publication was written to at least one connection (the delivered position of clients that never acknowledge). */
+  onInboxDelivered: ((channel: string, offset: number) => void) | undefined;
+
   sendTo(sub: Subscription, publication: Publication, live = true): void {
     const meta = metaOf(publication);
     const payload = filterFields(publication.data, sub.fields, sub.namespace.keyField);
@@ -197,6 +200,7 @@ export class Hub {
       this.failed(publication, [sub], err);
       return;
     }
+    if (sub.namespace.kind === "inbox") this.onInboxDelivered?.(publication.channel, publication.offset);
     this.metrics.delivered(sub.namespace.name, 1, publication.ts, this.now(), live);
   }
 
@@ -307,6 +311,7 @@ export class Hub {
         continue;
       }
       delivered += targets.length;
+      if (first.namespace.kind === "inbox") this.onInboxDelivered?.(publication.channel, publication.offset);
     }
     if (delivered === 0) return;
     this.metrics.delivered(namespace, delivered, publication.ts, this.now(), true, deferred);

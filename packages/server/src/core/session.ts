@@ -6,6 +6,10 @@ import type { SessionJournal } from "./session-journal.js";
 import type { Subscription } from "./subscription.js";
 
 /** What a resumable session carries (core/resumption.ts). */
+/** Legacy platforms a handshake may name in `auth.client` (their client gets what it expects at connect). */
+export const LEGACY_PLATFORMS = ["mystocks"] as const;
+export type LegacyPlatform = (typeof LEGACY_PLATFORMS)[number];
+
 export interface SessionResume {
   /** The private session id socket.io-client sends back as `pid`. */
   readonly pid: string;
@@ -25,6 +29,8 @@ const expiries = new ExpiryQueue<Session>();
 /** One connected client: who it is, what it subscribed to, its connection. */
 export class Session implements Expiring {
   readonly subscriptions = new Map<string, Subscription>();
+  /** The legacy platform the handshake named (`auth.client`, docs/legacy-clients.md), if Tickwire knows it. */
+  platform: LegacyPlatform | undefined;
   readonly connectedAt = Date.now();
   closed = false;
   expirySlot: number | undefined;

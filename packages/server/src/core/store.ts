@@ -107,6 +107,13 @@ export interface InboxStore {
   countUnread(userId: string): Promise<number>;
   /** The highest position ever given in this inbox (0 for an empty one). */
   position(userId: string): Promise<number>;
+  /**
+   * The highest position delivered to a connection of the user, for clients that
+   * never acknowledge (0 when none was): their next subscribe skips what it covers.
+   */
+  delivered(userId: string): Promise<number>;
+  /** Raises the user's delivered position to `seq` (never lowers it). */
+  markDelivered(userId: string, seq: number): Promise<void>;
   /** Marks the user's own notifications among `ids` read; resolves to how many changed from unread to read. */
   markRead(userId: string, ids: readonly string[], now: number): Promise<number>;
   /** Deletes notifications created before `createdBefore`; resolves to how many. */

@@ -17,6 +17,12 @@ export interface LegacyViewSpec {
    * publication, never per socket, so it must depend on nothing but its arguments.
    */
   readonly transform?: ((payload: unknown, meta: PublicationMeta, data: unknown) => unknown) | undefined;
+  /**
+   * The client never acknowledges (StackMotive): an inbox subscribed through
+   * this view skips what was already delivered to a connection of the user,
+   * instead of sending every unread notification again.
+   */
+  readonly unacknowledged?: boolean | undefined;
 }
 
 /** Views by key: a resumed session's legacy subscriptions find their view again (keys are stable across runs of one build). */
@@ -33,12 +39,14 @@ const viewsPerEvent = new Map<string, number>();
 export class LegacyView implements LegacyViewSpec {
   readonly event: string;
   readonly transform: LegacyViewSpec["transform"];
+  readonly unacknowledged: boolean;
   /** Part of the hub's delivery key; unique per view. */
   readonly key: string;
 
   constructor(spec: LegacyViewSpec) {
     this.event = spec.event;
     this.transform = spec.transform;
+    this.unacknowledged = spec.unacknowledged === true;
     // Numbered per event name in the order views are defined (module constants): the same in every run of one build.
     const n = viewsPerEvent.get(spec.event) ?? 0;
     viewsPerEvent.set(spec.event, n + 1);

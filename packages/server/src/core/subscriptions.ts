@@ -1,6 +1,6 @@
 import {
-  admits,
   atLeast,
+  admits,
   buildCatalogue,
   isChannelError,
   parseChannel,

@@ -42,6 +42,9 @@ export class NotificationInbox implements InboxHandler {
   private readonly serializer = new KeyedSerializer();
   private readonly pending = new Set<Promise<unknown>>();
 
+  /** Delivered positions written lately, by user (see noteDelivered). */
+  private readonly marks = new Map<string, number>();
+
   constructor(private readonly deps: NotificationInboxDeps) {}
 
   /**
@@ -96,10 +99,25 @@ export class NotificationInbox implements InboxHandler {
     const epoch = await store.epoch();
     const offset = await store.position(userId);
     const unread = await store.unread(userId, options.maxPerUser);
+    // A client that never acknowledges is not sent again what a connection of the user already got.
+    const floor = sub.view?.unacknowledged === true ? Math.max(this.marks.get(userId) ?? 0, await store.delivered(userId)) : 0;
     for (const n of unread) {
-      if (n.seq > sub.lastOffset) hub.sendTo(sub, notificationPublication(n, epoch, namespace.event, "inbox-resend"), false);
+      if (n.seq > sub.lastOffset && n.seq > floor) hub.sendTo(sub, notificationPublication(n, epoch, namespace.event, "inbox-resend"), false);
     }
     return { offset, epoch };
+  }
+
+  /**
+   * Hub: `offset` of the inbox `channel` was written to a connection of its user.
+   * Kept as the user's delivered position (in memory at once, in the store behind).
+   */
+  noteDelivered(channel: string, offset: number): void {
+    const userId = channel.slice(channel.indexOf(":") + 1);
+    if ((this.marks.get(userId) ?? 0) >= offset) return;
+    this.marks.set(userId, offset);
+    // Bounded: the store holds every mark; memory only bridges a write still in flight.
+    if (this.marks.size > 10_000) this.marks.delete(this.marks.keys().next().value!);
+    this.deps.store.markDelivered(userId, offset).catch((err: unknown) => this.deps.logger.warn({ err, userId }, "the delivered position of an inbox could not be saved"));
   }
 
   /** The inbox position of `notifications:{userId}`: what a repeated subscribe should answer. */

@@ -57,6 +57,7 @@ export class NotificationService implements GatewayComponent {
     });
     this.inboxValue = inbox;
     ctx.setInboxHandler(inbox);
+    ctx.hub.onInboxDelivered = (channel, offset) => inbox.noteDelivered(channel, offset);
     registerNotificationRoutes(ctx.http, { inbox, apiKeys: new ApiKeyChecker(ctx.apiKeys), metrics: ctx.metrics, limits: this.dataLimits() });
     registerNotificationEvents(ctx.router, inbox);
   }

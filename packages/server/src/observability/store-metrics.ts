@@ -4,7 +4,7 @@ import type { GatewayMetrics } from "./metrics.js";
 const HISTORY = ["loadPosition", "append", "appendMany", "read"] as const;
 const IDEMPOTENCY = ["get", "put"] as const;
 const ROOMS = ["create", "get", "delete", "addMember", "removeMember", "member", "members"] as const;
-const INBOX = ["epoch", "write", "list", "unread", "countUnread", "position", "markRead", "prune"] as const;
+const INBOX = ["epoch", "write", "list", "unread", "countUnread", "position", "delivered", "markDelivered", "markRead", "prune"] as const;
 
 /** `target` with each listed method timed as `{prefix}.{method}`; everything else read through. */
 function timed<T extends object>(target: T, prefix: string, methods: readonly string[], metrics: GatewayMetrics): T {

@@ -4,6 +4,7 @@ import { BurstyRateLimiter, RateLimiterMemory } from "rate-limiter-flexible";
 import { TickwireError, TIERS, type ErrorCode, type Tier } from "@tickwire/protocol";
 import type { Authenticator } from "../auth/authenticator.js";
 import { AuthError } from "../auth/token-verifier.js";
+import { LEGACY_PLATFORMS } from "../core/session.js";
 import type { Identity } from "../auth/identity.js";
 import type { GatewayOptions, PerTier } from "../config/options.js";
 import type { Broadcaster, Connection } from "../core/connection.js";
@@ -308,10 +309,14 @@ export class SocketTransport implements Broadcaster {
     const { identity } = data;
     socket.conn.removeListener("close", data.releaseSlot!);
     data.releaseSlot = undefined;
+    // Read before the handshake is let go of.
+    const client = (socket.handshake.auth as Record<string, unknown>).client;
     shedHandshake(socket);
     const connection = new SocketConnection(socket, this.deps.options.writeWindowMs);
     const session = new Session(connection, identity);
     connection.session = session;
+    // Only a name Tickwire knows selects a platform; anything else is ignored (it changes nothing).
+    session.platform = LEGACY_PLATFORMS.find((p) => p === client);
     const { grant, pid } = data;
     if (pid !== undefined) {
       session.resume = { pid, journal: ResumptionManager.journal(), start: grant?.positions ?? new Map(), checkpoints: [], dirty: true };

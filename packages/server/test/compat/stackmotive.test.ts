@@ -62,6 +62,44 @@ describe("StackMotive clients", () => {
     expect(state.errors).toEqual([]);
   });
 
+  it("are not sent again on their next connection what a connection of theirs already got; clients that acknowledge keep unread semantics", async () => {
+    const gw = await bed.gateway();
+    const first = stackMotiveClient(gw, await bed.token(gw, "alice", "participant"));
+    await until(() => first.state.subscribed !== undefined, 5000, "notifications_subscribed");
+    const n1 = await notify(gw, { userId: "alice", type: "info", message: "One." });
+    await until(() => first.state.notifications.length === 1, 5000, "the first notification");
+    first.socket.close();
+    // Sent while the user is away: never delivered, so it comes on the next connection.
+    const n2 = await notify(gw, { userId: "alice", type: "info", message: "Two." });
+    await notify(gw, { userId: "bob", type: "info", message: "Bob's." });
+
+    const second = stackMotiveClient(gw, await bed.token(gw, "alice", "participant"));
+    await until(() => second.state.subscribed !== undefined, 5000, "the second subscribe");
+    const n3 = await notify(gw, { userId: "alice", type: "info", message: "Three." });
+    await until(() => second.state.notifications.length >= 2, 5000, "the missed and the live notification");
+    // Newest first, as the platform's client keeps them: n1 is not sent again.
+    expect(second.state.notifications.map((n: any) => [n.id, n.message])).toEqual([
+      [n3, "Three."],
+      [n2, "Two."],
+    ]);
+    second.socket.close();
+
+    // A third connection after everything was delivered gets nothing again, then live ones only.
+    const third = stackMotiveClient(gw, await bed.token(gw, "alice", "participant"));
+    await until(() => third.state.subscribed !== undefined, 5000, "the third subscribe");
+    const n4 = await notify(gw, { userId: "alice", type: "info", message: "Four." });
+    await until(() => third.state.notifications.length >= 1, 5000, "the live notification");
+    expect(third.state.notifications.map((n: any) => n.id)).toEqual([n4]);
+
+    // A protocol client of the same user acknowledges: everything unread is still unread for it.
+    const acking = await bed.connectAs(gw, "alice", "participant");
+    const unread = record(acking, "notification:new");
+    await acking.emitWithAck("subscribe", { channels: ["notifications"] });
+    await until(() => unread.length === 4, 5000, "the four unread notifications");
+    expect(unread.map((e) => (e.payload as { id: string }).id)).toEqual([n1, n2, n3, n4]);
+    expect(first.state.notifications.map((n: any) => n.id)).toEqual([n1]);
+  });
+
   it("never get another user's notifications", async () => {
     const gw = await bed.gateway();
     const alice = stackMotiveClient(gw, await bed.token(gw, "alice"));

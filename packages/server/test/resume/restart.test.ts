@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import Database from "better-sqlite3";
 import { join } from "node:path";
+import pg from "pg";
 import { io, type Socket } from "socket.io-client";
+import { createTestSchema, dropTestSchema, PG_TEST_URL, postgresUnavailable } from "../stores/pg-test-db.js";
 import { Children, signToken, waitFor, type GatewayProcess } from "../multi-node/child-processes.js";
 import { TcpProxy } from "./tcp-proxy.js";
 
@@ -15,18 +17,70 @@ function collect(socket: Socket, ...events: string[]): Array<{ event: string; pa
   return seen;
 }
 
-describe("session resumption across a restart on the same data directory", () => {
+/** Where a gateway keeps its sessions: the data directory's SQLite, or a PostgreSQL schema of the test's own. */
+interface Backing {
+  readonly env: Record<string, string>;
+  /** The saved session records, as JSON. */
+  records(): Promise<string[]>;
+  cleanup(): Promise<void>;
+}
+
+async function sqliteBacking(dataDir: string): Promise<Backing> {
+  return {
+    env: { TICKWIRE_DATA_DIR: dataDir },
+    async records() {
+      const db = new Database(join(dataDir, "tickwire.db"), { readonly: true, fileMustExist: true });
+      try {
+        return (db.prepare("SELECT record FROM resume_sessions").all() as { record: string }[]).map((r) => r.record);
+      } finally {
+        db.close();
+      }
+    },
+    async cleanup() {},
+  };
+}
+
+async function postgresBacking(dataDir: string): Promise<Backing> {
+  const schema = await createTestSchema();
+  return {
+    env: { TICKWIRE_DATA_DIR: dataDir, TICKWIRE_DATABASE_URL: `${PG_TEST_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}` },
+    async records() {
+      const client = new pg.Client({ connectionString: PG_TEST_URL });
+      await client.connect();
+      try {
+        const exists = await client.query("SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = 'tw_resume_sessions'", [schema]);
+        if (exists.rowCount === 0) return [];
+        return (await client.query<{ record: string }>(`SELECT record FROM ${schema}.tw_resume_sessions`)).rows.map((r) => r.record);
+      } finally {
+        await client.end();
+      }
+    },
+    cleanup: () => dropTestSchema(schema),
+  };
+}
+
+const pgMissing = await postgresUnavailable();
+const BACKINGS = [
+  { label: "the same data directory (SQLite)", make: sqliteBacking, available: true },
+  // CI provides PostgreSQL: there it is never skipped.
+  { label: "the same PostgreSQL", make: postgresBacking, available: pgMissing === undefined || process.env.CI !== undefined },
+];
+
+for (const backing of BACKINGS)
+describe.runIf(backing.available)(`session resumption across a restart on ${backing.label}`, () => {
   const children = new Children();
   const proxies: TcpProxy[] = [];
   const sockets: Socket[] = [];
+  const backings: Backing[] = [];
   afterEach(async () => {
     for (const s of sockets.splice(0)) s.close();
     for (const p of proxies.splice(0)) await p.close();
     await children.cleanup();
+    for (const b of backings.splice(0)) await b.cleanup();
   });
 
-  async function start(dataDir: string): Promise<GatewayProcess> {
-    return children.gateway({ TICKWIRE_JWT_SECRET: SECRET, TICKWIRE_API_KEYS: KEY, TICKWIRE_DATA_DIR: dataDir, TICKWIRE_RESUME_CHECKPOINT_MS: "50" });
+  async function start(store: Backing): Promise<GatewayProcess> {
+    return children.gateway({ TICKWIRE_JWT_SECRET: SECRET, TICKWIRE_API_KEYS: KEY, ...store.env, TICKWIRE_RESUME_CHECKPOINT_MS: "50" });
   }
 
   async function trade(gw: GatewayProcess, n: number): Promise<void> {
@@ -35,8 +89,9 @@ describe("session resumption across a restart on the same data directory", () =>
   }
 
   async function scenario(kill: "SIGTERM" | "SIGKILL") {
-    const dataDir = children.tempDir();
-    const first = await start(dataDir);
+    const store = await backing.make(children.tempDir());
+    backings.push(store);
+    const first = await start(store);
     const proxy = new TcpProxy({ host: "127.0.0.1", port: Number(new URL(first.url).port) });
     proxies.push(proxy);
     await proxy.start();
@@ -54,21 +109,16 @@ describe("session resumption across a restart on the same data directory", () =>
     await waitFor(() => seen.length === 2, 10_000, "two live trades");
     if (kill === "SIGKILL") {
       // What a crash leaves is the last checkpoint: wait until it holds trade 2.
-      const db = new Database(join(dataDir, "tickwire.db"), { readonly: true, fileMustExist: true });
-      try {
-        await waitFor(() => {
-          const rows = db.prepare("SELECT record FROM resume_sessions").all() as { record: string }[];
-          return rows.some((r) => JSON.parse(r.record).subscriptions.some((s: any) => s.channel === "trades:alice" && s.position?.offset === 2));
-        }, 10_000, "a checkpoint with trade 2");
-      } finally {
-        db.close();
-      }
+      await waitFor(async () => {
+        const rows = await store.records();
+        return rows.some((r) => JSON.parse(r).subscriptions.some((s: any) => s.channel === "trades:alice" && s.position?.offset === 2));
+      }, 10_000, "a checkpoint with trade 2");
     }
     proxy.hold();
     await first.kill(kill);
     await waitFor(() => !socket.connected, 10_000, "the client to see the server go");
 
-    const second = await start(dataDir);
+    const second = await start(store);
     for (const n of [3, 4, 5]) await trade(second, n);
     proxy.retarget(second.url);
     proxy.release();

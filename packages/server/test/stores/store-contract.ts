@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { InboxWrite, Publication, Store } from "@tickwire/server";
+import type { InboxWrite, Publication, ResumeRecord, Store } from "@tickwire/server";
 
 /** Makes the stores a contract run uses. */
 export interface StoreFactory {
@@ -32,7 +32,7 @@ function write(userIds: string[], overrides: Partial<InboxWrite> = {}): InboxWri
 
 /**
  * The contract every Store passes (SQLite, PostgreSQL): history, idempotency
- * keys and the notification inbox.
+ * keys, the notification inbox and resumable sessions.
  * @example storeContract("sqlite", sqliteFactory());
  */
 export function storeContract(name: string, factory: StoreFactory): void {
@@ -267,6 +267,18 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect(await store.inbox.position("bob")).toBe(1); // positions never go back
       });
 
+      it("keeps the delivered position of a user, raised and never lowered, for another store on the same backing", async () => {
+        expect(await store.inbox.delivered("alice")).toBe(0);
+        await store.inbox.markDelivered("alice", 3);
+        await store.inbox.markDelivered("alice", 2);
+        await store.inbox.markDelivered("bob", 1);
+        expect(await store.inbox.delivered("alice")).toBe(3);
+        const again = await open(() => factory.reopen());
+        expect(await again.inbox.delivered("alice")).toBe(3);
+        expect(await again.inbox.delivered("bob")).toBe(1);
+        expect(await again.inbox.delivered("carol")).toBe(0);
+      });
+
       it("forgets dedup keys past their window on prune", async () => {
         await store.inbox.write(write(["alice"]));
         await store.prune(T0 + 120_000);
@@ -312,6 +324,62 @@ export function storeContract(name: string, factory: StoreFactory): void {
         ]);
         expect([...outcomes].sort()).toEqual(["added", "full"]);
         expect((await other.rooms!.members("room_1")).length).toBe(1);
+      });
+    });
+
+    describe("resumable sessions", () => {
+      function checkpoint(pid: string, offset: number, userId = "alice"): ResumeRecord {
+        return {
+          pid,
+          userId,
+          run: "mx4rjkpt6dhwn",
+          write: offset,
+          savedAt: T0 + offset,
+          closedAt: null,
+          subscriptions: [{ channel: "trades:alice", position: { epoch: "e1", offset } }, { channel: "quotes:AAPL", fields: ["price"], view: "mystocks:quote", position: null }],
+          checkpoints: [{ write: offset, positions: { "trades:alice": { epoch: "e1", offset }, "quotes:AAPL": null } }],
+          start: { "trades:alice": null },
+        };
+      }
+      function closed(pid: string): ResumeRecord {
+        return { ...checkpoint(pid, 4), checkpoints: undefined, closedAt: T0 + 10, journal: { floor: 2, entries: [{ write: 3, channel: "trades:alice", before: { epoch: "e1", offset: 3 } }] } };
+      }
+      const sessions = () => {
+        expect(store.sessions).toBeDefined();
+        return store.sessions!;
+      };
+
+      it("gives back the whole record of a pid once, and nothing for an unknown pid", async () => {
+        const record = closed("p-alice-000000000001");
+        await sessions().putMany([record, checkpoint("p-bob-00000000000001", 2, "bob")], T0 + HOUR);
+        expect(await sessions().take("p-unknown-0000000001")).toBeUndefined();
+        expect(JSON.parse(JSON.stringify(await sessions().take(record.pid)))).toEqual(JSON.parse(JSON.stringify(record)));
+        expect(await sessions().take(record.pid)).toBeUndefined();
+        expect((await sessions().take("p-bob-00000000000001"))?.userId).toBe("bob");
+      });
+
+      it("replaces a checkpoint with a newer one and with the record saved at close, but never the closed record with a checkpoint", async () => {
+        const pid = "p-alice-000000000002";
+        await sessions().putMany([checkpoint(pid, 1)], T0 + HOUR);
+        await sessions().putMany([checkpoint(pid, 2)], T0 + HOUR);
+        expect((await sessions().take(pid))?.write).toBe(2);
+        await sessions().putMany([checkpoint(pid, 3)], T0 + HOUR);
+        await sessions().putMany([closed(pid)], T0 + HOUR);
+        // A checkpoint that was written late (another pooled connection) after the close.
+        await sessions().putMany([checkpoint(pid, 5)], T0 + HOUR);
+        const taken = await sessions().take(pid);
+        expect(taken?.closedAt).toBe(T0 + 10);
+        expect(taken?.journal).toEqual({ floor: 2, entries: [{ write: 3, channel: "trades:alice", before: { epoch: "e1", offset: 3 } }] });
+      });
+
+      it("keeps sessions for another store on the same backing (a restart), and purge deletes only those whose time ran out", async () => {
+        await sessions().putMany([checkpoint("p-old-00000000000001", 1)], T0 + 1000);
+        await sessions().putMany([checkpoint("p-new-00000000000001", 2)], T0 + HOUR);
+        await store.close();
+        const again = await open(() => factory.reopen());
+        await again.sessions!.purge(T0 + 1000);
+        expect(await again.sessions!.take("p-old-00000000000001")).toBeUndefined();
+        expect((await again.sessions!.take("p-new-00000000000001"))?.write).toBe(2);
       });
     });
   });

@@ -15,6 +15,7 @@ import { channelKeys, presenceKey, type ChannelKeys } from "./redis-keys.js";
 import { defineScripts, type EngineScripts } from "./redis-scripts.js";
 import { definePresenceScripts, type PresenceScripts } from "./presence-scripts.js";
 import { connectClient, createRedisClient, isCluster, type RedisClient, type RedisTarget } from "./redis-client.js";
+import { RedisResumeStore } from "./redis-resume-store.js";
 import { RelayFeed, relayCounters, type RelayCounters } from "./relay-feed.js";
 
 /** Options of the Redis engine. */
@@ -66,6 +67,8 @@ export class RedisEngine implements Engine {
   readonly counters: FeedCounters = { filled: 0, holes: 0, syncs: 0, deferred: 0 };
   /** What relays of this node counted. */
   readonly relays: RelayCounters = relayCounters();
+  /** Resumable sessions, shared by every node on this Redis. */
+  readonly sessions: RedisResumeStore;
   private readonly prefix: string;
   private readonly metaTtlMs: number;
   private readonly now: () => number;
@@ -125,6 +128,7 @@ export class RedisEngine implements Engine {
       slotsRefreshInterval: 1000,
     });
     this.sharded = isCluster(this.command);
+    this.sessions = new RedisResumeStore(this.command, this.prefix);
     this.scripts = defineScripts(this.command, this.metaTtlMs, this.sharded);
     this.presenceScripts = definePresenceScripts(this.command);
     this.watch(this.command, "command", () => this.syncAll());

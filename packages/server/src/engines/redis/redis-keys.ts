@@ -52,3 +52,12 @@ export function channelKeys(prefix: string, channel: string): ChannelKeys {
     pubsub: `${prefix}pub:${tag}:${channel}`,
   };
 }
+
+/**
+ * The string holding one resumable session's record (docs/scaling.md,
+ * "Resumption across nodes"). Its hash tag is the session's pid, so everything
+ * of one session sits in one slot of a cluster.
+ */
+export function resumeKey(prefix: string, pid: string): string {
+  return `${prefix}resume:{${pid}}`;
+}

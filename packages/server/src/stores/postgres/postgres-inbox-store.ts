@@ -111,6 +111,18 @@ export class PostgresInboxStore implements InboxStore {
     return rows.map(toNotification);
   }
 
+  async delivered(userId: string): Promise<number> {
+    const { rows } = await this.pool.query<{ seq: number }>("SELECT seq FROM tw_inbox_delivered WHERE user_id = $1", [userId]);
+    return rows[0]?.seq ?? 0;
+  }
+
+  async markDelivered(userId: string, seq: number): Promise<void> {
+    await this.pool.query(
+      "INSERT INTO tw_inbox_delivered (user_id, seq) VALUES ($1, $2) ON CONFLICT (user_id) DO UPDATE SET seq = GREATEST(tw_inbox_delivered.seq, EXCLUDED.seq)",
+      [userId, seq],
+    );
+  }
+
   async countUnread(userId: string): Promise<number> {
     const { rows } = await this.pool.query<{ n: number }>("SELECT COUNT(*)::int AS n FROM tw_inbox_items WHERE user_id = $1 AND read_at IS NULL", [userId]);
     return rows[0]?.n ?? 0;

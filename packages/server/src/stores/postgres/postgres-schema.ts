@@ -64,6 +64,17 @@ CREATE TABLE IF NOT EXISTS tw_inbox_dedup (
   PRIMARY KEY (user_id, hash)
 );
 CREATE INDEX IF NOT EXISTS tw_inbox_dedup_expiry ON tw_inbox_dedup (expires_at);
+CREATE TABLE IF NOT EXISTS tw_inbox_delivered (
+  user_id TEXT PRIMARY KEY,
+  seq     BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tw_resume_sessions (
+  pid        TEXT PRIMARY KEY,
+  record     TEXT NOT NULL,
+  closed     BOOLEAN NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS tw_resume_sessions_expiry ON tw_resume_sessions (expires_at);
 `;
 
 /** Tables of the rooms API. */

@@ -4,6 +4,7 @@ import type { Store } from "../../core/store.js";
 import { PostgresHistoryStore } from "./postgres-history-store.js";
 import { PostgresIdempotencyStore } from "./postgres-idempotency-store.js";
 import { PostgresInboxStore } from "./postgres-inbox-store.js";
+import { PostgresResumeStore } from "./postgres-resume-store.js";
 import { PostgresRoomStore } from "./postgres-room-store.js";
 import { POSTGRES_ROOM_SCHEMA, POSTGRES_SCHEMA } from "./postgres-schema.js";
 import { inTransaction } from "./transaction.js";
@@ -29,7 +30,7 @@ const types = {
 
 /**
  * The store on PostgreSQL (TICKWIRE_DATABASE_URL): history, idempotency keys and
- * the notification inbox, shared by every node that points at the same database.
+ * the notification inbox and resumable sessions, shared by every node that points at the same database.
  * A commit is on disk before the API answers (PostgreSQL's own durability).
  */
 export class PostgresStore implements Store {
@@ -40,6 +41,8 @@ export class PostgresStore implements Store {
   readonly idempotency: PostgresIdempotencyStore;
   readonly inbox: PostgresInboxStore;
   readonly rooms: PostgresRoomStore;
+  /** Resumable sessions: they survive restarts and resume on any node on this database. */
+  readonly sessions: PostgresResumeStore;
   private closed = false;
 
   constructor(options: PostgresStoreOptions) {
@@ -58,6 +61,7 @@ export class PostgresStore implements Store {
     this.idempotency = new PostgresIdempotencyStore(this.pool);
     this.inbox = new PostgresInboxStore(this.pool);
     this.rooms = new PostgresRoomStore(this.pool);
+    this.sessions = new PostgresResumeStore(this.pool);
   }
 
   async init(): Promise<void> {

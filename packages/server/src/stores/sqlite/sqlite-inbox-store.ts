@@ -46,6 +46,10 @@ CREATE TABLE IF NOT EXISTS inbox_dedup (
   PRIMARY KEY (user_id, hash)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS inbox_dedup_expiry ON inbox_dedup (expires_at);
+CREATE TABLE IF NOT EXISTS inbox_delivered (
+  user_id TEXT PRIMARY KEY,
+  seq     INTEGER NOT NULL
+) WITHOUT ROWID;
 `;
 
 const ITEM_COLUMNS = NOTIFICATION_COLUMNS;
@@ -121,6 +125,15 @@ export class SqliteInboxStore implements InboxStore {
 
   async unread(userId: string, limit: number): Promise<StoredNotification[]> {
     return this.stmt.unread.all(userId, limit).map(toNotification);
+  }
+
+  async delivered(userId: string): Promise<number> {
+    const row = this.db.prepare("SELECT seq FROM inbox_delivered WHERE user_id = ?").get(userId) as { seq: number } | undefined;
+    return row?.seq ?? 0;
+  }
+
+  async markDelivered(userId: string, seq: number): Promise<void> {
+    this.db.prepare("INSERT INTO inbox_delivered (user_id, seq) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET seq = MAX(seq, excluded.seq)").run(userId, seq);
   }
 
   async countUnread(userId: string): Promise<number> {

@@ -27,7 +27,9 @@ export class SqliteResumeStore implements ResumeStore {
   /** @internal The driver's types stay out of the published declarations. */
   constructor(db: Database.Database) {
     db.exec(RESUME_SCHEMA);
-    this.upsert = db.prepare("INSERT INTO resume_sessions (pid, record, expires_at) VALUES (?, ?, ?) ON CONFLICT (pid) DO UPDATE SET record = excluded.record, expires_at = excluded.expires_at");
+    this.upsert = db.prepare("INSERT INTO resume_sessions (pid, record, expires_at) VALUES (?, ?, ?) ON CONFLICT (pid) DO UPDATE SET record = excluded.record, expires_at = excluded.expires_at" +
+        // A checkpoint never replaces the record saved at close (the exact one).
+        " WHERE json_extract(excluded.record, '$.closedAt') IS NOT NULL OR json_extract(resume_sessions.record, '$.closedAt') IS NULL");
     this.select = db.prepare("SELECT record FROM resume_sessions WHERE pid = ?");
     this.remove = db.prepare("DELETE FROM resume_sessions WHERE pid = ?");
     this.expire = db.prepare("DELETE FROM resume_sessions WHERE expires_at <= ?");
