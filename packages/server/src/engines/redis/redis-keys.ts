@@ -52,3 +52,13 @@ export function channelKeys(prefix: string, channel: string): ChannelKeys {
     pubsub: `${prefix}pub:${tag}:${channel}`,
   };
 }
+
+/**
+ * A channel's occupancy (docs/scaling.md, "Occupancy"): `nodes` the sorted set of
+ * the nodes with local subscribers, scored by their expiry (ms); `state` the state
+ * last announced (`1` occupied, absent vacated). Tagged like the channel's other keys.
+ */
+export function occupancyKeys(prefix: string, channel: string): { nodes: string; state: string } {
+  const tag = `{p${partitionOf(channel)}}`;
+  return { nodes: `${prefix}occ:${tag}:${channel}`, state: `${prefix}occs:${tag}:${channel}` };
+}
