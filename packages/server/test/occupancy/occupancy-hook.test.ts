@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Gateway } from "@tickwire/server";
+import { RedisEngine, type Gateway } from "@tickwire/server";
 import { TestBed, until } from "../helpers.js";
 import { Backend, refusingUrl, type BackendCall } from "../proxy/backend.js";
 import { REDIS_BACKENDS } from "../redis-backends.js";
@@ -161,4 +161,48 @@ for (const redis of REDIS_BACKENDS)
       ]);
       expectWellFormed(backend.on("/occupancy"));
     });
+
+    it("a dead node's hold expires: the next settle of the channel announces the vacancy", async () => {
+      cluster = new Cluster(bed, redis);
+      const [a] = await cluster.nodes(1, { proxyOccupancyUrl: `${base}/occupancy`, occupancyDebounceMs: 100 });
+      // A node that announced SPY occupied and died: it stops renewing its entry (3 s).
+      const dying = new RedisEngine({ ...redis.engine, prefix: cluster.prefix, presenceTtlMs: 3000 });
+      await dying.start(() => undefined);
+      await dying.occupancy().mark("quotes:SPY", true);
+      expect(await dying.occupancy().settle("quotes:SPY")).toBe(true);
+      await dying.close();
+      // Meanwhile a live node sees the channel as occupied already: nothing to announce.
+      const alice = await subscribe(bed, a!, "alice", "quotes:SPY");
+      expect(await a!.occupancy.occupied("quotes:SPY")).toBe(true);
+      alice.close();
+      // Once the dead node's entry expired, the next change of the channel settles it as vacated.
+      const admin = cluster.admin();
+      try {
+        for (const start = Date.now(); ; ) {
+          const [seconds, micros] = (await admin.time()) as [string, string];
+          const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+          const live = await admin.zrangebyscore(`${cluster.prefix}occ:{p${partitionOf("quotes:SPY")}}:quotes:SPY`, `(${now}`, "+inf");
+          if (live.length === 0) break;
+          if (Date.now() - start > 10_000) throw new Error("the dead node's entry did not expire");
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      } finally {
+        admin.disconnect();
+      }
+      const bob = await subscribe(bed, a!, "bob", "quotes:SPY");
+      bob.close();
+      await until(() => changes().length === 1, 5000, "vacated");
+      expect(changes()).toEqual([{ channel: "quotes:SPY", namespace: "quotes", occupied: false }]);
+      expect(await a!.occupancy.occupied("quotes:SPY")).toBe(false);
+    });
   });
+
+/** The partition hash tag of a channel (engines/redis/redis-keys.ts): FNV-1a of its bytes modulo 16. */
+function partitionOf(channel: string): number {
+  let hash = 0x811c9dc5;
+  for (const byte of Buffer.from(channel, "utf8")) {
+    hash ^= byte;
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % 16;
+}
