@@ -179,7 +179,7 @@ for (const redis of REDIS_BACKENDS)
       const admin = cluster.admin();
       try {
         for (const start = Date.now(); ; ) {
-          const [seconds, micros] = (await admin.time()) as [string, string];
+          const [seconds, micros] = (await admin.time()) as unknown as [string | number, string | number];
           const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
           const live = await admin.zrangebyscore(`${cluster.prefix}occ:{p${partitionOf("quotes:SPY")}}:quotes:SPY`, `(${now}`, "+inf");
           if (live.length === 0) break;
