@@ -26,8 +26,8 @@ export function defaultComponents(options: GatewayOptions, parts: { readonly rpc
     components.push(new RedisStreamIngest({ url: options.ingestRedisUrl, stream: options.ingestStream, group: options.ingestGroup, consumer: options.ingestConsumer, maxEntryBytes: options.maxBodyBytes }));
   }
   if (options.feedUrl !== undefined) {
-    components.push(new UpstreamFeed({ url: options.feedUrl, reconnectMinMs: options.feedReconnectMinMs, reconnectMaxMs: options.feedReconnectMaxMs, maxMessageBytes: options.maxBodyBytes }));
+    components.push(new UpstreamFeed({ url: options.feedUrl, reconnectMinMs: options.feedReconnectMinMs, reconnectMaxMs: options.feedReconnectMaxMs, maxMessageBytes: options.maxBodyBytes, onDemand: options.feedOnDemand }));
   }
-  if (options.simulator) components.push(new Simulator());
+  if (options.simulator) components.push(new Simulator({ onDemand: options.simulatorOnDemand }));
   return components;
 }

@@ -52,6 +52,8 @@ import { BackendPost } from "./proxy/backend-post.js";
 import { registerRpcEvents } from "./proxy/rpc-events.js";
 import { RpcProxy } from "./proxy/rpc-proxy.js";
 import { SubscribeProxy } from "./proxy/subscribe-proxy.js";
+import { OccupancyHook } from "./proxy/occupancy-hook.js";
+import { MemoryOccupancy, OccupancyTracker } from "./core/occupancy.js";
 import { ServerSubscriptions } from "./users/server-subscriptions.js";
 import { RoomService, ROOMS_NAMESPACE } from "./rooms/room-service.js";
 
@@ -142,6 +144,10 @@ export class Gateway {
   readonly rpcProxy: RpcProxy;
   /** Asks the platform's backend about new subscriptions, when proxySubscribeUrl is set. */
   readonly subscribeProxy: SubscribeProxy | undefined;
+  /** Channels' first subscriber anywhere and last one gone (demand-driven feeds, the occupancy hook). */
+  readonly occupancy: OccupancyTracker;
+  /** Tells the platform's backend about occupancy changes, when proxyOccupancyUrl is set. */
+  readonly occupancyHook: OccupancyHook | undefined;
   private readonly backendPosts: BackendPost[] = [];
   /** Subscriptions the server makes for a user's connections (token `channels`, the users API). */
   readonly serverSubscriptions: ServerSubscriptions;
@@ -247,6 +253,18 @@ export class Gateway {
       options.proxySubscribeUrl === undefined
         ? undefined
         : new SubscribeProxy({ url: options.proxySubscribeUrl, namespaces: options.proxySubscribeNamespaces, cacheMs: options.proxySubscribeCacheMs, post: post("subscribe"), now: this.now });
+    this.occupancy = new OccupancyTracker({
+      state: this.engine.occupancy?.() ?? new MemoryOccupancy(),
+      namespaces: options.occupancyNamespaces,
+      debounceMs: options.occupancyDebounceMs,
+      logger: this.logger.child({ component: "occupancy" }),
+      now: this.now,
+      onError: () => this.metrics.occupancyErrors.inc(),
+    });
+    this.occupancy.onChange((change) => this.metrics.occupancyChanges.inc({ occupied: String(change.occupied) }));
+    this.occupancyHook =
+      options.proxyOccupancyUrl === undefined ? undefined : new OccupancyHook({ url: options.proxyOccupancyUrl, post: post("occupancy"), logger: this.logger.child({ component: "occupancy-hook" }), metrics: this.metrics });
+    if (this.occupancyHook) this.occupancy.onChange(this.occupancyHook.notify);
     this.subscriptions = new SubscriptionManager({
       catalogue: this.catalogue,
       engine: this.engine,
@@ -256,6 +274,7 @@ export class Gateway {
       maxRecoveryPublications: options.maxRecoveryPublications,
       inbox: () => this.inbox,
       check: this.subscribeCheck(),
+      onLocal: (channel, namespace, present) => this.occupancy.local(channel, namespace, present),
     });
     this.resumption =
       options.resumeWindowMs > 0
@@ -433,6 +452,7 @@ export class Gateway {
       publisher: this.publisher,
       router: this.router,
       subscriptions: this.subscriptions,
+      occupancy: this.occupancy,
       hub: this.hub,
       engine: this.engine,
       store: this.store,
@@ -520,6 +540,9 @@ export class Gateway {
     await this.resumption?.close();
     // Attached: the app's server keeps only the app's listeners (and stays open).
     this.unmount();
+    // Channels this node's closed sessions vacated are announced (when no other node holds them) before the engine goes.
+    await untilDeadline(this.occupancy.close(), deadline + 1000).catch(warn("occupancy"));
+    await untilDeadline(this.occupancyHook?.drain() ?? Promise.resolve(), deadline + 1000).catch(warn("occupancy hook"));
     await this.engine.close();
     await this.limits?.close();
     await this.sessionResolver?.close();

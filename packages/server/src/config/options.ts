@@ -120,6 +120,16 @@ export interface GatewayOptions {
   readonly proxySubscribeCacheMs: number;
   /** Time allowed for one call of a backend proxy. @default 5000 */
   readonly proxyTimeoutMs: number;
+  /** Occupancy hook: told when a channel gets its first subscriber anywhere and when its last one leaves (docs/backend-hooks.md). @default undefined (off) */
+  readonly proxyOccupancyUrl: string | undefined;
+  /** Namespaces whose channels' occupancy is followed (the hook, the simulator and the feed on demand). @default ["quotes"] */
+  readonly occupancyNamespaces: readonly string[];
+  /** How long a channel must stay occupied or vacated before it is announced (a quick unsubscribe and subscribe announces nothing). @default 2000 */
+  readonly occupancyDebounceMs: number;
+  /** The simulator quotes only symbols whose `quotes:` channel is occupied. @default false */
+  readonly simulatorOnDemand: boolean;
+  /** The upstream feed is sent `{ "type": "subscribe" | "unsubscribe", "channel" }` on occupancy changes (docs/streams.md). @default false */
+  readonly feedOnDemand: boolean;
   /** RRRalgorithms stream names → channels (docs/legacy-clients.md); given entries replace the defaults of the same stream. @default { trade_feed: "trades", portfolio_update: "portfolio", ai_decision: "ai", performance_metrics: "metrics" } */
   readonly rrrStreams: Readonly<Record<string, string>>;
   /** pino level. @default "info" */
@@ -237,6 +247,11 @@ export const DEFAULT_OPTIONS: GatewayOptions = Object.freeze({
   proxySubscribeNamespaces: [],
   proxySubscribeCacheMs: 10_000,
   proxyTimeoutMs: 5000,
+  proxyOccupancyUrl: undefined,
+  occupancyNamespaces: ["quotes"],
+  occupancyDebounceMs: 2000,
+  simulatorOnDemand: false,
+  feedOnDemand: false,
   rrrStreams: Object.freeze({ trade_feed: "trades", portfolio_update: "portfolio", ai_decision: "ai", performance_metrics: "metrics" }),
   logLevel: "info",
   accessLogLevel: "info",

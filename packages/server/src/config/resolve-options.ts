@@ -92,6 +92,11 @@ export const ENV_VARIABLES: Readonly<Record<string, EnvVariable>> = Object.freez
   TICKWIRE_PROXY_SUBSCRIBE_NAMESPACES: { option: "proxySubscribeNamespaces", list: true },
   TICKWIRE_PROXY_SUBSCRIBE_CACHE_MS: { option: "proxySubscribeCacheMs" },
   TICKWIRE_PROXY_TIMEOUT_MS: { option: "proxyTimeoutMs" },
+  TICKWIRE_PROXY_OCCUPANCY_URL: { option: "proxyOccupancyUrl" },
+  TICKWIRE_OCCUPANCY_NAMESPACES: { option: "occupancyNamespaces", list: true },
+  TICKWIRE_OCCUPANCY_DEBOUNCE_MS: { option: "occupancyDebounceMs" },
+  TICKWIRE_SIMULATOR_ON_DEMAND: { option: "simulatorOnDemand" },
+  TICKWIRE_FEED_ON_DEMAND: { option: "feedOnDemand" },
   TICKWIRE_RRR_STREAMS: { option: "rrrStreams" },
   TICKWIRE_LOG_LEVEL: { option: "logLevel" },
   TICKWIRE_ACCESS_LOG_LEVEL: { option: "accessLogLevel" },
@@ -230,6 +235,7 @@ const INTEGER_KEYS = [
   "proxyRpcMaxInFlight",
   "proxySubscribeCacheMs",
   "proxyTimeoutMs",
+  "occupancyDebounceMs",
 ] as const;
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
@@ -465,6 +471,8 @@ export function resolveOptions(input: Partial<Record<keyof GatewayOptions, unkno
   if (typeof raw.simulator === "string") switchOf(raw, "simulator", "TICKWIRE_SIMULATOR", problems);
   else if (input.simulator === undefined) raw.simulator = dev && input.jwtSecret === undefined;
   switchOf(raw, "legacyEvents", "TICKWIRE_LEGACY_EVENTS", problems);
+  switchOf(raw, "simulatorOnDemand", "TICKWIRE_SIMULATOR_ON_DEMAND", problems);
+  switchOf(raw, "feedOnDemand", "TICKWIRE_FEED_ON_DEMAND", problems);
   switchOf(raw, "jwtRequireExp", "TICKWIRE_JWT_REQUIRE_EXP", problems);
   if (typeof raw.maxInputDepth === "number" && (raw.maxInputDepth < 1 || raw.maxInputDepth > MAX_INPUT_DEPTH_CEILING)) {
     problems.push(`maxInputDepth must be from 1 to ${MAX_INPUT_DEPTH_CEILING}.`);
@@ -491,9 +499,12 @@ export function resolveOptions(input: Partial<Record<keyof GatewayOptions, unkno
   if (raw.proxyRpcMethods !== DEFAULT_OPTIONS.proxyRpcMethods) raw.proxyRpcMethods = Object.freeze(parseMethodRules(raw.proxyRpcMethods, problems));
   if (raw.rrrStreams !== DEFAULT_OPTIONS.rrrStreams) raw.rrrStreams = Object.freeze(parseRrrStreams(raw.rrrStreams, raw.namespaces, problems));
   if (typeof raw.proxyRpcMaxInFlight === "number" && raw.proxyRpcMaxInFlight < 1) problems.push("proxyRpcMaxInFlight must be at least 1.");
+  if (raw.simulatorOnDemand === true && Array.isArray(raw.occupancyNamespaces) && !raw.occupancyNamespaces.includes("quotes")) problems.push('simulatorOnDemand needs "quotes" among occupancyNamespaces.');
+  if (typeof raw.occupancyDebounceMs === "number" && raw.occupancyDebounceMs > 600_000) problems.push("occupancyDebounceMs must be at most 600000.");
   if (typeof raw.proxyTimeoutMs === "number" && raw.proxyTimeoutMs < 1) problems.push("proxyTimeoutMs must be at least 1.");
   if (!Array.isArray(raw.proxySubscribeNamespaces) || raw.proxySubscribeNamespaces.some((n) => typeof n !== "string")) problems.push("proxySubscribeNamespaces must be a list of namespace names.");
-  for (const key of ["proxyRpcUrl", "proxySubscribeUrl"] as const) {
+  if (!Array.isArray(raw.occupancyNamespaces) || raw.occupancyNamespaces.some((n) => typeof n !== "string" || !/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(n))) problems.push("occupancyNamespaces must be a list of namespace names.");
+  for (const key of ["proxyRpcUrl", "proxySubscribeUrl", "proxyOccupancyUrl"] as const) {
     const v = raw[key];
     if (v !== undefined && (typeof v !== "string" || !HTTP_URL.test(v))) problems.push(`${key} must be an http(s):// URL.`);
   }

@@ -11,6 +11,7 @@ import type { Session } from "./session.js";
 import type { SessionRegistry } from "./session-registry.js";
 import type { Store } from "./store.js";
 import type { SubscriptionManager } from "./subscriptions.js";
+import type { OccupancyTracker } from "./occupancy.js";
 
 /** What a feed (upstream WebSocket, Redis ingest) reports in `/api/v1/stats` `feeds`. */
 export interface FeedState {
@@ -34,6 +35,8 @@ export interface ComponentContext {
   /** Client events: a component adds its own with `router.on`. */
   readonly router: EventRouter;
   readonly subscriptions: SubscriptionManager;
+  /** Occupancy of tracked channels: first subscriber anywhere, last one gone (demand-driven feeds). */
+  readonly occupancy: OccupancyTracker;
   readonly hub: Hub;
   readonly engine: Engine;
   readonly store: Store;

@@ -1,4 +1,5 @@
 import type { NamespaceDefinition } from "@tickwire/protocol";
+import type { OccupancyState } from "./occupancy.js";
 import type { ChannelPosition, Publication, PublishInput } from "./publication.js";
 import type { ResumeStore } from "./store.js";
 
@@ -74,6 +75,8 @@ export interface Engine {
   presenceLeave?(channel: string, clientId: string): Promise<void>;
   /** Every connection subscribed to `channel` on every node. */
   presence?(channel: string): Promise<PresenceEntry[]>;
+  /** Occupancy shared by every node (demand-driven feeds); engines of one process omit it and the gateway keeps it in memory. */
+  occupancy?(): OccupancyState;
   /** Whether the engine can serve now, with details for `/readyz` and stats (engines without a backend omit it). */
   health?(): { ok: boolean; details: Record<string, unknown> };
   /** One round trip to the engine's backend (`/readyz`); rejects when it cannot answer. Engines without a backend omit it. */

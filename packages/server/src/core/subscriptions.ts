@@ -34,6 +34,8 @@ export interface SubscriptionManagerOptions {
   readonly inbox: () => InboxHandler | undefined;
   /** Asked after Tickwire's own rules admitted a new subscription (the subscribe proxy); throws a TickwireError to refuse it. */
   readonly check?: SubscribeCheck | undefined;
+  /** Told when this node gets its first local subscriber of a channel (`true`) and loses its last (`false`): occupancy. */
+  readonly onLocal?: ((channel: string, namespace: NamespaceDefinition, present: boolean) => void) | undefined;
 }
 
 /** A further check of a new subscription, after Tickwire's own rules; throws a TickwireError to refuse. */
@@ -159,7 +161,10 @@ export class SubscriptionManager {
       await this.options.engine.presenceLeave(sub.channel, session.id).catch((err: unknown) => this.options.logger.warn({ err, channel: sub.channel }, "presence leave failed; the entry expires"));
     }
     if (sub.namespace.kind === "inbox") this.options.inbox()?.unsubscribe?.(session, sub.channel);
-    if (this.options.hub.remove(sub)) await this.options.engine.unsubscribe(sub.channel, sub.namespace).catch(() => undefined);
+    if (this.options.hub.remove(sub)) {
+      this.options.onLocal?.(sub.channel, sub.namespace, false);
+      await this.options.engine.unsubscribe(sub.channel, sub.namespace).catch(() => undefined);
+    }
   }
 
   private authorize(session: Session, item: SubscribeItem, requested: string): { channel: string; namespace: NamespaceDefinition } {
@@ -227,6 +232,7 @@ export class SubscriptionManager {
     const sub = new Subscription(session, channel, namespace, fields, view);
     session.subscriptions.set(channel, sub);
     if (this.options.hub.add(sub)) {
+      this.options.onLocal?.(channel, namespace, true);
       const subscribing = (async () => {
         // An inbox channel is numbered by the store: the engine takes relays of this
         // store's numbering only, in order from the position read here.

@@ -26,6 +26,13 @@ export interface UpstreamFeedOptions {
   readonly breakerResetMs?: number;
   /** Jitter source; tests inject a fixed one. @default Math.random */
   readonly random?: () => number;
+  /**
+   * Demand-driven: sends `{ "type": "subscribe", "channel" }` when a followed channel
+   * is announced occupied and `{ "type": "unsubscribe", "channel" }` when it is
+   * vacated, and a subscribe for every occupied channel after each (re)connect
+   * (docs/streams.md). @default false
+   */
+  readonly onDemand?: boolean;
   /** Largest message: the WebSocket library closes a connection that sends a larger one (code 1009), and the feed reconnects. @default 8388608 */
   readonly maxMessageBytes?: number;
 }
@@ -57,6 +64,9 @@ export class UpstreamFeed implements GatewayComponent {
   /** Messages are published one after another, in the order they arrived. */
   private chain: Promise<void> = Promise.resolve();
   private wake: (() => void) | undefined;
+  /** Channels announced occupied by this node (onDemand). */
+  private readonly demanded = new Set<string>();
+  private unlisten: (() => void) | undefined;
 
   constructor(private readonly options: UpstreamFeedOptions) {
     this.name = options.name ?? "upstream";
@@ -72,12 +82,14 @@ export class UpstreamFeed implements GatewayComponent {
     this.publisher = ctx.publisher;
     this.logger = ctx.logger.child({ component: this.name });
     this.stopped = false;
+    if (this.options.onDemand === true) this.unlisten = ctx.occupancy.onChange((change) => this.demand(change.channel, change.occupied));
     this.loop = this.run();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.state = "stopped";
+    this.unlisten?.();
     this.wake?.();
     this.socket?.terminate();
     await this.loop;
@@ -155,10 +167,25 @@ export class UpstreamFeed implements GatewayComponent {
   private serve(socket: WebSocket): Promise<void> {
     this.state = "connected";
     this.logger.info({ url: this.options.url }, "feed connected");
+    for (const channel of this.demanded) this.send(socket, { type: "subscribe", channel });
     return new Promise((resolve) => {
       socket.on("error", (err) => this.logger.warn({ err: err.message }, "feed socket error"));
       socket.once("close", () => resolve());
       if (socket.readyState === WebSocket.CLOSED) resolve();
+    });
+  }
+
+  /** An occupancy change: remembered for reconnects, and told to the open connection. */
+  private demand(channel: string, occupied: boolean): void {
+    if (occupied) this.demanded.add(channel);
+    else this.demanded.delete(channel);
+    const socket = this.socket;
+    if (socket && socket.readyState === WebSocket.OPEN && this.state === "connected") this.send(socket, { type: occupied ? "subscribe" : "unsubscribe", channel });
+  }
+
+  private send(socket: WebSocket, message: { type: "subscribe" | "unsubscribe"; channel: string }): void {
+    socket.send(JSON.stringify(message), (err) => {
+      if (err) this.logger.warn({ err: err.message, channel: message.channel }, "demand message not sent; it is sent again on the next connect");
     });
   }
 

@@ -42,6 +42,9 @@ export class GatewayMetrics {
   readonly resumeFailures: Counter<"reason">;
   readonly replayed: Counter<"namespace">;
   readonly possibleDuplicates: Counter<"namespace">;
+  readonly occupancyChanges: Counter<"occupied">;
+  readonly occupancyErrors: Counter;
+  readonly occupancyHookCalls: Counter<"result">;
   readonly publicationsMeter = new RateMeter();
   readonly deliveriesMeter = new RateMeter();
   readonly latency = new LatencyReservoir();
@@ -98,6 +101,9 @@ export class GatewayMetrics {
       labelNames: ["namespace"],
       registers,
     });
+    this.occupancyChanges = new Counter({ name: "tickwire_occupancy_changes_total", help: "Occupancy transitions this node announced (first subscriber anywhere: true, last one gone: false).", labelNames: ["occupied"], registers });
+    this.occupancyErrors = new Counter({ name: "tickwire_occupancy_errors_total", help: "Occupancy updates that failed (the state could not be written or read; retried on the next change or renewal).", registers });
+    this.occupancyHookCalls = new Counter({ name: "tickwire_occupancy_hook_calls_total", help: "Calls of the occupancy hook, by result (ok, failed).", labelNames: ["result"], registers });
     this.unhandledRejections = new Counter({ name: "tickwire_unhandled_rejections_total", help: "Promise rejections nothing handled (logged; the process carries on).", registers });
     const http = ["method", "route", "status_code"] as const;
     this.httpRequests = new Counter({ name: "tickwire_http_requests_total", help: "HTTP requests answered, by method, route (the matched pattern) and status code.", labelNames: http, registers });

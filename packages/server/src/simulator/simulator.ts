@@ -12,6 +12,12 @@ import { simulatedDecision, simulatedMetrics, simulatedSignal } from "./research
 export interface SimulatorOptions {
   /** Symbols quoted (a subset of the simulated instruments). @default all eight: AAPL MSFT NVDA TSLA AMZN SPY BTC-USD ETH-USD */
   readonly symbols?: readonly string[];
+  /**
+   * Quote only symbols someone watches: a symbol's quotes are published while its
+   * `quotes:` channel is announced occupied (docs/backend-hooks.md, "Occupancy hook";
+   * `quotes` must be among the occupancy namespaces). @default false
+   */
+  readonly onDemand?: boolean;
   /** Time between two quotes of one symbol. @default [250, 500] */
   readonly quoteMs?: readonly [number, number];
   /** Time between two signals. @default [8000, 15000] */
@@ -77,7 +83,11 @@ export class Simulator implements GatewayComponent {
     this.running = true;
     const o = this.options;
     for (const symbol of o.symbols ?? this.market.symbols) {
-      this.every(o.quoteMs ?? [250, 500], () => this.publish({ channel: `quotes:${symbol}`, data: this.market.tick(symbol) }));
+      const channel = `quotes:${symbol}`;
+      this.every(o.quoteMs ?? [250, 500], async () => {
+        if (o.onDemand === true && !(await this.watched(channel))) return;
+        await this.publish({ channel, data: this.market.tick(symbol) });
+      });
     }
     this.every(o.signalMs ?? [8000, 15000], () => {
       const signal = simulatedSignal(this.market, this.random, this.now());
@@ -100,6 +110,16 @@ export class Simulator implements GatewayComponent {
     this.running = false;
     for (const handle of this.handles) this.timers.clearTimeout(handle);
     this.handles.clear();
+  }
+
+  /** Whether someone anywhere subscribes `channel` (its announced occupancy); false while that cannot be read. */
+  private async watched(channel: string): Promise<boolean> {
+    try {
+      return await this.ctx.occupancy.occupied(channel);
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message, channel }, "occupancy cannot be read; quote skipped");
+      return false;
+    }
   }
 
   /** Places an order now and settles it after the fill delay. */

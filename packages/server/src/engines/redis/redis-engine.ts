@@ -17,6 +17,8 @@ import { definePresenceScripts, type PresenceScripts } from "./presence-scripts.
 import { connectClient, createRedisClient, isCluster, type RedisClient, type RedisTarget } from "./redis-client.js";
 import { RedisResumeStore } from "./redis-resume-store.js";
 import { RelayFeed, relayCounters, type RelayCounters } from "./relay-feed.js";
+import { RedisOccupancy } from "./occupancy-state.js";
+import type { OccupancyState } from "../../core/occupancy.js";
 
 /** Options of the Redis engine. */
 export interface RedisEngineOptions {
@@ -95,6 +97,7 @@ export class RedisEngine implements Engine {
   /** Presence entries of this node: channel → clientId → member. */
   private readonly present = new Map<string, Map<string, string>>();
   private presenceTimer: NodeJS.Timeout | undefined;
+  private readonly occupancyState: RedisOccupancy;
 
   constructor(private readonly options: RedisEngineOptions) {
     this.prefix = options.prefix ?? "tw:";
@@ -131,6 +134,7 @@ export class RedisEngine implements Engine {
     this.sessions = new RedisResumeStore(this.command, this.prefix);
     this.scripts = defineScripts(this.command, this.metaTtlMs, this.sharded);
     this.presenceScripts = definePresenceScripts(this.command);
+    this.occupancyState = new RedisOccupancy(this.command, this.prefix, id, this.presenceTtlMs(), this.logger);
     this.watch(this.command, "command", () => this.syncAll());
     if (this.sharded) {
       this.watch(this.subscriber, "subscriber", () => this.syncAll());
@@ -274,6 +278,11 @@ export class RedisEngine implements Engine {
     return out;
   }
 
+  /** Occupancy across nodes (docs/scaling.md, "Occupancy"); entries of this node live presenceTtlMs past their last renewal. */
+  occupancy(): OccupancyState {
+    return this.occupancyState;
+  }
+
   private presenceTtlMs(): number {
     return this.options.presenceTtlMs ?? 30_000;
   }
@@ -323,6 +332,7 @@ export class RedisEngine implements Engine {
     if (this.closed) return;
     this.closed = true;
     if (this.presenceTimer) clearInterval(this.presenceTimer);
+    this.occupancyState.stop();
     this.present.clear();
     await Promise.allSettled([...this.inflight]);
     for (const feed of this.feeds.values()) feed.close();

@@ -61,3 +61,13 @@ export function channelKeys(prefix: string, channel: string): ChannelKeys {
 export function resumeKey(prefix: string, pid: string): string {
   return `${prefix}resume:{${pid}}`;
 }
+
+/**
+ * A channel's occupancy (docs/scaling.md, "Occupancy"): `nodes` the sorted set of
+ * the nodes with local subscribers, scored by their expiry (ms); `state` the state
+ * last announced (`1` occupied, absent vacated). Tagged like the channel's other keys.
+ */
+export function occupancyKeys(prefix: string, channel: string): { nodes: string; state: string } {
+  const tag = `{p${partitionOf(channel)}}`;
+  return { nodes: `${prefix}occ:${tag}:${channel}`, state: `${prefix}occs:${tag}:${channel}` };
+}
