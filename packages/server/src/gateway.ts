@@ -298,6 +298,7 @@ export class Gateway {
         ? undefined
         : new RoomService({
             store: this.store.rooms,
+            engine: this.engine,
             publisher: this.publisher,
             serverSubscriptions: this.serverSubscriptions,
             namespace: roomsNamespace,

@@ -1,4 +1,5 @@
 import { isAllowedEvent, TickwireError, type NamespaceDefinition, type RoomCreateBody, type RoomPublishBody, type RoomPublishReply, type RoomReply } from "@tickwire/protocol";
+import type { Engine } from "../core/engine.js";
 import type { Publisher } from "../core/publisher.js";
 import { checkInput } from "../core/input-bounds.js";
 import type { Session } from "../core/session.js";
@@ -18,6 +19,8 @@ export function roomChannel(id: string): string {
 /** Options of the room service. */
 export interface RoomServiceOptions {
   readonly store: RoomStore;
+  /** Where a room's channel keeps its history: an id whose channel has one is not given out again. */
+  readonly engine: Engine;
   readonly publisher: Publisher;
   readonly serverSubscriptions: ServerSubscriptions;
   readonly namespace: NamespaceDefinition;
@@ -77,6 +80,16 @@ export class RoomService {
   /** @throws TickwireError CONFLICT when a room with this id exists */
   async create(body: RoomCreateBody): Promise<RoomReply> {
     const room: StoredRoom = { id: body.id, type: body.type, capacity: body.capacity, createdAt: this.options.now() };
+    // A deleted room's history stays in its channel: a new room of that id would hand it to its new members.
+    let position;
+    try {
+      position = await this.options.engine.position(roomChannel(body.id), this.options.namespace);
+    } catch (err) {
+      throw new TickwireError("UNAVAILABLE", "The room's channel cannot be checked right now; retry.", { cause: err });
+    }
+    if (position.offset > 0 && (await this.options.store.get(body.id).catch((err: unknown) => Promise.reject(storeFailure(err)))) === undefined) {
+      throw new TickwireError("CONFLICT", `Room id "${body.id}" was used before and its channel keeps that room's history; choose another id.`);
+    }
     let created;
     try {
       created = await this.options.store.create(room);

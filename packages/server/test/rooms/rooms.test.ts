@@ -118,6 +118,23 @@ describe("rooms", () => {
     expect((await api(gw, "GET", "/api/v1/rooms/secret/members")).body).toEqual({ statusCode: 404, code: "NOT_FOUND", message: 'There is no room "secret".' });
   });
 
+  it("does not give out again the id of a deleted room whose channel has history, so its messages reach no new member", async () => {
+    const gw = await bed.gateway();
+    await api(gw, "POST", "/api/v1/rooms", { id: "reused", type: "public", capacity: 5 });
+    expect((await api(gw, "POST", "/api/v1/rooms/reused/publish", { data: { text: "old secret" } })).status).toBe(200);
+    expect((await api(gw, "DELETE", "/api/v1/rooms/reused")).status).toBe(200);
+    expect(await api(gw, "POST", "/api/v1/rooms", { id: "reused", type: "public", capacity: 5 })).toEqual({
+      status: 409,
+      body: { statusCode: 409, code: "CONFLICT", message: 'Room id "reused" was used before and its channel keeps that room\'s history; choose another id.' },
+    });
+    // A room that never had a publication may be made again.
+    await api(gw, "POST", "/api/v1/rooms", { id: "quiet", type: "public", capacity: 5 });
+    expect((await api(gw, "DELETE", "/api/v1/rooms/quiet")).status).toBe(200);
+    expect((await api(gw, "POST", "/api/v1/rooms", { id: "quiet", type: "public", capacity: 5 })).status).toBe(201);
+    // The existing room answers CONFLICT as before.
+    expect((await api(gw, "POST", "/api/v1/rooms", { id: "quiet", type: "public", capacity: 5 })).body.code).toBe("CONFLICT");
+  });
+
   it("enforces the capacity: the API answers LIMIT_EXCEEDED, a public room's newcomer is refused, and nothing changes", async () => {
     const gw = await bed.gateway();
     await api(gw, "POST", "/api/v1/rooms", { id: "small", type: "protected", capacity: 2 });
