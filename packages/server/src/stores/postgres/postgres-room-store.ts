@@ -1,25 +1,7 @@
 import type { Pool } from "pg";
-import type { AddMemberOutcome, RoomRole, RoomStore, RoomType, StoredRoom, StoredRoomMember } from "../../core/store.js";
+import type { AddMemberOutcome, RoomStore, StoredRoom, StoredRoomMember } from "../../core/store.js";
 import { inTransaction } from "./transaction.js";
-
-interface RoomRow {
-  id: string;
-  type: string;
-  capacity: number;
-  created_at: number;
-}
-interface MemberRow {
-  user_id: string;
-  role: string;
-  joined_at: number;
-}
-
-function toRoom(row: RoomRow): StoredRoom {
-  return { id: row.id, type: row.type as RoomType, capacity: row.capacity, createdAt: row.created_at };
-}
-function toMember(row: MemberRow): StoredRoomMember {
-  return { userId: row.user_id, role: row.role as RoomRole, joinedAt: row.joined_at };
-}
+import { toMember, toRoom, type MemberRow, type RoomRow } from "../room-row.js";
 
 /** Rooms in PostgreSQL, shared by every node; a member is added under a lock of the room's row, so capacity holds across nodes. */
 export class PostgresRoomStore implements RoomStore {

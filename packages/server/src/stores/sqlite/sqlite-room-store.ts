@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
-import type { AddMemberOutcome, RoomRole, RoomStore, RoomType, StoredRoom, StoredRoomMember } from "../../core/store.js";
+import type { AddMemberOutcome, RoomStore, StoredRoom, StoredRoomMember } from "../../core/store.js";
+import { toMember, toRoom, type MemberRow, type RoomRow } from "../room-row.js";
 
 /** Tables of the rooms, created with the rest of the embedded store's schema. */
 export const SQLITE_ROOM_SCHEMA = `
@@ -17,25 +18,6 @@ CREATE TABLE IF NOT EXISTS room_members (
   PRIMARY KEY (room_id, user_id)
 ) WITHOUT ROWID;
 `;
-
-interface RoomRow {
-  id: string;
-  type: string;
-  capacity: number;
-  created_at: number;
-}
-interface MemberRow {
-  user_id: string;
-  role: string;
-  joined_at: number;
-}
-
-function toRoom(row: RoomRow): StoredRoom {
-  return { id: row.id, type: row.type as RoomType, capacity: row.capacity, createdAt: row.created_at };
-}
-function toMember(row: MemberRow): StoredRoomMember {
-  return { userId: row.user_id, role: row.role as RoomRole, joinedAt: row.joined_at };
-}
 
 /** Rooms in the embedded store (they survive restarts with the file). */
 export class SqliteRoomStore implements RoomStore {
