@@ -64,6 +64,41 @@ describe("legacy clients resume their own subscriptions across a cut", () => {
     ]);
   });
 
+  it("a trade copier's TradeNotifications get the trades executed during a cut, once and in order, and nothing of another user", async () => {
+    const gw = await bed.gateway();
+    const proxy = new TcpProxy({ host: "127.0.0.1", port: gw.port });
+    proxies.push(proxy);
+    await proxy.start();
+    // Their client: `subscribe:trades`, then one-argument handlers on trade:executed / trade:failed.
+    const socket = io(proxy.url, { auth: { token: await bed.token(gw, "u1", "participant") } });
+    bed.sockets.push(socket);
+    const connected: any[] = [];
+    const toasts: string[] = [];
+    socket.on("connected", (c: unknown) => connected.push(c));
+    socket.on("trade:executed", (trade: { side: string; quantity: number; symbol: string }) => toasts.push(`${trade.side.toUpperCase()} ${trade.quantity} ${trade.symbol}`));
+    socket.on("trade:failed", ({ error }: { error: string }) => toasts.push(`Trade failed: ${error}`));
+    await until(() => connected.length === 1, 10_000, "connected");
+    socket.emit("subscribe:trades");
+    await until(() => gw.hub.subscriptionsByNamespace().trades === 1, 5000, "the trades subscription");
+    const trade = (id: string, symbol: string) => ({ id, symbol, side: "buy", quantity: 10, price: 1, status: "filled" });
+    await gw.publish({ channel: "trades:u1", event: "trade:executed", data: trade("t1", "AAPL") });
+    await until(() => toasts.length === 1, 5000, "the first trade");
+
+    proxy.cut();
+    await until(() => !socket.connected, 5000, "the cut");
+    await gw.publish({ channel: "trades:u1", event: "trade:executed", data: trade("t2", "MSFT") });
+    await gw.publish({ channel: "trades:u2", event: "trade:executed", data: trade("x9", "NVDA") });
+    await gw.publish({ channel: "trades:u1", event: "trade:failed", data: { error: "Insufficient buying power" } });
+    proxy.release();
+
+    await until(() => connected.length === 2, 15_000, "the client to reconnect by itself");
+    expect(connected[1].resumed).toBe(true);
+    await until(() => toasts.length >= 3, 5000, "what it missed");
+    await gw.publish({ channel: "trades:u1", event: "trade:executed", data: trade("t3", "TSLA") });
+    await until(() => toasts.length >= 4, 5000, "a live trade");
+    expect(toasts).toEqual(["BUY 10 AAPL", "BUY 10 MSFT", "Trade failed: Insufficient buying power", "BUY 10 TSLA"]);
+  });
+
   it("an RRRalgorithms dashboard gets the recent history of its streams on load (the namespaces' legacyRewind), then live ones", async () => {
     const gw = await bed.gateway();
     for (let n = 1; n <= 55; n++) await gw.publish({ channel: "trades:alice", data: { n } });
