@@ -26,8 +26,7 @@ afterAll(async () => {
 });
 afterEach(async () => {
   await bed.cleanup();
-  backend.calls.length = 0;
-  backend.reply = () => ({ json: { result: {} } });
+  backend.reset();
 });
 
 /** The trade copier's connection (seed 003): `auth: { sessionId }`, every server event recorded. */

@@ -41,8 +41,7 @@ describe("occupancy hook on one node", () => {
   const bed = new TestBed();
   afterEach(async () => {
     await bed.cleanup();
-    backend.calls.length = 0;
-    backend.reply = () => ({ json: { result: {} } });
+    backend.reset();
   });
 
   it("posts occupied on the first subscriber and vacated after the last one, for tracked namespaces only", async () => {

@@ -22,6 +22,12 @@ export class Backend {
   private server: Server | undefined;
   private readonly held: ServerResponse[] = [];
 
+  /** Forgets the calls and answers `{ result: {} }` again (between tests). */
+  reset(): void {
+    this.calls.length = 0;
+    this.reply = () => ({ json: { result: {} } });
+  }
+
   /** Starts on a free port; resolves with the base URL (`http://127.0.0.1:port`). */
   async start(): Promise<string> {
     this.server = createServer((req, res) => {

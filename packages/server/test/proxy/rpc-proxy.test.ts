@@ -13,8 +13,7 @@ beforeAll(async () => {
 afterAll(() => backend.close());
 afterEach(async () => {
   await bed.cleanup();
-  backend.calls.length = 0;
-  backend.reply = () => ({ json: { result: {} } });
+  backend.reset();
 });
 
 async function as(gw: Awaited<ReturnType<TestBed["gateway"]>>, sub: string, tier?: string, roles?: string[]): Promise<Socket> {

@@ -13,8 +13,7 @@ beforeAll(async () => {
 afterAll(() => backend.close());
 afterEach(async () => {
   await bed.cleanup();
-  backend.calls.length = 0;
-  backend.reply = () => ({ json: { result: {} } });
+  backend.reset();
 });
 
 /** Entitlements: alice may see AAPL and MSFT, nobody else anything but AAPL. */
