@@ -34,6 +34,8 @@ export interface SourceReceipt extends PublishResult {
  * `namespace.kind` (ChannelSources) and know nothing else of the kind.
  */
 export interface ChannelSource {
+  /** The namespaces it serves when not every namespace of its kind (the inbox: `notifications` only). @default every one */
+  readonly namespaces?: readonly string[];
   /** Stores and numbers one publication; throws a TickwireError (UNAVAILABLE, BAD_REQUEST) when it cannot. */
   publish(target: SourceTarget, context: SourceContext): Promise<SourceReceipt>;
   /**

@@ -31,7 +31,7 @@ export class ChannelSources {
    */
   of(namespace: NamespaceDefinition): ChannelSource {
     const source = this.byKind.get(namespace.kind);
-    if (!source) throw new TickwireError("UNAVAILABLE", `No component of this gateway serves "${namespace.name}" channels (kind ${namespace.kind}).`);
+    if (!source || !serves(source, namespace)) throw new TickwireError("UNAVAILABLE", `No component of this gateway serves "${namespace.name}" channels (kind ${namespace.kind}).`);
     return source;
   }
 
@@ -41,10 +41,13 @@ export class ChannelSources {
    * @throws Error naming each such namespace and its kind
    */
   check(namespaces: readonly NamespaceDefinition[]): void {
-    const unserved = namespaces.filter((n) => !this.byKind.has(n.kind));
+    const unserved = namespaces.filter((n) => {
+      const source = this.byKind.get(n.kind);
+      return !source || !serves(source, n);
+    });
     if (unserved.length === 0) return;
     const list = unserved.map((n) => `"${n.name}" (kind ${n.kind})`).join(", ");
-    throw new Error(`No channel source serves ${list}: add the component that serves the kind (the notification service serves inbox), or change the namespace's kind.`);
+    throw new Error(`No channel source serves ${list}: add the component that serves the kind (the notification service serves inbox channels of the namespace "notifications"), or change the namespace's kind.`);
   }
 
   /** Hands a publication from the engine to its source's `receive`, else straight to `deliver`. */
@@ -52,7 +55,11 @@ export class ChannelSources {
     const colon = publication.channel.indexOf(":");
     const namespace = this.catalogue.get(colon < 0 ? publication.channel : publication.channel.slice(0, colon));
     const source = namespace && this.byKind.get(namespace.kind);
-    if (source?.receive) source.receive(publication);
+    if (namespace && source?.receive && serves(source, namespace)) source.receive(publication);
     else deliver(publication);
   }
+}
+
+function serves(source: ChannelSource, namespace: NamespaceDefinition): boolean {
+  return source.namespaces === undefined || source.namespaces.includes(namespace.name);
 }

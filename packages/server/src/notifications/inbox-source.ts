@@ -16,6 +16,8 @@ export interface InboxSourceDeps {
   readonly engine: Pick<Engine, "subscribe" | "unsubscribe">;
   /** Where live notifications go once in order. */
   readonly hub: Pick<Hub, "dispatch">;
+  /** The name of the inbox namespace (`notifications`). */
+  readonly namespace: string;
   /** Bounds of a notification's `data`. */
   readonly limits: NotificationDataLimits;
   /** Longest wait of a notification that arrived ahead of a missing offset of its inbox. */
@@ -29,12 +31,16 @@ export interface InboxSourceDeps {
  * nodes, and this source puts each channel's live notifications back in inbox order.
  */
 export class InboxSource implements ChannelSource {
+  /** The one inbox namespace: the store keeps one inbox per user. */
+  readonly namespaces: readonly string[];
   /** What the ordering of live notifications counted on this node. */
   readonly counters: InboxOrderCounters = inboxOrderCounters();
   /** The live order of each inbox channel with local subscribers. */
   private readonly orders = new Map<string, InboxOrder>();
 
-  constructor(private readonly deps: InboxSourceDeps) {}
+  constructor(private readonly deps: InboxSourceDeps) {
+    this.namespaces = [deps.namespace];
+  }
 
   async publish(target: SourceTarget, context: SourceContext): Promise<SourceReceipt> {
     const [receipt] = await this.publishMany([target], context);

@@ -63,7 +63,7 @@ export class NotificationService implements GatewayComponent {
       options: this.options,
     });
     this.inboxValue = inbox;
-    this.sourceValue = new InboxSource({ inbox, engine: ctx.engine, hub: ctx.hub, limits: this.dataLimits(), holdMs: this.options.relayHoldMs });
+    this.sourceValue = new InboxSource({ inbox, namespace: namespace.name, engine: ctx.engine, hub: ctx.hub, limits: this.dataLimits(), holdMs: this.options.relayHoldMs });
     ctx.sources.register("inbox", this.sourceValue);
     ctx.hub.onInboxDelivered = (channel, offset) => inbox.noteDelivered(channel, offset);
     registerNotificationRoutes(ctx.http, { inbox, publisher: ctx.publisher, apiKeys: new ApiKeyChecker(ctx.apiKeys), limits: this.dataLimits() });
