@@ -1,4 +1,4 @@
-import { DEFAULT_NAMESPACES, TIERS, type NamespaceDefinition } from "@tickwire/protocol";
+import { DEFAULT_NAMESPACES, DEFAULT_TIER, TIERS, type NamespaceDefinition } from "@tickwire/protocol";
 import { MAX_INPUT_DEPTH_CEILING } from "../core/input-bounds.js";
 import type { GatewayOptions, PerTier, RateLimitOptions, RpcMethodRule } from "./options.js";
 
@@ -181,7 +181,7 @@ export const OPTION_TABLE: OptionTable = Object.freeze({
   sessionPrefix: { env: "TICKWIRE_SESSION_PREFIX", kind: "string", default: "sess:", doc: "key prefix of those sessions" },
   sessionUrl: { env: "TICKWIRE_SESSION_URL", kind: "url", scheme: "http", default: undefined, doc: "resolve session ids by `GET {url}?sessionID=…` (timeout + circuit breaker)" },
   sessionTimeoutMs: { env: "TICKWIRE_SESSION_TIMEOUT_MS", kind: "integer", default: 2000, doc: "time allowed for one session lookup" },
-  defaultTier: { env: "TICKWIRE_DEFAULT_TIER", kind: "enum", values: TIERS, default: "navigator", doc: "tier of tokens without a `tier` claim and of sessions without a tier (the session backend's answer may carry `tier` and `roles`)" },
+  defaultTier: { env: "TICKWIRE_DEFAULT_TIER", kind: "enum", values: TIERS, default: DEFAULT_TIER, doc: "tier of tokens without a `tier` claim and of sessions without a tier (the session backend's answer may carry `tier` and `roles`)" },
   proxyRpcUrl: { env: "TICKWIRE_PROXY_RPC_URL", kind: "url", scheme: "http", default: undefined, defaultNote: "(`rpc` answers `NOT_FOUND`)", doc: "RPC proxy: client calls (`rpc`, the trade copier's `execute:trade`, MyStocks' `request`) are POSTed here with the caller's identity ([backend-hooks.md](backend-hooks.md))" },
   proxyRpcMethodUrls: { env: "TICKWIRE_PROXY_RPC_METHOD_URLS", kind: "map", entries: "methodUrl", default: Object.freeze({}), doc: "per-method RPC URLs, `method=url,…`, used instead of `proxyRpcUrl` for those methods" },
   proxyRpcMethods: { env: "TICKWIRE_PROXY_RPC_METHODS", kind: "map", entries: "methodRule", default: Object.freeze({ "execute:trade": Object.freeze({ roles: Object.freeze(["admin"]) }) }), doc: "per-method gates, `method=tier`, `method=@role`, `method=tier\\|@role\\|@role` (any one admits), `method=any`; `*` for methods not listed; a method without a rule is forwarded for every caller, and the backend decides" },

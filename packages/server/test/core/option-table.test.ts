@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_OPTIONS, ENV_VARIABLES, optionsFromEnv, resolveOptions, type GatewayOptions } from "@tickwire/server";
+import { DEFAULT_NOTIFICATION_OPTIONS, DEFAULT_OPTIONS, ENV_VARIABLES, optionsFromEnv, resolveOptions, type GatewayOptions } from "@tickwire/server";
+import { DEFAULT_OUTBOUND_LIMITS } from "../../src/core/hub.js";
 import * as protocol from "@tickwire/protocol";
 import * as optionDocs from "../../src/config/option-docs.js";
 import { OPTION_TABLE, type AnyOptionRow, type OptionTable } from "../../src/config/option-table.js";
@@ -108,6 +109,14 @@ describe("the option table", () => {
   it("reads NODE_ENV only when it says production: other values are another tool's modes", () => {
     expect(optionsFromEnv({ NODE_ENV: "production" })).toEqual({ mode: "production" });
     expect(optionsFromEnv({ NODE_ENV: "test" })).toEqual({});
+  });
+});
+
+describe("components usable on their own", () => {
+  it("default to the gateway options' defaults, not to numbers of their own", () => {
+    const d = DEFAULT_OPTIONS;
+    expect(DEFAULT_OUTBOUND_LIMITS).toEqual({ stateBacklogPackets: d.stateBacklogPackets, maxQueuedPackets: d.maxQueuedPackets, stateBacklogBytes: d.stateBacklogBytes, maxQueuedBytes: d.maxQueuedBytes });
+    expect(DEFAULT_NOTIFICATION_OPTIONS).toMatchObject({ dedupWindowMs: d.notificationDedupWindowMs, retentionMs: d.notificationRetentionMs, maxPerUser: d.notificationMaxPerUser, maxDataBytes: d.maxPublicationBytes, maxDataDepth: d.maxInputDepth });
   });
 });
 
