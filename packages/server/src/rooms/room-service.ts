@@ -56,6 +56,8 @@ export class RoomService {
     if (namespace.name !== ROOMS_NAMESPACE) return;
     const id = channel.slice(PREFIX.length);
     const { store } = this.options;
+    // A removal committed after the read below reaches this node's unsubscribe only once the node listens for the user.
+    await this.options.serverSubscriptions.whenListening(session.userId).catch(() => undefined);
     let room: StoredRoom | undefined;
     let member: StoredRoomMember | undefined;
     try {
