@@ -512,6 +512,20 @@ export const RoomSchema = Type.Object({
 });
 export type RoomReply = Static<typeof RoomSchema>;
 
+/** Most rooms one page of `GET /api/v1/rooms` answers. */
+export const MAX_ROOM_PAGE = 500;
+
+/** `GET /api/v1/rooms` reply: one page of rooms, ordered by id. */
+export const RoomListReplySchema = Type.Object({
+  rooms: Type.Array(RoomSchema, { description: "Ordered by id (byte order)." }),
+  nextCursor: Type.Union([Type.String(), Type.Null()], { description: "Pass as `cursor` for the next page; null on the last page." }),
+});
+export type RoomListReply = Static<typeof RoomListReplySchema>;
+
+/** `GET /api/v1/rooms/{id}` reply: the room and how many members it has. */
+export const RoomDetailReplySchema = Type.Composite([RoomSchema, Type.Object({ members: Type.Integer({ description: "How many members the room has." }) })]);
+export type RoomDetailReply = Static<typeof RoomDetailReplySchema>;
+
 /** `POST /api/v1/rooms/{id}/members` body: adds a member, or changes the role of one. */
 export const RoomMemberBodySchema = Type.Object({ userId: RoomUserId, role: Type.Optional(RoomRoleSchema) }, { additionalProperties: false });
 export type RoomMemberBody = Static<typeof RoomMemberBodySchema>;

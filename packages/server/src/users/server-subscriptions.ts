@@ -180,7 +180,7 @@ export class ServerSubscriptions {
       } else {
         const unsubscribed: string[] = [];
         for (const channel of message.channels) {
-          const done = await this.options.subscriptions.unsubscribe(session, channel);
+          const done = await this.options.subscriptions.revoke(session, channel);
           if (done !== undefined) unsubscribed.push(done);
         }
         if (!session.closed && unsubscribed.length > 0) session.connection.emit("server:unsubscribed", { unsubscribed });
