@@ -93,7 +93,7 @@ export class NotificationInbox {
     // A client that never acknowledges is not sent again what a connection of the user already got.
     const floor = sub.view?.unacknowledged === true ? Math.max(this.marks.get(userId) ?? 0, await store.delivered(userId)) : 0;
     for (const n of unread) {
-      if (n.seq > sub.lastOffset && n.seq > floor) send(notificationPublication(n, epoch, namespace.event, "inbox-resend"));
+      if (n.seq > floor) send(notificationPublication(n, epoch, namespace.event, "inbox-resend"));
     }
     return { offset, epoch };
   }
