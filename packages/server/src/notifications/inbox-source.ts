@@ -37,6 +37,8 @@ export class InboxSource implements ChannelSource {
   readonly counters: InboxOrderCounters = inboxOrderCounters();
   /** The live order of each inbox channel with local subscribers. */
   private readonly orders = new Map<string, InboxOrder>();
+  /** Fan-outs that came while a channel's position was being read (the memory engine hands them over at once). */
+  private readonly early = new Map<string, Publication[]>();
 
   constructor(private readonly deps: InboxSourceDeps) {
     this.namespaces = [deps.namespace];
@@ -66,9 +68,19 @@ export class InboxSource implements ChannelSource {
 
   /** Live notifications are taken in order from the inbox position read here, before the engine subscribes. */
   async attach(channel: string, namespace: NamespaceDefinition): Promise<void> {
-    const position = await this.deps.inbox.position(userOf(channel, namespace));
+    const early: Publication[] = [];
+    this.early.set(channel, early);
+    let position;
+    try {
+      position = await this.deps.inbox.position(userOf(channel, namespace));
+    } finally {
+      if (this.early.get(channel) === early) this.early.delete(channel);
+    }
     this.orders.get(channel)?.close();
-    this.orders.set(channel, new InboxOrder(channel, position, this.deps.holdMs, (p) => this.deps.hub.dispatch(p), this.counters));
+    const order = new InboxOrder(channel, position, this.deps.holdMs, (p) => this.deps.hub.dispatch(p), this.counters);
+    this.orders.set(channel, order);
+    // Those the position already counts are dropped as late: the subscriber gets them as unread.
+    for (const publication of early) order.push(publication);
     try {
       await this.deps.engine.subscribe(channel, namespace, { fanOutOnly: true });
     } catch (err) {
@@ -88,7 +100,9 @@ export class InboxSource implements ChannelSource {
 
   /** A notification the engine fanned out: in order to the hub when this node has subscribers of its inbox. */
   receive(publication: Publication): void {
-    this.orders.get(publication.channel)?.push(publication);
+    const order = this.orders.get(publication.channel);
+    if (order) order.push(publication);
+    else this.early.get(publication.channel)?.push(publication);
   }
 
   private close(channel: string): void {
