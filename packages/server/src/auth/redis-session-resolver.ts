@@ -5,9 +5,9 @@ import { identityFromSession, type SessionResolver } from "./session-resolver.js
 
 /** Options of the Redis session resolver. */
 export interface RedisSessionResolverOptions {
-  /** Key prefix, as connect-redis uses it. @default "sess:" */
+  /** Key prefix, as connect-redis uses it (the gateway passes its sessionPrefix). */
   readonly prefix: string;
-  /** Tier of sessions that carry none. @default "navigator" */
+  /** Tier of sessions that carry none. @default DEFAULT_TIER */
   readonly defaultTier?: Tier | undefined;
 }
 

@@ -1,4 +1,5 @@
 import type { NamespaceDefinition, Tier } from "@tickwire/protocol";
+import { DEFAULT_OPTIONS } from "../config/options.js";
 import type { Logger } from "../observability/logger.js";
 import type { GatewayMetrics } from "../observability/metrics.js";
 import type { Broadcaster, Connection } from "./connection.js";
@@ -24,18 +25,23 @@ class DeliveryGroup {
 
 /** Bounds of one socket's outbound queue (docs/streams.md, "Slow consumers"), in packets and in bytes. */
 export interface OutboundLimits {
-  /** Queued packets from which a socket is backed up: its state publications are held, latest wins, until it drains. @default 64 */
+  /** Queued packets from which a socket is backed up: its state publications are held, latest wins, until it drains. @default DEFAULT_OPTIONS.stateBacklogPackets */
   readonly stateBacklogPackets: number;
-  /** Queued packets at which an event publication disconnects the socket with SLOW_CONSUMER instead of queueing. @default 4096 */
+  /** Queued packets at which an event publication disconnects the socket with SLOW_CONSUMER instead of queueing. @default DEFAULT_OPTIONS.maxQueuedPackets */
   readonly maxQueuedPackets: number;
-  /** Queued bytes from which a socket is backed up (as stateBacklogPackets). @default 262144 */
+  /** Queued bytes from which a socket is backed up (as stateBacklogPackets). @default DEFAULT_OPTIONS.stateBacklogBytes */
   readonly stateBacklogBytes: number;
-  /** Queued bytes at which an event publication disconnects the socket with SLOW_CONSUMER. @default 8388608 */
+  /** Queued bytes at which an event publication disconnects the socket with SLOW_CONSUMER. @default DEFAULT_OPTIONS.maxQueuedBytes */
   readonly maxQueuedBytes: number;
 }
 
-/** The defaults of OutboundLimits. */
-export const DEFAULT_OUTBOUND_LIMITS: OutboundLimits = Object.freeze({ stateBacklogPackets: 64, maxQueuedPackets: 4096, stateBacklogBytes: 256 * 1024, maxQueuedBytes: 8 * 1024 * 1024 });
+/** The defaults of OutboundLimits: the gateway options' defaults. */
+export const DEFAULT_OUTBOUND_LIMITS: OutboundLimits = Object.freeze({
+  stateBacklogPackets: DEFAULT_OPTIONS.stateBacklogPackets,
+  maxQueuedPackets: DEFAULT_OPTIONS.maxQueuedPackets,
+  stateBacklogBytes: DEFAULT_OPTIONS.stateBacklogBytes,
+  maxQueuedBytes: DEFAULT_OPTIONS.maxQueuedBytes,
+});
 
 /** Local subscribers of one channel. */
 class ChannelFanout {

@@ -1,8 +1,7 @@
-/** A channel position: the last offset a subscriber was sent, in the history `epoch` names. */
-export interface Position {
-  readonly epoch: string;
-  readonly offset: number;
-}
+import type { StreamPosition } from "@tickwire/protocol";
+
+/** A channel position: the last offset a subscriber was sent, in the history `epoch` names (the protocol's `StreamPosition`). */
+export type Position = Readonly<StreamPosition>;
 
 /**
  * Resumption tokens: the trailing string argument of every publication event a
