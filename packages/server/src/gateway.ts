@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import type { Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
-import { admits, API_VERSION, buildCatalogue, DEFAULT_NAMESPACES, type PublishResult } from "@tickwire/protocol";
+import { admits, API_VERSION, buildCatalogue, DEFAULT_NAMESPACES, type ConnectedPayload, type PublishResult } from "@tickwire/protocol";
 import { Authenticator } from "./auth/authenticator.js";
 import { HttpSessionResolver } from "./auth/http-session-resolver.js";
 import { RedisSessionResolver } from "./auth/redis-session-resolver.js";
@@ -34,7 +34,6 @@ import { ResumptionManager } from "./core/resumption.js";
 import { MemoryEngine } from "./engines/memory-engine.js";
 import { RedisEngine } from "./engines/redis/index.js";
 import { ApiKeyChecker } from "./http/api-auth.js";
-import type { ReadinessCheck } from "./http/context.js";
 import { createHttpApp } from "./http/http-app.js";
 import { createLogger, type Logger } from "./observability/logger.js";
 import { GatewayMetrics } from "./observability/metrics.js";
@@ -45,7 +44,7 @@ import type { HttpDrain } from "./http/http-drain.js";
 import type { SkipListener } from "./core/stored-data.js";
 import { untilDeadline } from "./core/deadline.js";
 import { streamPolicyFactory } from "./streams/stream-policy-factory.js";
-import { Readiness } from "./observability/readiness.js";
+import { Readiness, type ReadinessCheck } from "./observability/readiness.js";
 import { instrumentStore } from "./observability/store-metrics.js";
 import { OpsSeries } from "./observability/ops-series.js";
 import { BackendPost } from "./proxy/backend-post.js";
@@ -551,7 +550,7 @@ export class Gateway {
     await this.store.close();
   }
 
-  private connectedPayload(session: Session): unknown {
+  private connectedPayload(session: Session): ConnectedPayload {
     const now = new Date().toISOString();
     const features = [...this.catalogue.values()].filter((ns) => admits(ns, session.tier, session.identity.roles)).map((ns) => ns.name);
     return {

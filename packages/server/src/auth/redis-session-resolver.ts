@@ -10,11 +10,11 @@ export interface RedisSessionResolverOptions {
   readonly url?: string;
   /** A Redis Cluster's nodes (`host:port`); one GET per lookup goes to the slot's master. */
   readonly clusterNodes?: readonly string[];
-  /** Key prefix, as connect-redis uses it. @default "sess:" */
+  /** Key prefix, as connect-redis uses it (the gateway passes its sessionPrefix). */
   readonly prefix: string;
-  /** Time allowed for one lookup. @default 2000 */
+  /** Time allowed for one lookup (the gateway passes its sessionTimeoutMs). */
   readonly timeoutMs: number;
-  /** Tier of sessions that carry none. @default "navigator" */
+  /** Tier of sessions that carry none. @default DEFAULT_TIER */
   readonly defaultTier?: Tier | undefined;
 }
 

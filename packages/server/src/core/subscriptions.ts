@@ -18,6 +18,7 @@ import type { InboxHandler } from "./inbox-handler.js";
 import type { Publication } from "./publication.js";
 import { channelError, fieldSetKey, toTickwireError } from "./rules.js";
 import type { Session } from "./session.js";
+import { SubscribeAttempts, type SubscribeAttempt } from "./subscribe-attempts.js";
 import { Subscription, type LegacyView } from "./subscription.js";
 
 /** Options of the subscription manager. */
@@ -59,6 +60,11 @@ export async function readPresence(engine: Engine, channel: string): Promise<{ c
   return { channel, users, connections: clients.size };
 }
 
+/** The refusal of a subscribe whose subscription was ended before it was answered. */
+function ended(): TickwireError {
+  return new TickwireError("CONFLICT", "The subscription was ended while it was being set up.");
+}
+
 const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 /** How a subscription delivers, beyond what the protocol's subscribe item says. */
@@ -90,6 +96,7 @@ export class SubscriptionManager {
    * leave the publications in between to nobody.
    */
   private readonly engineSubscribing = new Map<string, Promise<void>>();
+  private readonly attempts = new SubscribeAttempts();
 
   constructor(private readonly options: SubscriptionManagerOptions) {}
 
@@ -111,8 +118,20 @@ export class SubscriptionManager {
     const channel = isChannelError(parsed) ? name : parsed.channel;
     const sub = session.subscriptions.get(channel);
     if (!sub) return undefined;
-    await this.drop(sub);
+    await this.drop(session, sub);
     return channel;
+  }
+
+  /**
+   * Ends a subscription for the platform (a server-side unsubscribe, a removed room member):
+   * like `unsubscribe`, and a subscribe of the channel still under way is refused when it
+   * completes, so it cannot go live after the removal. Returns the channel when it was subscribed.
+   */
+  async revoke(session: Session, name: string): Promise<string | undefined> {
+    const parsed = parseChannel(name, this.options.catalogue, session.userId);
+    const channel = isChannelError(parsed) ? name : parsed.channel;
+    this.attempts.revoke(session, (a) => a.channel === channel);
+    return this.unsubscribe(session, channel);
   }
 
   /** The session's subscription of one channel name (bare owner names resolve to the caller's own), if any. */
@@ -123,15 +142,16 @@ export class SubscriptionManager {
 
   /** Drops every subscription of a closing session. */
   async dropAll(session: Session): Promise<void> {
-    await Promise.all([...session.subscriptions.values()].map((sub) => this.drop(sub)));
+    await Promise.all([...session.subscriptions.values()].map((sub) => this.drop(session, sub)));
   }
 
   /** Re-checks subscriptions after the session's tier changed; returns the channels dropped. */
   async revalidate(session: Session): Promise<string[]> {
     const dropped: string[] = [];
+    this.attempts.revoke(session, (a) => !admits(a.namespace, session.tier, session.identity.roles));
     for (const sub of [...session.subscriptions.values()]) {
       if (!admits(sub.namespace, session.tier, session.identity.roles)) {
-        await this.drop(sub);
+        await this.drop(session, sub);
         dropped.push(sub.channel);
       } else {
         this.options.hub.retier(sub);
@@ -154,8 +174,7 @@ export class SubscriptionManager {
     return readPresence(this.options.engine, channel);
   }
 
-  private async drop(sub: Subscription): Promise<void> {
-    const { session } = sub;
+  private async drop(session: Session, sub: Subscription): Promise<void> {
     if (session.subscriptions.get(sub.channel) === sub) session.subscriptions.delete(sub.channel);
     if (sub.namespace.presence && this.options.engine.presenceLeave) {
       await this.options.engine.presenceLeave(sub.channel, session.id).catch((err: unknown) => this.options.logger.warn({ err, channel: sub.channel }, "presence leave failed; the entry expires"));
@@ -199,6 +218,25 @@ export class SubscriptionManager {
     legacy = false,
   ): Promise<SubscribedChannel> {
     const { channel, namespace } = this.authorize(session, item, requested);
+    const attempt = this.attempts.begin(session, channel, namespace);
+    try {
+      return await this.admitted(session, item, requested, channel, namespace, attempt, view, onReplay, legacy);
+    } finally {
+      this.attempts.end(session, attempt);
+    }
+  }
+
+  private async admitted(
+    session: Session,
+    item: SubscribeItem,
+    requested: string,
+    channel: string,
+    namespace: NamespaceDefinition,
+    attempt: SubscribeAttempt,
+    view: LegacyView | undefined,
+    onReplay: ((publication: Publication) => void) | undefined,
+    legacy: boolean,
+  ): Promise<SubscribedChannel> {
     const fields = typeof item === "string" ? undefined : item.fields;
     const since = typeof item === "string" ? undefined : item.since;
     const asked = typeof item === "string" ? undefined : item.rewind;
@@ -212,6 +250,7 @@ export class SubscriptionManager {
       // Only a new subscription is asked about; one that came in meanwhile is answered as a repeat.
       await this.options.check(session, channel, namespace);
       if (session.closed) throw new TickwireError("CONFLICT", "The connection closed while the subscription was being checked.");
+      if (attempt.revoked) throw ended();
       existing = session.subscriptions.get(channel);
     }
     if (existing) {
@@ -220,7 +259,8 @@ export class SubscriptionManager {
       if (existing.view !== view) this.options.hub.review(existing, view);
       const inbox = namespace.kind === "inbox" ? this.options.inbox() : undefined;
       const position = inbox ? await inbox.position(session.userId) : await this.options.engine.position(channel, namespace);
-      return named({ offset: Math.max(existing.lastOffset, position.offset), epoch: position.epoch });
+      if (attempt.revoked) throw ended();
+      return named({ offset: Math.max(existing.recovery.offset, position.offset), epoch: position.epoch });
     }
     if (namespace.countsTowardLimit) {
       const max = this.options.maxSubscriptions[session.tier] ?? 0;
@@ -243,7 +283,7 @@ export class SubscriptionManager {
       try {
         await subscribing;
       } catch (err) {
-        await this.drop(sub);
+        await this.drop(session, sub);
         throw new TickwireError("UNAVAILABLE", "The channel cannot be subscribed right now; retry.", { cause: err });
       } finally {
         if (this.engineSubscribing.get(channel) === subscribing) this.engineSubscribing.delete(channel);
@@ -254,25 +294,25 @@ export class SubscriptionManager {
         try {
           await pending;
         } catch (err) {
-          await this.drop(sub);
+          await this.drop(session, sub);
           throw new TickwireError("UNAVAILABLE", "The channel cannot be subscribed right now; retry.", { cause: err });
         }
       }
     }
     try {
       const reply = await this.recover(sub, since, rewind, onReplay);
-      if (session.closed || session.subscriptions.get(channel) !== sub) throw new TickwireError("CONFLICT", "The subscription was ended while it was being set up.");
+      if (session.closed || attempt.revoked || session.subscriptions.get(channel) !== sub) throw ended();
       if (namespace.presence && this.options.engine.presenceJoin) {
         // A presence write that fails does not refuse the subscription: the next renewal writes it.
         await this.options.engine.presenceJoin(channel, session.id, session.userId).catch((err: unknown) => this.options.logger.warn({ err, channel }, "presence join failed; written on the next renewal"));
-        if (session.closed || session.subscriptions.get(channel) !== sub) {
+        if (session.closed || attempt.revoked || session.subscriptions.get(channel) !== sub) {
           await this.options.engine.presenceLeave?.(channel, session.id).catch(() => undefined);
-          throw new TickwireError("CONFLICT", "The subscription was ended while it was being set up.");
+          throw ended();
         }
       }
       return named(reply);
     } catch (err) {
-      if (session.subscriptions.get(channel) === sub) await this.drop(sub);
+      if (session.subscriptions.get(channel) === sub) await this.drop(session, sub);
       throw err;
     }
   }
@@ -291,7 +331,7 @@ export class SubscriptionManager {
       const inbox = this.options.inbox();
       const position = inbox ? await inbox.subscribe(sub, namespace) : await engine.position(channel, namespace);
       this.goLive(sub, position.offset, position.epoch);
-      return { offset: Math.max(position.offset, sub.lastOffset), epoch: position.epoch };
+      return { offset: Math.max(position.offset, sub.recovery.offset), epoch: position.epoch };
     }
 
     let recovered: boolean | undefined;
@@ -308,10 +348,10 @@ export class SubscriptionManager {
       recovered = sameEpoch && (nothingMissed || covers);
       if (recovered) {
         // Where the subscriber starts: a resumed session's journal undoes its replays back to here.
-        sub.origin = { epoch: since.epoch, offset: since.offset };
+        sub.recovery.start(since);
         for (const publication of read.publications) {
           onReplay?.(publication);
-          this.send(sub, publication, false);
+          hub.sendTo(sub, publication, false);
         }
         replayed = read.publications.length;
         floor = read.position.offset;
@@ -327,10 +367,10 @@ export class SubscriptionManager {
       epoch = read.position.epoch;
       floor = read.position.offset;
       const first = read.publications[0];
-      if (first !== undefined) sub.origin = { epoch: first.epoch, offset: first.offset - 1 };
+      if (first !== undefined) sub.recovery.start({ epoch: first.epoch, offset: first.offset - 1 });
       for (const publication of read.publications) {
         onReplay?.(publication);
-        this.send(sub, publication, false);
+        hub.sendTo(sub, publication, false);
       }
       replayed = read.publications.length;
     } else {
@@ -340,7 +380,7 @@ export class SubscriptionManager {
       if (namespace.kind === "state") floor = await this.snapshot(sub, floor);
     }
     this.goLive(sub, floor, epoch);
-    const offset = Math.max(floor, sub.lastOffset);
+    const offset = Math.max(floor, sub.recovery.offset);
     if (recovered === undefined) return replayed === undefined ? { offset, epoch } : { offset, epoch, replayed };
     return { offset, epoch, recovered, replayed: replayed ?? 0 };
   }
@@ -349,25 +389,13 @@ export class SubscriptionManager {
   private async snapshot(sub: Subscription, floor: number): Promise<number> {
     const latest = await this.options.engine.latest(sub.channel, sub.namespace);
     if (latest === undefined) return floor;
-    this.send(sub, latest, false);
+    this.options.hub.sendTo(sub, latest, false);
     return Math.max(floor, latest.offset);
   }
 
-  private send(sub: Subscription, publication: Publication, live = true): void {
-    if (sub.has(publication)) return;
-    this.options.hub.sendTo(sub, publication, live);
-  }
-
-  /** Flushes buffered live publications above `floor` in order, then joins the live group (same tick: no gap). */
+  /** Sends what the recovery's merge says is still owed of the live buffer, then joins the live group (same tick: no gap). */
   private goLive(sub: Subscription, floor: number, epoch: string): void {
-    if (sub.lastEpoch !== epoch) {
-      sub.lastEpoch = epoch;
-      sub.lastOffset = floor;
-    } else if (sub.lastOffset < floor) {
-      sub.lastOffset = floor;
-    }
-    const buffered = sub.buffer ?? [];
-    for (const publication of buffered) this.send(sub, publication);
+    for (const publication of sub.recovery.merge(floor, epoch)) this.options.hub.sendTo(sub, publication);
     this.options.hub.activate(sub);
   }
 }
