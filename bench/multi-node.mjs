@@ -2,10 +2,11 @@
 // Multi-node benchmark: a Redis Cluster of three masters (each with a replica) and, one
 // after the other on it, three plain Socket.IO 4.8 nodes with the sharded Redis adapter and
 // three Tickwire nodes, all on this machine. `npm run bench:multi-node` or
-// `node bench/multi-node.mjs [--quick] [--seconds 10] [--clients 30] [--channels 6] [--rate 120] [--only tickwire,socketio] [--no-faults]`.
+// `node bench/multi-node.mjs [--quick] [--seconds 15] [--clients 30] [--channels 6] [--rate 150] [--only tickwire,socketio]
+// [--publish-through all|one] [--no-faults]`.
 // Both systems get the same workload: the same subscribers per node on the same channels,
 // the same paced HTTP publishes, the same payload. Each is measured with subscribers on
-// 1, then 2, then 3 nodes: deliveries/s per node, latency p50/p99 (all, and cross-node),
+// 1, then 2, then 3 nodes (then 3 and stand-in subscribed nodes, see lib/mn-standins.mjs): deliveries/s per node, latency p50/p99 (all, and cross-node),
 // CPU of the node processes per 1000 deliveries, each Redis master's CPU (`INFO cpu`) per
 // publication of its slots, the machine's load. Checks on both: order (`seq`) and no loss.
 // Tickwire only (Socket.IO keeps no offsets): recovery with `since` on another node, a node
@@ -18,6 +19,7 @@ import { fileURLToPath } from "node:url";
 import { faultChecks, recoveryCheck } from "./lib/mn-faults.mjs";
 import { loadAverage, measureIdle, measurePhase } from "./lib/mn-phase.mjs";
 import { startLanes } from "./lib/mn-publishers.mjs";
+import { startStandIns } from "./lib/mn-standins.mjs";
 import { Subscriber } from "./lib/mn-subscriber.mjs";
 import { CLI, startSocketIo, startTickwire, token } from "./lib/mn-targets.mjs";
 import { startCluster, waitFor } from "./lib/redis-cluster.mjs";
@@ -30,13 +32,20 @@ const arg = (name, full, quick) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? Number(args[i + 1]) : QUICK ? quick : full;
 };
-const SECONDS = arg("seconds", 10, 4);
+const SECONDS = arg("seconds", 15, 4);
 const CLIENTS = arg("clients", 30, 10);
-const CHANNELS = arg("channels", 6, 6);
-const RATE = arg("rate", 120, 60);
+const CHANNELS = arg("channels", 12, 6);
+const RATE = arg("rate", 150, 60);
 const IDLE_SECONDS = arg("idle-seconds", 3, 2);
 const FAULTS = !args.includes("--no-faults");
+// `--publish-through one`: every publication through node 0 (plain Socket.IO then keeps each channel's order).
+const THROUGH = args.indexOf("--publish-through") >= 0 ? args[args.indexOf("--publish-through") + 1] : "all";
+if (!["all", "one"].includes(THROUGH)) throw new Error(`--publish-through is "all" or "one", not ${THROUGH}`);
 const only = args.indexOf("--only") >= 0 ? args[args.indexOf("--only") + 1].split(",") : ["socketio", "tickwire"];
+if (!only.every((k) => k === "tickwire" || k === "socketio")) throw new Error(`--only takes tickwire and socketio, not ${only.join(",")}`);
+// Stand-in subscribed nodes added after the three real ones, in turn (totals): up to 96, where what
+// a node costs its master outweighs the noise of a shared machine.
+const STAND_INS = QUICK ? [16] : [8, 32, 96];
 // Publications per second of one master's channels, for the "nodes one master carries" table.
 const WORKLOADS = [100, 500, 1000, 5000];
 // Public event channels with history and nothing copied elsewhere (a `signals:{key}` publication
@@ -77,7 +86,7 @@ async function runSystem(kind, cluster, masters, dir) {
     for (const s of subs) await s.open(urls, s.node, await token(s.user));
     const masterOfChannel = new Map(channels.map((c) => [c, cluster.masterOf(target.pubsubNameOf(c))]));
     const idle = await measureIdle(target, masters, IDLE_SECONDS);
-    lanes = startLanes(target, channels, RATE);
+    lanes = startLanes(target, channels, RATE, THROUGH === "one" ? { throughNodes: [0] } : {});
     const phases = [];
     for (let k = 1; k <= 3; k++) {
       const added = subs.filter((s) => s.node === k - 1);
@@ -87,6 +96,22 @@ async function runSystem(kind, cluster, masters, dir) {
       const phase = await measurePhase({ target, masters, masterOfChannel, subs: subs.filter((s) => s.node < k), lanes, seconds: SECONDS, subscribedNodes: k, idle });
       log(`  ${target.label}, ${k} subscribed node(s): ${phase.deliveriesPerSecond} deliveries/s, ${phase.nodeCpuMsPer1000Deliveries} node CPU ms/1000, Redis ${phase.redis.usPerPublication} µs/publication, load ${phase.loadAverage.end[0]}`);
       phases.push(phase);
+    }
+    // More subscribed nodes than the machine runs: stand-ins that SSUBSCRIBE the same channels.
+    const clusterNodes = cluster.ports.slice(0, 3).map((p) => `127.0.0.1:${p}`);
+    const standIns = [];
+    try {
+      for (const total of STAND_INS) {
+        const added = await startStandIns(clusterNodes, channels.map(target.pubsubNameOf), total - standIns.reduce((n, x) => n + x.count, 0));
+        standIns.push(added);
+        await waitFor(() => added.messages() >= added.count * channels.length * 2, 30_000, "the stand-ins' first messages");
+        const phase = await measurePhase({ target, masters, masterOfChannel, subs, lanes, seconds: SECONDS, subscribedNodes: 3 + total, idle });
+        phase.standInNodes = total;
+        log(`  ${target.label}, 3 nodes + ${total} stand-ins subscribed: Redis ${phase.redis.usPerPublication} µs/publication, load ${phase.loadAverage.end[0]}`);
+        phases.push(phase);
+      }
+    } finally {
+      for (const x of standIns) await x.close();
     }
     const order = { ...seqChecks(subs), offsetErrors: target.hasOffsets ? subs.reduce((n, s) => n + s.offsetErrors, 0) : "not applicable" };
     let checks;
@@ -101,9 +126,10 @@ async function runSystem(kind, cluster, masters, dir) {
       const published = lanes.published();
       await waitFor(() => subs.every((s) => channels.every((c) => s.missing(c, published.get(c)) === 0)), 15_000, "the last publications").catch(() => undefined);
       const missing = subs.reduce((n, s) => n + channels.reduce((m, c) => m + s.missing(c, published.get(c)), 0), 0);
+      const missingExamples = subs.flatMap((s) => channels.filter((c) => s.missing(c, published.get(c)) > 0).map((c) => ({ user: s.user, node: s.node, channel: c, first: s.firstSeq.get(c), published: published.get(c), seqs: s.missingSeqs(c, published.get(c)) }))).slice(0, 10);
       const na = "not applicable: no offsets or history to recover from";
       // A gap filled later is a reordering, not a loss: loss is what is missing at the end.
-      checks = { order, missingAtEnd: missing, recovery: na, faults: na, ok: order.backwards === 0 && order.duplicates === 0 && missing === 0 };
+      checks = { order, missingAtEnd: missing, missingExamples, recovery: na, faults: na, ok: order.backwards === 0 && order.duplicates === 0 && missing === 0 };
     }
     return { label: target.label, idle, masterOfChannel: Object.fromEntries(masterOfChannel), phases, shard: shardCost(phases), publications: [...lanes.published().values()].reduce((a, b) => a + b, 0), refused: lanes.refused(), checks };
   } finally {
@@ -116,8 +142,8 @@ async function runSystem(kind, cluster, masters, dir) {
 }
 
 function ratios(t, s) {
-  const a = t.phases.at(-1);
-  const b = s.phases.at(-1);
+  const a = t.phases.find((p) => p.subscribedNodes === 3);
+  const b = s.phases.find((p) => p.subscribedNodes === 3);
   const r = (x, y) => (x && y ? Math.round((x / y) * 100) / 100 : undefined);
   return {
     note: "Tickwire ÷ Socket.IO, subscribers on all three nodes",
@@ -151,7 +177,7 @@ async function main() {
     startedAt: started.at,
     quick: QUICK,
     machine: { cores: availableParallelism(), cpuModel: cpus()[0]?.model, node: process.version, loadAverageStart: started.loadAverage, loadAverageEnd: loadAverage() },
-    setup: { redisMasters: 3, replicasPerMaster: 1, nodesPerSystem: 3, subscribersPerNode: CLIENTS, channels: CHANNELS, offeredPublicationsPerSecond: RATE, secondsPerPhase: SECONDS, fanoutPerPublication: CLIENTS * 3, payload: "{ t, seq, n }" },
+    setup: { redisMasters: 3, replicasPerMaster: 1, nodesPerSystem: 3, subscribersPerNode: CLIENTS, channels: CHANNELS, offeredPublicationsPerSecond: RATE, publishThrough: THROUGH === "one" ? "node 0" : "every node in turn", secondsPerPhase: SECONDS, fanoutPerPublication: CLIENTS * 3, payload: "{ t, seq, n }" },
     systems,
     ratios: systems.tickwire && systems.socketio ? ratios(systems.tickwire, systems.socketio) : undefined,
   };

@@ -37,6 +37,7 @@ export async function measureIdle(target, masters, seconds) {
 export async function measurePhase({ target, masters, masterOfChannel, subs, lanes, seconds, subscribedNodes, idle }) {
   const loadStart = loadAverage();
   const machine = machineMark();
+  const own = process.cpuUsage();
   const delivered = subs.map((s) => s.mark());
   const nodeCpu = target.nodes.map((n) => processCpuMs(n.pid));
   const redisCpu = masters.map(redisCpuMs);
@@ -50,6 +51,7 @@ export async function measurePhase({ target, masters, masterOfChannel, subs, lan
   const nodeCpuMs = target.nodes.reduce((sum, n, i) => sum + (processCpuMs(n.pid) - nodeCpu[i]), 0);
   const publishedAfter = lanes.published();
   const machineBusyPct = machineBusySince(machine, availableParallelism());
+  const ownCpu = process.cpuUsage(own);
   const perNode = target.nodes.map((_, n) => subs.reduce((sum, s, i) => sum + (s.node === n ? s.deliveries - delivered[i] : 0), 0));
   const deliveries = perNode.reduce((a, b) => a + b, 0);
   const publications = [...publishedAfter].reduce((sum, [c, n]) => sum + n - published.get(c), 0);
@@ -90,6 +92,7 @@ export async function measurePhase({ target, masters, masterOfChannel, subs, lan
     deliveriesPerSecond: round(deliveries / wallS),
     latencyMs: { p50: percentile(all, 50), p99: percentile(all, 99), crossNodeP50: percentile(cross, 50), crossNodeP99: percentile(cross, 99), samples: all.length },
     nodeCpuMsPer1000Deliveries: deliveries > 0 ? round((nodeCpuMs * 1000) / deliveries, 2) : undefined,
+    nodeCpuMsPerPublication: publications > 0 ? round(nodeCpuMs / publications, 3) : undefined,
     nodeCpuPctOfCore: round((nodeCpuMs / (wallS * 1000)) * 100, 1),
     redis: {
       masters: perMaster,
@@ -100,5 +103,7 @@ export async function measurePhase({ target, masters, masterOfChannel, subs, lan
     },
     loadAverage: { start: loadStart, end: loadAverage() },
     machineBusyPctOfCore: round(machineBusyPct, 0),
+    // The subscribers and publishers live in this process: a saturated load generator caps the rates.
+    loadGeneratorCpuPctOfCore: round(((ownCpu.user + ownCpu.system) / 1000 / (wallS * 1000)) * 100, 0),
   };
 }

@@ -9,11 +9,12 @@
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Starts publishing `ratePerSecond` publications in all over `channels` through `target`.
+ * Starts publishing `ratePerSecond` publications in all over `channels` through `target`'s
+ * nodes `throughNodes` (all by default).
  * `stats` per channel: published (accepted), refused, and for Tickwire `accepted`
  * (epoch -> highest accepted offset). `stop()` resolves once every lane has stopped.
  */
-export function startLanes(target, channels, ratePerSecond) {
+export function startLanes(target, channels, ratePerSecond, { throughNodes = target.nodes.map((_, i) => i) } = {}) {
   const intervalMs = (channels.length * 1000) / ratePerSecond;
   const stats = new Map(channels.map((c) => [c, { published: 0, refused: 0, accepted: new Map() }]));
   let stopping = false;
@@ -27,7 +28,7 @@ export function startLanes(target, channels, ratePerSecond) {
       if (stopping) break;
       const seq = s.published + 1;
       for (;;) {
-        const live = target.nodes.map((n, i) => i).filter((i) => !target.nodes[i].dead);
+        const live = throughNodes.filter((i) => !target.nodes[i].dead);
         const node = live[turn % live.length];
         const r = await target.publish(node, channel, { t: Date.now(), seq, n: node });
         if (r.ok) {

@@ -93,6 +93,14 @@ export class Subscriber {
     return Math.max(0, lastPublished - first + 1 - this.seqs.get(channel).size);
   }
 
+  /** The first few seqs of `channel` up to `lastPublished` never received (what `missing` counts). */
+  missingSeqs(channel, lastPublished, limit = 5) {
+    const out = [];
+    const got = this.seqs.get(channel);
+    for (let q = this.firstSeq.get(channel) ?? 1; q <= lastPublished && out.length < limit; q++) if (!got.has(q)) out.push(q);
+    return out;
+  }
+
   /** Starts a measured phase: latencies from now on, and the delivery count to diff against. */
   mark() {
     this.latencies = [];

@@ -86,8 +86,7 @@ export async function startTickwire(cluster, prefix, dir) {
       const r = await post(`${nodes[i].url}/api/v1/publish`, { channel, data });
       return { ok: r.status === 200, status: r.status, epoch: r.body?.epoch, offset: r.body?.offset, code: r.body?.code };
     },
-    // The meta key shares the channel's hash tag with its pub/sub channel: same slot, same master.
-    pubsubNameOf: (channel) => channelKeys(prefix, channel).meta,
+    pubsubNameOf: (channel) => channelKeys(prefix, channel).pubsub,
     async stop() {
       for (const n of nodes) n.kill();
     },

@@ -2,7 +2,7 @@ import { isIP } from "node:net";
 import { buildCatalogue, DEFAULT_NAMESPACES, isChannelError, isTier, parseChannel, RPC_METHOD_PATTERN, TIERS, type NamespaceDefinition } from "@tickwire/protocol";
 import { parseClusterNode } from "../engines/redis/redis-client.js";
 import type { RpcMethodRule } from "./options.js";
-import type { AnyOptionRow, IntegerRow, ListItem, MapRow, UrlScheme } from "./option-table.js";
+import type { AnyOptionRow, IntegerRow, ListItem, UrlScheme } from "./option-table.js";
 
 type RowOf<K extends AnyOptionRow["kind"]> = Extract<AnyOptionRow, { kind: K }>;
 
@@ -45,7 +45,7 @@ export function checkRow(key: string, row: AnyOptionRow, value: unknown, ctx: Ch
     case "rateLimit":
       return rateLimit(key, row, value, ctx.problems);
     case "map":
-      return Object.freeze(MAP_ENTRIES[row.entries](pairs(value, row.env ?? key, ctx.problems), { ...row.default } as Record<string, never>, ctx));
+      return Object.freeze(MAP_ENTRIES[row.entries](pairs(value, row.env ?? key, ctx.problems), { ...row.default }, ctx));
     case "catalogue":
       if (!Array.isArray(value)) ctx.problems.push(`${key} must be a list of namespace definitions.`);
       return value;
@@ -218,7 +218,7 @@ const STREAM_NAME = /^[a-z][a-z0-9_]{0,63}$/;
 type EntryCheck = (entries: Array<[string, unknown]>, out: Record<string, unknown>, ctx: CheckContext) => Record<string, unknown>;
 
 /** The entries of each map kind, checked one by one over the default's (`out`). */
-const MAP_ENTRIES: Readonly<Record<MapRow<Record<string, never>>["entries"], EntryCheck>> = {
+const MAP_ENTRIES: Readonly<Record<RowOf<"map">["entries"], EntryCheck>> = {
   /** Per-method proxy URLs: `method=http://…,…`. */
   methodUrl(entries, out, { problems }) {
     for (const [method, url] of entries) {

@@ -78,6 +78,14 @@ describe("the option table", () => {
     for (const [key, row] of ROWS) if (!(key in CREDENTIALS) && key !== "mode") expect([key, options[key]]).toEqual([key, row.default]);
   });
 
+  it("has a row for every field of the GatewayOptions interface as written in options.ts", () => {
+    const source = readFileSync(resolve(import.meta.dirname, "../../src/config/options.ts"), "utf8");
+    const body = source.slice(source.indexOf("export interface GatewayOptions {"), source.indexOf("\n}\n", source.indexOf("export interface GatewayOptions {")));
+    const fields = [...body.matchAll(/^ {2}readonly (\w+):/gm)].map((m) => m[1]);
+    expect(fields.length).toBeGreaterThan(80);
+    expect(fields.sort()).toEqual(Object.keys(OPTION_TABLE).sort());
+  });
+
   it("does not compile without a row for an option, or with a default of another type", () => {
     const { port: _port, ...withoutPort } = OPTION_TABLE;
     // @ts-expect-error: the port row is missing
