@@ -94,3 +94,17 @@ export function positionsAt(now: ReadonlyMap<string, Position | undefined>, entr
   }
   return out;
 }
+
+/** What a resumable session carries (core/resumption.ts). */
+export interface SessionResume {
+  /** The private session id socket.io-client sends back as `pid`. */
+  readonly pid: string;
+  /** The last event writes to this connection, to find what the client has. */
+  readonly journal: SessionJournal;
+  /** Positions the session started this run with (a resumed session's), for a client that received nothing since. */
+  readonly start: ReadonlyMap<string, { epoch: string; offset: number } | undefined>;
+  /** Write number and positions of the last checkpoint, and the one before (what a crash leaves). */
+  checkpoints: { write: number; positions: Record<string, { epoch: string; offset: number } | null> }[];
+  /** True when something was written since the last checkpoint. */
+  dirty: boolean;
+}
