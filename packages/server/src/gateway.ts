@@ -544,6 +544,7 @@ export class Gateway {
     // Channels this node's closed sessions vacated are announced (when no other node holds them) before the engine goes.
     await untilDeadline(this.occupancy.close(), deadline + 1000).catch(warn("occupancy"));
     await untilDeadline(this.occupancyHook?.drain() ?? Promise.resolve(), deadline + 1000).catch(warn("occupancy hook"));
+    this.serverSubscriptions.close();
     await this.engine.close();
     await this.limits?.close();
     await this.sessionResolver?.close();
