@@ -118,6 +118,8 @@ export interface GatewayOptions {
   readonly proxySubscribeNamespaces: readonly string[];
   /** How long a subscribe proxy decision (allowed or refused) is reused for the same user and channel; 0: never. @default 10000 */
   readonly proxySubscribeCacheMs: number;
+  /** How often a live subscription the subscribe proxy admitted is asked about again (a refusal ends it); 0: never, unless the backend answers `refreshAfterMs`. @default 0 */
+  readonly proxySubscribeRefreshMs: number;
   /** Time allowed for one call of a backend proxy. @default 5000 */
   readonly proxyTimeoutMs: number;
   /** Occupancy hook: told when a channel gets its first subscriber anywhere and when its last one leaves (docs/backend-hooks.md). @default undefined (off) */
@@ -246,6 +248,7 @@ export const DEFAULT_OPTIONS: GatewayOptions = Object.freeze({
   proxySubscribeUrl: undefined,
   proxySubscribeNamespaces: [],
   proxySubscribeCacheMs: 10_000,
+  proxySubscribeRefreshMs: 0,
   proxyTimeoutMs: 5000,
   proxyOccupancyUrl: undefined,
   occupancyNamespaces: ["quotes"],

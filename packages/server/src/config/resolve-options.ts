@@ -91,6 +91,7 @@ export const ENV_VARIABLES: Readonly<Record<string, EnvVariable>> = Object.freez
   TICKWIRE_PROXY_SUBSCRIBE_URL: { option: "proxySubscribeUrl" },
   TICKWIRE_PROXY_SUBSCRIBE_NAMESPACES: { option: "proxySubscribeNamespaces", list: true },
   TICKWIRE_PROXY_SUBSCRIBE_CACHE_MS: { option: "proxySubscribeCacheMs" },
+  TICKWIRE_PROXY_SUBSCRIBE_REFRESH_MS: { option: "proxySubscribeRefreshMs" },
   TICKWIRE_PROXY_TIMEOUT_MS: { option: "proxyTimeoutMs" },
   TICKWIRE_PROXY_OCCUPANCY_URL: { option: "proxyOccupancyUrl" },
   TICKWIRE_OCCUPANCY_NAMESPACES: { option: "occupancyNamespaces", list: true },
@@ -234,6 +235,7 @@ const INTEGER_KEYS = [
   "opsSampleMs",
   "proxyRpcMaxInFlight",
   "proxySubscribeCacheMs",
+  "proxySubscribeRefreshMs",
   "proxyTimeoutMs",
   "occupancyDebounceMs",
 ] as const;
@@ -502,6 +504,9 @@ export function resolveOptions(input: Partial<Record<keyof GatewayOptions, unkno
   if (raw.simulatorOnDemand === true && Array.isArray(raw.occupancyNamespaces) && !raw.occupancyNamespaces.includes("quotes")) problems.push('simulatorOnDemand needs "quotes" among occupancyNamespaces.');
   if (typeof raw.occupancyDebounceMs === "number" && raw.occupancyDebounceMs > 600_000) problems.push("occupancyDebounceMs must be at most 600000.");
   if (typeof raw.proxyTimeoutMs === "number" && raw.proxyTimeoutMs < 1) problems.push("proxyTimeoutMs must be at least 1.");
+  if (typeof raw.proxySubscribeRefreshMs === "number" && raw.proxySubscribeRefreshMs !== 0 && (raw.proxySubscribeRefreshMs < 100 || raw.proxySubscribeRefreshMs > 86_400_000)) {
+    problems.push("proxySubscribeRefreshMs must be 0 (off) or from 100 to 86400000.");
+  }
   if (!Array.isArray(raw.proxySubscribeNamespaces) || raw.proxySubscribeNamespaces.some((n) => typeof n !== "string")) problems.push("proxySubscribeNamespaces must be a list of namespace names.");
   if (!Array.isArray(raw.occupancyNamespaces) || raw.occupancyNamespaces.some((n) => typeof n !== "string" || !/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(n))) problems.push("occupancyNamespaces must be a list of namespace names.");
   for (const key of ["proxyRpcUrl", "proxySubscribeUrl", "proxyOccupancyUrl"] as const) {
