@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Socket } from "socket.io-client";
 import type { Gateway } from "@tickwire/server";
 import { api, record, TestBed, until } from "../helpers.js";
-import { TcpProxy } from "../tcp-proxy.js";
+import { TcpProxy } from "../../../../test/support/tcp-proxy.js";
 import { REDIS_URL, redisAvailable } from "../services.js";
 import { deleteKeys, testPrefix } from "../multi-node/redis-test-keys.js";
 
@@ -22,10 +22,10 @@ describe.runIf(await redisAvailable())("server-side unsubscribe while Redis is u
   /** A gateway whose Redis is behind a proxy the test cuts. */
   async function behindProxy(): Promise<{ gw: Gateway; proxy: TcpProxy }> {
     const target = new URL(REDIS_URL);
-    const proxy = await new TcpProxy(target.hostname, Number(target.port)).start();
+    const proxy = await new TcpProxy({ host: target.hostname, port: Number(target.port) }).start();
     proxies.push(proxy);
     // Reads go to the proxy too: a cut one takes the whole engine with it.
-    return { gw: await bed.gateway({ redisUrl: proxy.url(REDIS_URL), redisPrefix: prefix }), proxy };
+    return { gw: await bed.gateway({ redisUrl: proxy.urlFor(REDIS_URL), redisPrefix: prefix }), proxy };
   }
 
   async function connect(gw: Gateway, user: string): Promise<Socket> {
@@ -35,7 +35,7 @@ describe.runIf(await redisAvailable())("server-side unsubscribe while Redis is u
   }
 
   const cutOff = async (gw: Gateway, proxy: TcpProxy): Promise<void> => {
-    await proxy.cut();
+    proxy.cut();
     await until(() => gw.engine.health?.().ok === false, 5000, "the engine to see Redis gone");
   };
 
@@ -65,7 +65,7 @@ describe.runIf(await redisAvailable())("server-side unsubscribe while Redis is u
     expect(b.hub.subscriptionsByNamespace().signals).toBe(2);
     expect(a.serverSubscriptions.pendingUnsubscribes).toBe(1);
 
-    await proxy.restore();
+    proxy.restore();
     await until(() => gone[1]!.length === 1, 15_000, "server:unsubscribed on the other node after Redis came back");
     expect(gone[1]![0]!.payload).toEqual({ unsubscribed: ["signals"] });
     expect(a.serverSubscriptions.pendingUnsubscribes).toBe(0);
@@ -99,7 +99,7 @@ describe.runIf(await redisAvailable())("server-side unsubscribe while Redis is u
     expect(gone[0]!.payload).toEqual({ unsubscribed: ["rooms:desk"] });
     expect((await api(gw, "GET", "/api/v1/rooms/desk/members")).body.members.map((m: { userId: string }) => m.userId)).toEqual(["bob"]);
 
-    await proxy.restore();
+    proxy.restore();
     await until(() => gw.serverSubscriptions.pendingUnsubscribes === 0, 15_000, "the request to reach the nodes");
     const got = [record(alice, "room:message"), record(bob, "room:message")];
     expect((await api(gw, "POST", "/api/v1/rooms/desk/publish", { data: { text: "after the outage" } })).status).toBe(200);
