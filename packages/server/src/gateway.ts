@@ -33,8 +33,8 @@ import { MemoryResumeStore } from "./core/memory-resume-store.js";
 import { ResumptionManager } from "./core/resumption.js";
 import { MemoryEngine } from "./engines/memory-engine.js";
 import { RedisEngine } from "./engines/redis/index.js";
+import { createRedisClient, type RedisClient } from "./engines/redis/redis-client.js";
 import { ApiKeyChecker } from "./http/api-auth.js";
-import type { ReadinessCheck } from "./http/context.js";
 import { createHttpApp } from "./http/http-app.js";
 import { createLogger, type Logger } from "./observability/logger.js";
 import { GatewayMetrics } from "./observability/metrics.js";
@@ -45,8 +45,8 @@ import type { HttpDrain } from "./http/http-drain.js";
 import type { SkipListener } from "./core/stored-data.js";
 import { untilDeadline } from "./core/deadline.js";
 import { streamPolicyFactory } from "./streams/stream-policy-factory.js";
-import { Readiness } from "./observability/readiness.js";
-import { instrumentStore } from "./observability/store-metrics.js";
+import { Readiness, type ReadinessCheck } from "./observability/readiness.js";
+import { instrumentStore } from "./stores/store-metrics.js";
 import { OpsSeries } from "./observability/ops-series.js";
 import { BackendPost } from "./proxy/backend-post.js";
 import { registerRpcEvents } from "./proxy/rpc-events.js";
@@ -324,7 +324,7 @@ export class Gateway {
   async init(): Promise<void> {
     const { options } = this;
     if (options.sessionRedisUrl || options.sessionRedisClusterNodes) {
-      this.sessionResolver = new RedisSessionResolver({ url: options.sessionRedisUrl, clusterNodes: options.sessionRedisClusterNodes, prefix: options.sessionPrefix, timeoutMs: options.sessionTimeoutMs, defaultTier: options.defaultTier });
+      this.sessionResolver = new RedisSessionResolver(sessionRedis(options), { prefix: options.sessionPrefix, defaultTier: options.defaultTier });
     } else if (options.sessionUrl) {
       this.sessionResolver = new HttpSessionResolver({ url: options.sessionUrl, timeoutMs: options.sessionTimeoutMs, defaultTier: options.defaultTier });
     }
@@ -586,3 +586,16 @@ export class Gateway {
   }
 }
 
+/**
+ * The session resolver's Redis connection. Lookups made while it is (re)established
+ * wait in the offline queue, bounded by the command timeout: a handshake right
+ * after start is not refused.
+ */
+function sessionRedis(options: GatewayOptions): RedisClient {
+  const target = options.sessionRedisClusterNodes !== undefined ? { clusterNodes: options.sessionRedisClusterNodes } : { url: options.sessionRedisUrl ?? "redis://127.0.0.1:6379" };
+  const redis = createRedisClient(target, { maxRetriesPerRequest: 1, enableOfflineQueue: true, commandTimeout: options.sessionTimeoutMs });
+  redis.on("error", () => {
+    // Reported per lookup as UNAVAILABLE; ioredis keeps reconnecting.
+  });
+  return redis;
+}

@@ -118,7 +118,7 @@ export class SubscriptionManager {
     const channel = isChannelError(parsed) ? name : parsed.channel;
     const sub = session.subscriptions.get(channel);
     if (!sub) return undefined;
-    await this.drop(sub);
+    await this.drop(session, sub);
     return channel;
   }
 
@@ -142,7 +142,7 @@ export class SubscriptionManager {
 
   /** Drops every subscription of a closing session. */
   async dropAll(session: Session): Promise<void> {
-    await Promise.all([...session.subscriptions.values()].map((sub) => this.drop(sub)));
+    await Promise.all([...session.subscriptions.values()].map((sub) => this.drop(session, sub)));
   }
 
   /** Re-checks subscriptions after the session's tier changed; returns the channels dropped. */
@@ -151,7 +151,7 @@ export class SubscriptionManager {
     this.attempts.revoke(session, (a) => !admits(a.namespace, session.tier, session.identity.roles));
     for (const sub of [...session.subscriptions.values()]) {
       if (!admits(sub.namespace, session.tier, session.identity.roles)) {
-        await this.drop(sub);
+        await this.drop(session, sub);
         dropped.push(sub.channel);
       } else {
         this.options.hub.retier(sub);
@@ -174,8 +174,7 @@ export class SubscriptionManager {
     return readPresence(this.options.engine, channel);
   }
 
-  private async drop(sub: Subscription): Promise<void> {
-    const { session } = sub;
+  private async drop(session: Session, sub: Subscription): Promise<void> {
     if (session.subscriptions.get(sub.channel) === sub) session.subscriptions.delete(sub.channel);
     if (sub.namespace.presence && this.options.engine.presenceLeave) {
       await this.options.engine.presenceLeave(sub.channel, session.id).catch((err: unknown) => this.options.logger.warn({ err, channel: sub.channel }, "presence leave failed; the entry expires"));
@@ -261,7 +260,7 @@ export class SubscriptionManager {
       const inbox = namespace.kind === "inbox" ? this.options.inbox() : undefined;
       const position = inbox ? await inbox.position(session.userId) : await this.options.engine.position(channel, namespace);
       if (attempt.revoked) throw ended();
-      return named({ offset: Math.max(existing.lastOffset, position.offset), epoch: position.epoch });
+      return named({ offset: Math.max(existing.recovery.offset, position.offset), epoch: position.epoch });
     }
     if (namespace.countsTowardLimit) {
       const max = this.options.maxSubscriptions[session.tier] ?? 0;
@@ -284,7 +283,7 @@ export class SubscriptionManager {
       try {
         await subscribing;
       } catch (err) {
-        await this.drop(sub);
+        await this.drop(session, sub);
         throw new TickwireError("UNAVAILABLE", "The channel cannot be subscribed right now; retry.", { cause: err });
       } finally {
         if (this.engineSubscribing.get(channel) === subscribing) this.engineSubscribing.delete(channel);
@@ -295,7 +294,7 @@ export class SubscriptionManager {
         try {
           await pending;
         } catch (err) {
-          await this.drop(sub);
+          await this.drop(session, sub);
           throw new TickwireError("UNAVAILABLE", "The channel cannot be subscribed right now; retry.", { cause: err });
         }
       }
@@ -313,7 +312,7 @@ export class SubscriptionManager {
       }
       return named(reply);
     } catch (err) {
-      if (session.subscriptions.get(channel) === sub) await this.drop(sub);
+      if (session.subscriptions.get(channel) === sub) await this.drop(session, sub);
       throw err;
     }
   }
@@ -332,7 +331,7 @@ export class SubscriptionManager {
       const inbox = this.options.inbox();
       const position = inbox ? await inbox.subscribe(sub, namespace) : await engine.position(channel, namespace);
       this.goLive(sub, position.offset, position.epoch);
-      return { offset: Math.max(position.offset, sub.lastOffset), epoch: position.epoch };
+      return { offset: Math.max(position.offset, sub.recovery.offset), epoch: position.epoch };
     }
 
     let recovered: boolean | undefined;
@@ -349,10 +348,10 @@ export class SubscriptionManager {
       recovered = sameEpoch && (nothingMissed || covers);
       if (recovered) {
         // Where the subscriber starts: a resumed session's journal undoes its replays back to here.
-        sub.origin = { epoch: since.epoch, offset: since.offset };
+        sub.recovery.start(since);
         for (const publication of read.publications) {
           onReplay?.(publication);
-          this.send(sub, publication, false);
+          hub.sendTo(sub, publication, false);
         }
         replayed = read.publications.length;
         floor = read.position.offset;
@@ -368,10 +367,10 @@ export class SubscriptionManager {
       epoch = read.position.epoch;
       floor = read.position.offset;
       const first = read.publications[0];
-      if (first !== undefined) sub.origin = { epoch: first.epoch, offset: first.offset - 1 };
+      if (first !== undefined) sub.recovery.start({ epoch: first.epoch, offset: first.offset - 1 });
       for (const publication of read.publications) {
         onReplay?.(publication);
-        this.send(sub, publication, false);
+        hub.sendTo(sub, publication, false);
       }
       replayed = read.publications.length;
     } else {
@@ -381,7 +380,7 @@ export class SubscriptionManager {
       if (namespace.kind === "state") floor = await this.snapshot(sub, floor);
     }
     this.goLive(sub, floor, epoch);
-    const offset = Math.max(floor, sub.lastOffset);
+    const offset = Math.max(floor, sub.recovery.offset);
     if (recovered === undefined) return replayed === undefined ? { offset, epoch } : { offset, epoch, replayed };
     return { offset, epoch, recovered, replayed: replayed ?? 0 };
   }
@@ -390,25 +389,13 @@ export class SubscriptionManager {
   private async snapshot(sub: Subscription, floor: number): Promise<number> {
     const latest = await this.options.engine.latest(sub.channel, sub.namespace);
     if (latest === undefined) return floor;
-    this.send(sub, latest, false);
+    this.options.hub.sendTo(sub, latest, false);
     return Math.max(floor, latest.offset);
   }
 
-  private send(sub: Subscription, publication: Publication, live = true): void {
-    if (sub.has(publication)) return;
-    this.options.hub.sendTo(sub, publication, live);
-  }
-
-  /** Flushes buffered live publications above `floor` in order, then joins the live group (same tick: no gap). */
+  /** Sends what the recovery's merge says is still owed of the live buffer, then joins the live group (same tick: no gap). */
   private goLive(sub: Subscription, floor: number, epoch: string): void {
-    if (sub.lastEpoch !== epoch) {
-      sub.lastEpoch = epoch;
-      sub.lastOffset = floor;
-    } else if (sub.lastOffset < floor) {
-      sub.lastOffset = floor;
-    }
-    const buffered = sub.buffer ?? [];
-    for (const publication of buffered) this.send(sub, publication);
+    for (const publication of sub.recovery.merge(floor, epoch)) this.options.hub.sendTo(sub, publication);
     this.options.hub.activate(sub);
   }
 }

@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import { Redis } from "ioredis";
 import { TickwireError } from "@tickwire/protocol";
+import { DEFAULT_OPTIONS } from "../config/options.js";
 import type { ComponentContext, FeedState, GatewayComponent } from "../core/component.js";
 import type { Publisher } from "../core/publisher.js";
 import { newTraceId } from "../core/rules.js";
@@ -11,9 +12,9 @@ import { isRetryable, publicationFromStreamFields } from "./publication-message.
 export interface RedisIngestOptions {
   /** `redis://` URL of the stream's server. */
   readonly url: string;
-  /** Stream key. @default "tickwire:ingest" */
+  /** Stream key. @default DEFAULT_OPTIONS.ingestStream */
   readonly stream?: string;
-  /** Consumer group; nodes of one deployment share it, so each entry is published once. @default "tickwire" */
+  /** Consumer group; nodes of one deployment share it, so each entry is published once. @default DEFAULT_OPTIONS.ingestGroup */
   readonly group?: string;
   /** Consumer name; stable across restarts so this node's unacknowledged entries are read again. @default the host name */
   readonly consumer?: string;
@@ -31,7 +32,7 @@ export interface RedisIngestOptions {
   readonly startId?: string;
   /** Name in `/api/v1/stats` feeds and `/readyz`. @default "redis-ingest" */
   readonly name?: string;
-  /** Largest entry (its fields together), refused as a bad entry before its `data` is parsed. @default 8388608 */
+  /** Largest entry (its fields together), refused as a bad entry before its `data` is parsed. @default DEFAULT_OPTIONS.maxBodyBytes */
   readonly maxEntryBytes?: number;
 }
 
@@ -71,8 +72,8 @@ export class RedisStreamIngest implements GatewayComponent {
 
   constructor(private readonly options: RedisIngestOptions) {
     this.name = options.name ?? "redis-ingest";
-    this.stream = options.stream ?? "tickwire:ingest";
-    this.group = options.group ?? "tickwire";
+    this.stream = options.stream ?? DEFAULT_OPTIONS.ingestStream;
+    this.group = options.group ?? DEFAULT_OPTIONS.ingestGroup;
     this.consumer = options.consumer ?? hostname();
   }
 
@@ -165,7 +166,7 @@ export class RedisStreamIngest implements GatewayComponent {
     this.received++;
     const traceId = newTraceId();
     try {
-      const request = publicationFromStreamFields(fields, this.options.maxEntryBytes ?? 8 * 1024 * 1024);
+      const request = publicationFromStreamFields(fields, this.options.maxEntryBytes ?? DEFAULT_OPTIONS.maxBodyBytes);
       await this.publisher.publish({ ...request, idempotencyKey: request.idempotencyKey ?? `${this.stream}:${id}`, traceId });
     } catch (err) {
       this.errors++;

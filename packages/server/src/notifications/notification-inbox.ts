@@ -102,7 +102,7 @@ export class NotificationInbox implements InboxHandler {
     // A client that never acknowledges is not sent again what a connection of the user already got.
     const floor = sub.view?.unacknowledged === true ? Math.max(this.marks.get(userId) ?? 0, await store.delivered(userId)) : 0;
     for (const n of unread) {
-      if (n.seq > sub.lastOffset && n.seq > floor) hub.sendTo(sub, notificationPublication(n, epoch, namespace.event, "inbox-resend"), false);
+      if (n.seq > floor) hub.sendTo(sub, notificationPublication(n, epoch, namespace.event, "inbox-resend"), false);
     }
     return { offset, epoch };
   }

@@ -1,7 +1,17 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import type { FeedState } from "../core/component.js";
 import { LatencyReservoir } from "./latency-reservoir.js";
 import { RateMeter } from "./rate-meter.js";
+
+/** What a feed (upstream WebSocket, Redis ingest) reports in `/api/v1/stats` `feeds`. */
+export interface FeedState {
+  readonly name: string;
+  /** `connecting`, `connected`, `running`, `reconnecting`, `stopped`, … */
+  readonly state: string;
+  /** Circuit-breaker state: `closed`, `open`, `halfOpen`, or `none` for a feed without one. */
+  readonly breaker: string;
+  readonly received: number;
+  readonly errors: number;
+}
 
 /**
  * Prometheus metrics of one gateway (its own registry, so several gateways can

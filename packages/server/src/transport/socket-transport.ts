@@ -1,7 +1,7 @@
 import type { Server as HttpServer } from "node:http";
 import { Server, type Socket } from "socket.io";
 import { BurstyRateLimiter, RateLimiterMemory } from "rate-limiter-flexible";
-import { TickwireError, TIERS, type ClientToServerEvents, type ConnectedPayload, type DeliveredMeta, type ErrorCode, type InterServerEvents, type PublicationMeta, type ServerToClientEvents, type Tier } from "@tickwire/protocol";
+import { TickwireError, TIERS, type ClientToServerEvents, type ConnectedPayload, type ConnectErrorData, type DeliveredMeta, type ErrorCode, type InterServerEvents, type PublicationMeta, type ServerToClientEvents, type Tier } from "@tickwire/protocol";
 import type { Authenticator } from "../auth/authenticator.js";
 import { AuthError } from "../auth/token-verifier.js";
 import { LEGACY_PLATFORMS } from "../core/session.js";
@@ -147,8 +147,8 @@ function mayResume(socket: TickwireSocket): boolean {
   return !(typeof t === "string" && /^\d+\.\d+$/.test(t));
 }
 
-function refusal(code: ErrorCode, message: string): Error & { data: { code: ErrorCode; message: string } } {
-  const err = new Error(message) as Error & { data: { code: ErrorCode; message: string } };
+function refusal(code: ErrorCode, message: string): Error & { data: ConnectErrorData } {
+  const err = new Error(message) as Error & { data: ConnectErrorData };
   err.data = { code, message };
   return err;
 }

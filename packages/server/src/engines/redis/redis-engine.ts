@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { RedisOptions } from "ioredis";
 import { pino } from "pino";
 import type { NamespaceDefinition } from "@tickwire/protocol";
+import { DEFAULT_OPTIONS } from "../../config/options.js";
 import type { Engine, HistoryRead, PresenceEntry, PublicationListener } from "../../core/engine.js";
 import type { ChannelPosition, Publication, PublishInput } from "../../core/publication.js";
 import { untilDeadline } from "../../core/deadline.js";
@@ -26,7 +27,7 @@ export interface RedisEngineOptions {
   readonly url?: string;
   /** Redis Cluster instead of one instance: some of its nodes, `host:port` (the rest are discovered). Publications go over sharded pub/sub (Redis 7). @default undefined */
   readonly clusterNodes?: readonly string[];
-  /** Prefix of every key and pub/sub channel; nodes of one deployment use the same one. @default "tw:" */
+  /** Prefix of every key and pub/sub channel; nodes of one deployment use the same one. @default DEFAULT_OPTIONS.redisPrefix */
   readonly prefix?: string;
   /** How long a channel's offset and epoch (and a state channel's latest value) outlive its last publish. @default 2592000000 (30 days) */
   readonly metaTtlMs?: number;
@@ -36,7 +37,7 @@ export interface RedisEngineOptions {
   readonly redis?: RedisOptions;
   /** Longest wait of a relay that arrived ahead of a missing offset of its inbox (relays of one user from two nodes may cross). @default 250 */
   readonly relayHoldMs?: number;
-  /** How long a presence entry outlives this node's last renewal (renewed every third of it): a dead node's entries expire after it. @default 30000 */
+  /** How long a presence entry outlives this node's last renewal (renewed every third of it): a dead node's entries expire after it. @default DEFAULT_OPTIONS.connectionLeaseTtlMs */
   readonly presenceTtlMs?: number;
   /** Clock of the history TTL, injectable for tests. @default Date.now */
   readonly now?: () => number;
@@ -100,7 +101,7 @@ export class RedisEngine implements Engine {
   private readonly occupancyState: RedisOccupancy;
 
   constructor(private readonly options: RedisEngineOptions) {
-    this.prefix = options.prefix ?? "tw:";
+    this.prefix = options.prefix ?? DEFAULT_OPTIONS.redisPrefix;
     this.metaTtlMs = options.metaTtlMs ?? 30 * DAY_MS;
     this.now = options.now ?? Date.now;
     this.logger = options.logger ?? pino({ level: "silent" });
@@ -284,7 +285,7 @@ export class RedisEngine implements Engine {
   }
 
   private presenceTtlMs(): number {
-    return this.options.presenceTtlMs ?? 30_000;
+    return this.options.presenceTtlMs ?? DEFAULT_OPTIONS.connectionLeaseTtlMs;
   }
 
   /** Adds `members` to a channel's presence with a fresh expiry; drops entries expired meanwhile (a dead node's). */
