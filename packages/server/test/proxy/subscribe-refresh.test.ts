@@ -99,6 +99,22 @@ describe("subscribe proxy refresh", () => {
     expect(quotes[0]!.payload).toEqual({ symbol: "AAPL", price: 191 });
   });
 
+  it("keeps the subscription while nothing listens at the backend's address any more", async () => {
+    const own = new Backend();
+    const gw = await bed.gateway({ proxySubscribeUrl: `${await own.start()}/subscribe`, proxySubscribeCacheMs: 0, proxySubscribeRefreshMs: 100 });
+    const alice = await bed.connectAs(gw, "alice", "builder");
+    await subscribed(alice);
+    const ended = record(alice, "server:unsubscribed");
+    await own.close();
+    // Each failed refresh is counted after its call: poll the counter, as a scrape would.
+    for (let i = 0; i < 500 && ((await refreshes(gw)).failed ?? 0) < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    expect((await refreshes(gw)).failed).toBeGreaterThanOrEqual(2);
+    expect(ended).toEqual([]);
+    const quotes = record(alice, "quote:update");
+    await gw.publish({ channel: "quotes:AAPL", data: { symbol: "AAPL", price: 192 } });
+    await until(() => quotes.length === 1, 5000, "the quote of a kept subscription");
+  });
+
   it("asks once per user and channel for all the user's connections, never twice at once, and ends every one on a refusal", async () => {
     const gw = await bed.gateway({ proxySubscribeUrl: url, proxySubscribeCacheMs: 600_000, proxySubscribeRefreshMs: 150, proxyTimeoutMs: 3000 });
     let held = false;
