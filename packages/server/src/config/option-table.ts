@@ -133,7 +133,7 @@ export type AnyOptionRow = OptionTable[keyof GatewayOptions];
 const HOUR_MS = 3_600_000;
 const MODES = ["development", "production"] as const;
 /** pino's levels. */
-export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 const PROCESS_METRICS = ["standard", "prefixed", "both", "off"] as const;
 const READINESS_FEEDS = ["degraded", "required"] as const;
 /** The catalogue's quote conflation: what tiers left out of `conflationMs` keep. */
@@ -175,6 +175,7 @@ export const OPTION_TABLE: OptionTable = Object.freeze({
   maxQueuedPackets: { env: "TICKWIRE_MAX_QUEUED_PACKETS", kind: "integer", default: 4096, doc: "queued packets at which an event publication disconnects the socket with `SLOW_CONSUMER`" },
   stateBacklogBytes: { env: "TICKWIRE_STATE_BACKLOG_BYTES", kind: "integer", default: 256 * 1024, doc: "queued bytes from which a socket's state publications are held, latest wins, until it drains" },
   maxQueuedBytes: { env: "TICKWIRE_MAX_QUEUED_BYTES", kind: "integer", default: 8 * 1024 * 1024, doc: "queued bytes at which an event publication disconnects the socket with `SLOW_CONSUMER` (keep it above `maxRecoveryPublications` × your larger events)" },
+  // At most a second: a write window is a coalescing delay, not a conflation interval.
   writeWindowMs: { env: "TICKWIRE_WRITE_WINDOW_MS", kind: "perTier", unit: "ms", max: 1000, default: Object.freeze({ navigator: 0, participant: 0, builder: 0, operator: 0 }), defaultNote: "(off)", doc: "write window of state-channel publications per tier: `ms` for all tiers or `tier=ms,…`: a connection's frames wait up to this long so that publications of later turns share one write; trades, notifications and replies never wait ([benchmarks.md](benchmarks.md) for what it costs)" },
   sessionRedisUrl: { env: "TICKWIRE_SESSION_REDIS_URL", kind: "url", scheme: "redis", default: undefined, doc: "resolve `auth: { sessionID }` from express-session JSON in Redis" },
   sessionRedisClusterNodes: { env: "TICKWIRE_SESSION_REDIS_CLUSTER_NODES", kind: "list", item: "clusterNode", what: "1 to 64 host:port cluster nodes", minItems: 1, maxItems: 64, default: undefined, doc: "the same from a Redis Cluster: comma-separated `host:port` of some of its nodes, instead of `sessionRedisUrl`" },
