@@ -275,8 +275,15 @@ export type ResyncPayload = Static<typeof ResyncPayloadSchema>;
 export const ServerSubscribedPayloadSchema = Type.Object({ subscribed: Type.Array(SubscribedChannelSchema), failed: Type.Array(FailedChannelSchema) });
 export type ServerSubscribedPayload = Static<typeof ServerSubscribedPayloadSchema>;
 
-/** `server:unsubscribed`: the platform ended these subscriptions of the connection through the HTTP API. */
-export const ServerUnsubscribedPayloadSchema = Type.Object({ unsubscribed: Type.Array(Type.String()) });
+/**
+ * `server:unsubscribed`: the platform ended these subscriptions of the connection through the HTTP API, or the
+ * subscribe backend refused them on a refresh (then with `code` FORBIDDEN and the backend's `message`).
+ */
+export const ServerUnsubscribedPayloadSchema = Type.Object({
+  unsubscribed: Type.Array(Type.String()),
+  code: Type.Optional(Type.String({ description: "Why, when the subscribe backend ended them: FORBIDDEN." })),
+  message: Type.Optional(Type.String({ description: "The backend's message, with `code`." })),
+});
 export type ServerUnsubscribedPayload = Static<typeof ServerUnsubscribedPayloadSchema>;
 
 /** The `server:shutdown` event: reconnect after this delay. */
