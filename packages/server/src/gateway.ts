@@ -256,7 +256,17 @@ export class Gateway {
     this.subscribeProxy =
       options.proxySubscribeUrl === undefined
         ? undefined
-        : new SubscribeProxy({ url: options.proxySubscribeUrl, namespaces: options.proxySubscribeNamespaces, cacheMs: options.proxySubscribeCacheMs, post: post("subscribe"), now: this.now });
+        : new SubscribeProxy({
+            url: options.proxySubscribeUrl,
+            namespaces: options.proxySubscribeNamespaces,
+            cacheMs: options.proxySubscribeCacheMs,
+            post: post("subscribe"),
+            now: this.now,
+            refreshMs: options.proxySubscribeRefreshMs,
+            refused: (session, channel, message) => this.endRefused(session, channel, message),
+            counted: (result) => this.metrics.subscribeRefreshes.inc({ result }),
+            logger: this.logger.child({ component: "subscribe-proxy" }),
+          });
     this.occupancy = new OccupancyTracker({
       state: this.engine.occupancy?.() ?? new MemoryOccupancy(),
       namespaces: options.occupancyNamespaces,
@@ -435,6 +445,13 @@ export class Gateway {
   }
 
   /** Publishes through the same path as the HTTP API. */
+  /** The subscribe backend refused a live subscription on a refresh: it ends, and the connection is told why. */
+  private async endRefused(session: Session, channel: string, message: string): Promise<void> {
+    const ended = await this.subscriptions.revoke(session, channel);
+    this.logger.info({ userId: session.userId, channel }, "subscription ended: the subscribe backend refused it on a refresh");
+    if (ended !== undefined && !session.closed) session.connection.emit("server:unsubscribed", { unsubscribed: [ended], code: "FORBIDDEN", message });
+  }
+
   /** The checks of a new subscription after Tickwire's own rules: the subscribe proxy, then room membership (last: joining a public room makes a member). */
   private subscribeCheck(): SubscribeCheck {
     return async (session, channel, namespace) => {
@@ -545,6 +562,8 @@ export class Gateway {
     // Channels this node's closed sessions vacated are announced (when no other node holds them) before the engine goes.
     await untilDeadline(this.occupancy.close(), deadline + 1000).catch(warn("occupancy"));
     await untilDeadline(this.occupancyHook?.drain() ?? Promise.resolve(), deadline + 1000).catch(warn("occupancy hook"));
+    this.subscribeProxy?.close();
+    this.serverSubscriptions.close();
     await this.engine.close();
     await this.limits?.close();
     await this.sessionResolver?.close();
