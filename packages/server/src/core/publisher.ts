@@ -34,16 +34,9 @@ export interface PublishManyRequest {
   readonly traceId?: string | undefined;
 }
 
-/** A publication about to be stored, as publish rules see it. */
-export interface PublishTarget {
-  /** Canonical channel name. */
-  readonly channel: string;
-  readonly namespace: NamespaceDefinition;
-  /** The part after the colon, if any. */
-  readonly key: string | undefined;
-  readonly event: string;
-  readonly data: unknown;
-}
+import type { PublishTarget } from "./publication.js";
+
+export type { PublishTarget };
 
 /** Extends the publish path (payload checks, copies to aggregate channels); added with `Publisher.use`. */
 export interface PublishRule {

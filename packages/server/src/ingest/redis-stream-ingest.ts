@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import { Redis } from "ioredis";
 import { TickwireError } from "@tickwire/protocol";
-import { DEFAULT_OPTIONS } from "../config/options.js";
+import { DEFAULT_OPTIONS } from "../config/defaults.js";
 import type { ComponentContext, FeedState, GatewayComponent } from "../core/component.js";
 import type { Publisher } from "../core/publisher.js";
 import { newTraceId } from "../core/rules.js";
