@@ -21,7 +21,8 @@ import type { DeliveryPolicyFactory } from "./core/delivery-policy.js";
 import type { Engine } from "./core/engine.js";
 import { EventRouter } from "./core/event-router.js";
 import { Hub } from "./core/hub.js";
-import type { InboxHandler } from "./core/inbox-handler.js";
+import { ChannelSources } from "./core/channel-sources.js";
+import { EventSource, StateSource } from "./core/engine-source.js";
 import { Publisher, type PublishRequest } from "./core/publisher.js";
 import type { Session } from "./core/session.js";
 import { SessionRegistry } from "./core/session-registry.js";
@@ -168,7 +169,8 @@ export class Gateway {
   private httpDrain!: HttpDrain;
   /** Gives an app's server its listeners back (attach); a no-op on the gateway's own server. */
   private unmount: () => void = () => {};
-  private inbox: InboxHandler | undefined;
+  /** The channel source of each kind: the engine's (event, state), and the components' (the notification service: inbox). */
+  readonly sources: ChannelSources;
   private sessionResolver: SessionResolver | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
@@ -213,6 +215,9 @@ export class Gateway {
       (options.redisUrl !== undefined || options.redisClusterNodes !== undefined
         ? new RedisEngine({ url: options.redisUrl, clusterNodes: options.redisClusterNodes, prefix: options.redisPrefix, presenceTtlMs: options.connectionLeaseTtlMs, now: this.now, logger: engineLogger, onSkipped })
         : new MemoryEngine({ history: this.store.history, now: this.now, logger: engineLogger, onSkipped }));
+    this.sources = new ChannelSources(this.catalogue);
+    this.sources.register("event", new EventSource(this.engine, this.logger));
+    this.sources.register("state", new StateSource(this.engine, this.logger));
     this.registry = new SessionRegistry();
     this.connectionLimiterOverride = deps.connectionLimiter;
     this.router = new EventRouter(this.logger, this.metrics);
@@ -233,14 +238,13 @@ export class Gateway {
     this.ops = new OpsSeries({ metrics: this.metrics, registry: this.registry, hub: this.hub, now: this.now }, options.opsSampleMs);
     this.publisher = new Publisher({
       catalogue: this.catalogue,
-      engine: this.engine,
+      sources: this.sources,
       idempotency: this.store.idempotency,
       metrics: this.metrics,
       logger: this.logger,
       maxPublicationBytes: options.maxPublicationBytes,
       maxInputDepth: options.maxInputDepth,
       idempotencyTtlMs: options.idempotencyTtlMs,
-      inbox: () => this.inbox,
       now: this.now,
     });
     const post = (name: string): BackendPost => {
@@ -282,7 +286,7 @@ export class Gateway {
       logger: this.logger,
       maxSubscriptions: options.maxSubscriptions,
       maxRecoveryPublications: options.maxRecoveryPublications,
-      inbox: () => this.inbox,
+      sources: this.sources,
       check: this.subscribeCheck(),
       onLocal: (channel, namespace, present) => this.occupancy.local(channel, namespace, present),
     });
@@ -399,8 +403,10 @@ export class Gateway {
     });
     const context = this.componentContext();
     for (const component of this.components) component.register?.(context);
+    // Namespaces the operator declared need a source; built-in ones whose component was left out answer UNAVAILABLE.
+    this.sources.check(options.namespaces);
     await this.engine.start((publication) => {
-      if (!this.serverSubscriptions.handle(publication)) this.hub.dispatch(publication);
+      if (!this.serverSubscriptions.handle(publication)) this.sources.receive(publication, (p) => this.hub.dispatch(p));
     });
   }
 
@@ -479,15 +485,10 @@ export class Gateway {
       metrics: this.metrics,
       http: this.http,
       apiKeys: this.options.apiKeys,
-      setInboxHandler: (handler: InboxHandler) => this.setInboxHandler(handler),
+      sources: this.sources,
       onSessionOpen: (listener: (session: Session) => void) => void this.sessionListeners.push(listener),
     });
     return this.context;
-  }
-
-  /** Lets the notification service serve `inbox` channels. */
-  setInboxHandler(handler: InboxHandler): void {
-    this.inbox = handler;
   }
 
   /** The `/api/v1/stats` document. */

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
+import { distance } from "./env-variables.js";
 import { checkRow } from "./option-checks.js";
 import { OPTION_TABLE, type AnyOptionRow } from "./option-table.js";
 import { DEFAULT_OPTIONS, type GatewayOptions } from "./options.js";
-import { distance } from "./env-variables.js";
 
 export { ENV_VARIABLES, optionsFromEnv, unknownEnvVariables, type EnvVariable, type UnknownVariable } from "./env-variables.js";
 
@@ -83,8 +83,6 @@ export function resolveOptions(input: Partial<Record<keyof GatewayOptions, unkno
   if (accepted("feedReconnectMinMs", "feedReconnectMaxMs") && (raw.feedReconnectMinMs as number) > (raw.feedReconnectMaxMs as number)) {
     problems.push("feedReconnectMinMs must not exceed feedReconnectMaxMs.");
   }
-  // A refresh every few milliseconds would be a load test of the backend, not a check.
-  if (accepted("proxySubscribeRefreshMs") && (raw.proxySubscribeRefreshMs as number) > 0 && (raw.proxySubscribeRefreshMs as number) < 100) problems.push("proxySubscribeRefreshMs must be 0 (off) or from 100 to 86400000.");
   if (accepted("occupancyNamespaces") && raw.simulatorOnDemand === true && !(raw.occupancyNamespaces as string[]).includes("quotes")) problems.push('simulatorOnDemand needs "quotes" among occupancyNamespaces.');
   if (accepted("socketPath", "apiPrefix") && (underPath(raw.socketPath as string, raw.apiPrefix as string) || underPath(raw.apiPrefix as string, raw.socketPath as string))) {
     problems.push(`socketPath "${raw.socketPath}" and apiPrefix "${raw.apiPrefix}" must not contain one another.`);

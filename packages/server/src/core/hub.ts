@@ -288,18 +288,19 @@ export class Hub {
       let first: Subscription | undefined;
       let write: number | undefined;
       for (const sub of set) {
+        const { recovery } = sub;
         // A subscriber that already has this offset (merged from its recovery buffer) is skipped.
-        if (sub.recovery.has(publication)) continue;
+        if (recovery.has(publication)) continue;
         if (!this.admit(sub, publication)) continue;
         first ??= sub;
         targets.push(sub.session.connection);
         // One write number per encoding: every resumable socket of the set gets the same packet.
         if (sub.session.resume !== undefined && this.numbering !== undefined) {
           write ??= this.numbering.next();
-          if (sub.namespace.kind !== "state") sub.session.resume.journal.record(write, sub.channel, sub.recovery.position());
+          if (sub.namespace.kind !== "state") sub.session.resume.journal.record(write, sub.channel, recovery.position());
           sub.session.resume.dirty = true;
         }
-        if (sub.recovery.advance(publication)) this.resync(sub);
+        if (recovery.advance(publication)) this.resync(sub);
       }
       if (!first) continue;
       namespace = first.namespace.name;

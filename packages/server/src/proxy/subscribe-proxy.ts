@@ -1,4 +1,5 @@
 import { TickwireError, type NamespaceDefinition } from "@tickwire/protocol";
+import { DEFAULT_OPTIONS } from "../config/options.js";
 import { newTraceId } from "../core/publisher.js";
 import type { Session } from "../core/session.js";
 import type { Logger } from "../observability/logger.js";
@@ -20,7 +21,7 @@ export interface SubscribeProxyOptions {
   readonly maxCached?: number;
   readonly post: BackendPost;
   readonly now?: () => number;
-  /** Live subscriptions it admitted are asked about again after this long; 0: only when the backend answers `refreshAfterMs`. @default 0 */
+  /** Live subscriptions it admitted are asked about again after this long; 0: only when the backend answers `refreshAfterMs`. @default DEFAULT_OPTIONS.proxySubscribeRefreshMs */
   readonly refreshMs?: number;
   /** A refresh refused a live subscription: end it. */
   readonly refused?: (session: Session, channel: string, message: string) => Promise<void>;
@@ -70,7 +71,7 @@ export class SubscribeProxy {
     this.refresher =
       refused === undefined || logger === undefined
         ? undefined
-        : new SubscribeRefresh({ refreshMs: options.refreshMs ?? 0, ask: (session, channel, namespace) => this.reask(session, channel, namespace), refused, counted: options.counted ?? (() => undefined), logger, now: this.now });
+        : new SubscribeRefresh({ refreshMs: options.refreshMs ?? DEFAULT_OPTIONS.proxySubscribeRefreshMs, ask: (session, channel, namespace) => this.reask(session, channel, namespace), refused, counted: options.counted ?? (() => undefined), logger, now: this.now });
   }
 
   /** User and channel pairs whose live subscriptions are refreshed. */
