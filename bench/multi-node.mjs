@@ -2,16 +2,17 @@
 // Multi-node benchmark: a Redis Cluster of three masters (each with a replica) and, one
 // after the other on it, three plain Socket.IO 4.8 nodes with the sharded Redis adapter and
 // three Tickwire nodes, all on this machine. `npm run bench:multi-node` or
-// `node bench/multi-node.mjs [--quick] [--seconds 15] [--clients 30] [--channels 6] [--rate 150] [--only tickwire,socketio]
-// [--publish-through all|one] [--no-faults]`.
+// `node bench/multi-node.mjs [--quick] [--seconds 15] [--clients 30] [--channels 12] [--rate 150]
+// [--only socketio,tickwire] [--publish-through all|one] [--no-faults]`.
 // Both systems get the same workload: the same subscribers per node on the same channels,
 // the same paced HTTP publishes, the same payload. Each is measured with subscribers on
-// 1, then 2, then 3 nodes (then 3 and stand-in subscribed nodes, see lib/mn-standins.mjs): deliveries/s per node, latency p50/p99 (all, and cross-node),
-// CPU of the node processes per 1000 deliveries, each Redis master's CPU (`INFO cpu`) per
-// publication of its slots, the machine's load. Checks on both: order (`seq`) and no loss.
-// Tickwire only (Socket.IO keeps no offsets): recovery with `since` on another node, a node
-// SIGKILLed and a Redis master SIGKILLed under load.
-// Writes bench/results/multi-node.json (--quick: multi-node-quick.json). Needs redis-server and redis-cli (Debian's redis-server).
+// 1, then 2, then 3 nodes, then 3 and stand-in subscribed nodes (lib/mn-standins.mjs):
+// deliveries/s per node, latency p50/p99 (all, and cross-node), CPU of the node processes
+// per 1000 deliveries, each Redis master's CPU (`INFO cpu`) per publication of its slots,
+// the machine's load. Checks on both: order (`seq`) and loss. Tickwire only (Socket.IO
+// keeps no offsets): recovery with `since` on another node, a node SIGKILLed and a Redis
+// master SIGKILLed under load. Writes bench/results/multi-node.json (--quick:
+// multi-node-quick.json). Needs redis-server and redis-cli (Debian's redis-server).
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";

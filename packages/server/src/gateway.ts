@@ -21,7 +21,8 @@ import type { DeliveryPolicyFactory } from "./core/delivery-policy.js";
 import type { Engine } from "./core/engine.js";
 import { EventRouter } from "./core/event-router.js";
 import { Hub } from "./core/hub.js";
-import type { InboxHandler } from "./core/inbox-handler.js";
+import { ChannelSources } from "./core/channel-sources.js";
+import { EventSource, StateSource } from "./core/engine-source.js";
 import { Publisher, type PublishRequest } from "./core/publisher.js";
 import type { Session } from "./core/session.js";
 import { SessionRegistry } from "./core/session-registry.js";
@@ -168,7 +169,8 @@ export class Gateway {
   private httpDrain!: HttpDrain;
   /** Gives an app's server its listeners back (attach); a no-op on the gateway's own server. */
   private unmount: () => void = () => {};
-  private inbox: InboxHandler | undefined;
+  /** The channel source of each kind: the engine's (event, state), and the components' (the notification service: inbox). */
+  readonly sources: ChannelSources;
   private sessionResolver: SessionResolver | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
@@ -213,6 +215,9 @@ export class Gateway {
       (options.redisUrl !== undefined || options.redisClusterNodes !== undefined
         ? new RedisEngine({ url: options.redisUrl, clusterNodes: options.redisClusterNodes, prefix: options.redisPrefix, presenceTtlMs: options.connectionLeaseTtlMs, now: this.now, logger: engineLogger, onSkipped })
         : new MemoryEngine({ history: this.store.history, now: this.now, logger: engineLogger, onSkipped }));
+    this.sources = new ChannelSources(this.catalogue);
+    this.sources.register("event", new EventSource(this.engine, this.logger));
+    this.sources.register("state", new StateSource(this.engine, this.logger));
     this.registry = new SessionRegistry();
     this.connectionLimiterOverride = deps.connectionLimiter;
     this.router = new EventRouter(this.logger, this.metrics);
@@ -233,14 +238,13 @@ export class Gateway {
     this.ops = new OpsSeries({ metrics: this.metrics, registry: this.registry, hub: this.hub, now: this.now }, options.opsSampleMs);
     this.publisher = new Publisher({
       catalogue: this.catalogue,
-      engine: this.engine,
+      sources: this.sources,
       idempotency: this.store.idempotency,
       metrics: this.metrics,
       logger: this.logger,
       maxPublicationBytes: options.maxPublicationBytes,
       maxInputDepth: options.maxInputDepth,
       idempotencyTtlMs: options.idempotencyTtlMs,
-      inbox: () => this.inbox,
       now: this.now,
     });
     const post = (name: string): BackendPost => {
@@ -252,7 +256,17 @@ export class Gateway {
     this.subscribeProxy =
       options.proxySubscribeUrl === undefined
         ? undefined
-        : new SubscribeProxy({ url: options.proxySubscribeUrl, namespaces: options.proxySubscribeNamespaces, cacheMs: options.proxySubscribeCacheMs, post: post("subscribe"), now: this.now });
+        : new SubscribeProxy({
+            url: options.proxySubscribeUrl,
+            namespaces: options.proxySubscribeNamespaces,
+            cacheMs: options.proxySubscribeCacheMs,
+            post: post("subscribe"),
+            now: this.now,
+            refreshMs: options.proxySubscribeRefreshMs,
+            refused: (session, channel, message) => this.endRefused(session, channel, message),
+            counted: (result) => this.metrics.subscribeRefreshes.inc({ result }),
+            logger: this.logger.child({ component: "subscribe-proxy" }),
+          });
     this.occupancy = new OccupancyTracker({
       state: this.engine.occupancy?.() ?? new MemoryOccupancy(),
       namespaces: options.occupancyNamespaces,
@@ -272,7 +286,7 @@ export class Gateway {
       logger: this.logger,
       maxSubscriptions: options.maxSubscriptions,
       maxRecoveryPublications: options.maxRecoveryPublications,
-      inbox: () => this.inbox,
+      sources: this.sources,
       check: this.subscribeCheck(),
       onLocal: (channel, namespace, present) => this.occupancy.local(channel, namespace, present),
     });
@@ -389,8 +403,10 @@ export class Gateway {
     });
     const context = this.componentContext();
     for (const component of this.components) component.register?.(context);
+    // Namespaces the operator declared need a source; built-in ones whose component was left out answer UNAVAILABLE.
+    this.sources.check(options.namespaces);
     await this.engine.start((publication) => {
-      if (!this.serverSubscriptions.handle(publication)) this.hub.dispatch(publication);
+      if (!this.serverSubscriptions.handle(publication)) this.sources.receive(publication, (p) => this.hub.dispatch(p));
     });
   }
 
@@ -429,6 +445,13 @@ export class Gateway {
   }
 
   /** Publishes through the same path as the HTTP API. */
+  /** The subscribe backend refused a live subscription on a refresh: it ends, and the connection is told why. */
+  private async endRefused(session: Session, channel: string, message: string): Promise<void> {
+    const ended = await this.subscriptions.revoke(session, channel);
+    this.logger.info({ userId: session.userId, channel }, "subscription ended: the subscribe backend refused it on a refresh");
+    if (ended !== undefined && !session.closed) session.connection.emit("server:unsubscribed", { unsubscribed: [ended], code: "FORBIDDEN", message });
+  }
+
   /** The checks of a new subscription after Tickwire's own rules: the subscribe proxy, then room membership (last: joining a public room makes a member). */
   private subscribeCheck(): SubscribeCheck {
     return async (session, channel, namespace) => {
@@ -462,15 +485,10 @@ export class Gateway {
       metrics: this.metrics,
       http: this.http,
       apiKeys: this.options.apiKeys,
-      setInboxHandler: (handler: InboxHandler) => this.setInboxHandler(handler),
+      sources: this.sources,
       onSessionOpen: (listener: (session: Session) => void) => void this.sessionListeners.push(listener),
     });
     return this.context;
-  }
-
-  /** Lets the notification service serve `inbox` channels. */
-  setInboxHandler(handler: InboxHandler): void {
-    this.inbox = handler;
   }
 
   /** The `/api/v1/stats` document. */
@@ -544,6 +562,8 @@ export class Gateway {
     // Channels this node's closed sessions vacated are announced (when no other node holds them) before the engine goes.
     await untilDeadline(this.occupancy.close(), deadline + 1000).catch(warn("occupancy"));
     await untilDeadline(this.occupancyHook?.drain() ?? Promise.resolve(), deadline + 1000).catch(warn("occupancy hook"));
+    this.subscribeProxy?.close();
+    this.serverSubscriptions.close();
     await this.engine.close();
     await this.limits?.close();
     await this.sessionResolver?.close();

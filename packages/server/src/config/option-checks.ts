@@ -55,8 +55,8 @@ export function checkRow(key: string, row: AnyOptionRow, value: unknown, ctx: Ch
 /** The bounds of an integer row in words ("at least 1", "from 10 to 60000"), or undefined when any whole number ≥ 0 goes. */
 export function integerBounds(row: IntegerRow): string | undefined {
   const min = row.min ?? 0;
-  if (row.max !== undefined) return min > 0 ? `from ${min} to ${row.max}` : `at most ${row.max}`;
-  return min > 0 ? `at least ${min}` : undefined;
+  const range = row.max !== undefined ? (min > 0 ? `from ${min} to ${row.max}` : `at most ${row.max}`) : min > 0 ? `at least ${min}` : undefined;
+  return row.zeroOff === true && range !== undefined ? `0 (off) or ${range}` : range;
 }
 
 function integer(key: string, row: IntegerRow, value: unknown, problems: string[]): unknown {
@@ -65,7 +65,7 @@ function integer(key: string, row: IntegerRow, value: unknown, problems: string[
     problems.push(`${key} must be a whole number ≥ 0 (got ${JSON.stringify(value)}).`);
     return value;
   }
-  if (n < (row.min ?? 0) || n > (row.max ?? Infinity)) problems.push(`${key} must be ${integerBounds(row)}.`);
+  if ((n < (row.min ?? 0) || n > (row.max ?? Infinity)) && !(n === 0 && row.zeroOff === true)) problems.push(`${key} must be ${integerBounds(row)}.`);
   return n;
 }
 

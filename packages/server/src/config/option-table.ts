@@ -21,11 +21,12 @@ interface RowBase<T> {
   readonly defaultNote?: string;
 }
 
-/** A whole number, from `min` (0 unless given) to `max`. */
+/** A whole number, from `min` (0 unless given) to `max`; with `zeroOff`, 0 (off) too. */
 export interface IntegerRow extends RowBase<number> {
   readonly kind: "integer";
   readonly min?: number;
   readonly max?: number;
+  readonly zeroOff?: true;
 }
 
 /** `on`/`off` (also true/false, 1/0) in the environment, a boolean in code. */
@@ -133,7 +134,7 @@ export type AnyOptionRow = OptionTable[keyof GatewayOptions];
 const HOUR_MS = 3_600_000;
 const MODES = ["development", "production"] as const;
 /** pino's levels. */
-export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 const PROCESS_METRICS = ["standard", "prefixed", "both", "off"] as const;
 const READINESS_FEEDS = ["degraded", "required"] as const;
 /** The catalogue's quote conflation: what tiers left out of `conflationMs` keep. */
@@ -175,6 +176,7 @@ export const OPTION_TABLE: OptionTable = Object.freeze({
   maxQueuedPackets: { env: "TICKWIRE_MAX_QUEUED_PACKETS", kind: "integer", default: 4096, doc: "queued packets at which an event publication disconnects the socket with `SLOW_CONSUMER`" },
   stateBacklogBytes: { env: "TICKWIRE_STATE_BACKLOG_BYTES", kind: "integer", default: 256 * 1024, doc: "queued bytes from which a socket's state publications are held, latest wins, until it drains" },
   maxQueuedBytes: { env: "TICKWIRE_MAX_QUEUED_BYTES", kind: "integer", default: 8 * 1024 * 1024, doc: "queued bytes at which an event publication disconnects the socket with `SLOW_CONSUMER` (keep it above `maxRecoveryPublications` × your larger events)" },
+  // At most a second: a write window is a coalescing delay, not a conflation interval.
   writeWindowMs: { env: "TICKWIRE_WRITE_WINDOW_MS", kind: "perTier", unit: "ms", max: 1000, default: Object.freeze({ navigator: 0, participant: 0, builder: 0, operator: 0 }), defaultNote: "(off)", doc: "write window of state-channel publications per tier: `ms` for all tiers or `tier=ms,…`: a connection's frames wait up to this long so that publications of later turns share one write; trades, notifications and replies never wait ([benchmarks.md](benchmarks.md) for what it costs)" },
   sessionRedisUrl: { env: "TICKWIRE_SESSION_REDIS_URL", kind: "url", scheme: "redis", default: undefined, doc: "resolve `auth: { sessionID }` from express-session JSON in Redis" },
   sessionRedisClusterNodes: { env: "TICKWIRE_SESSION_REDIS_CLUSTER_NODES", kind: "list", item: "clusterNode", what: "1 to 64 host:port cluster nodes", minItems: 1, maxItems: 64, default: undefined, doc: "the same from a Redis Cluster: comma-separated `host:port` of some of its nodes, instead of `sessionRedisUrl`" },
@@ -189,6 +191,8 @@ export const OPTION_TABLE: OptionTable = Object.freeze({
   proxySubscribeUrl: { env: "TICKWIRE_PROXY_SUBSCRIBE_URL", kind: "url", scheme: "http", default: undefined, defaultNote: "(off)", doc: "subscribe proxy: asked whether a user may subscribe a channel, after Tickwire's own rules; a refusal is `FORBIDDEN` with the backend's message ([backend-hooks.md](backend-hooks.md))" },
   proxySubscribeNamespaces: { env: "TICKWIRE_PROXY_SUBSCRIBE_NAMESPACES", kind: "list", item: "string", what: "namespace names", default: Object.freeze([]), defaultNote: "(every namespace)", doc: "comma-separated namespaces the subscribe proxy is asked about" },
   proxySubscribeCacheMs: { env: "TICKWIRE_PROXY_SUBSCRIBE_CACHE_MS", kind: "integer", default: 10_000, doc: "how long a decision (allowed or refused) is reused for the same user and channel; 0: never; failures are never cached" },
+  // At least 100 ms when on: a refresh every few milliseconds would be a load test of the backend, not a check.
+  proxySubscribeRefreshMs: { env: "TICKWIRE_PROXY_SUBSCRIBE_REFRESH_MS", kind: "integer", min: 100, max: 86_400_000, zeroOff: true, default: 0, defaultNote: "(off)", doc: "live subscriptions the subscribe proxy admitted are asked about again after this long (a refusal ends them, a backend that cannot answer keeps them); the backend may name its own `refreshAfterMs` ([backend-hooks.md](backend-hooks.md#refresh))" },
   proxyTimeoutMs: { env: "TICKWIRE_PROXY_TIMEOUT_MS", kind: "integer", min: 1, default: 5000, doc: "time allowed for one backend proxy call (connection to last byte); each proxy URL has its own circuit breaker (opens at 50 % failures of at least 5 calls, tries again after 10 s)" },
   proxyOccupancyUrl: { env: "TICKWIRE_PROXY_OCCUPANCY_URL", kind: "url", scheme: "http", default: undefined, defaultNote: "(off)", doc: "occupancy hook: `{ channel, namespace, occupied, ts, traceId }` is POSTed once per transition, when a channel gets its first subscriber anywhere and when its last one leaves; failures are logged and counted, never retried, never hold a subscribe ([backend-hooks.md](backend-hooks.md#occupancy-hook))" },
   occupancyNamespaces: { env: "TICKWIRE_OCCUPANCY_NAMESPACES", kind: "list", item: "namespace", what: "namespace names", default: Object.freeze(["quotes"]), doc: "comma-separated namespaces whose channels' occupancy is followed (the hook, the simulator and the upstream feed on demand)" },

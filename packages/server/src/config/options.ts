@@ -122,6 +122,8 @@ export interface GatewayOptions {
   readonly proxySubscribeNamespaces: readonly string[];
   /** How long a subscribe proxy decision (allowed or refused) is reused for the same user and channel; 0: never. */
   readonly proxySubscribeCacheMs: number;
+  /** How often a live subscription the subscribe proxy admitted is asked about again (a refusal ends it); 0: never, unless the backend answers `refreshAfterMs`. */
+  readonly proxySubscribeRefreshMs: number;
   /** Time allowed for one call of a backend proxy. */
   readonly proxyTimeoutMs: number;
   /** Occupancy hook: told when a channel gets its first subscriber anywhere and when its last one leaves (docs/backend-hooks.md). */

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
+import { distance } from "./env-variables.js";
 import { checkRow } from "./option-checks.js";
 import { OPTION_TABLE, type AnyOptionRow } from "./option-table.js";
 import { DEFAULT_OPTIONS, type GatewayOptions } from "./options.js";
-import { distance } from "./env-variables.js";
 
 export { ENV_VARIABLES, optionsFromEnv, unknownEnvVariables, type EnvVariable, type UnknownVariable } from "./env-variables.js";
 

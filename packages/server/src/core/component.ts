@@ -5,7 +5,7 @@ import type { FeedState, GatewayMetrics } from "../observability/metrics.js";
 import type { Engine } from "./engine.js";
 import type { EventRouter } from "./event-router.js";
 import type { Hub } from "./hub.js";
-import type { InboxHandler } from "./inbox-handler.js";
+import type { ChannelSources } from "./channel-sources.js";
 import type { Publisher } from "./publisher.js";
 import type { Session } from "./session.js";
 import type { SessionRegistry } from "./session-registry.js";
@@ -40,8 +40,8 @@ export interface ComponentContext {
   readonly http: FastifyInstance;
   /** The API keys that protect the HTTP API. */
   readonly apiKeys: readonly string[];
-  /** Lets a component serve `inbox` channels (the notification service). */
-  setInboxHandler(handler: InboxHandler): void;
+  /** Where a component registers the channel source of a kind it serves (the notification service: `inbox`). */
+  readonly sources: Pick<ChannelSources, "register" | "serves">;
   /** Calls `listener` with every session that opens on this node (after a resumption's restore began). */
   onSessionOpen(listener: (session: Session) => void): void;
 }

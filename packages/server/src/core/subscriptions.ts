@@ -13,8 +13,9 @@ import {
 } from "@tickwire/protocol";
 import type { Logger } from "../observability/logger.js";
 import type { Engine } from "./engine.js";
+import type { ChannelSource } from "./channel-source.js";
+import type { ChannelSources } from "./channel-sources.js";
 import type { Hub } from "./hub.js";
-import type { InboxHandler } from "./inbox-handler.js";
 import type { Publication } from "./publication.js";
 import { channelError, fieldSetKey, toTickwireError } from "./rules.js";
 import type { Session } from "./session.js";
@@ -31,8 +32,8 @@ export interface SubscriptionManagerOptions {
   readonly maxSubscriptions: Readonly<Record<string, number>>;
   /** Most publications replayed on one recovery. */
   readonly maxRecoveryPublications: number;
-  /** Resolves the inbox handler lazily (the notification service registers it at start). */
-  readonly inbox: () => InboxHandler | undefined;
+  /** The channel source of each kind: positions, what a new subscriber is owed, this node's first and last subscriber. */
+  readonly sources: ChannelSources;
   /** Asked after Tickwire's own rules admitted a new subscription (the subscribe proxy); throws a TickwireError to refuse it. */
   readonly check?: SubscribeCheck | undefined;
   /** Told when this node gets its first local subscriber of a channel (`true`) and loses its last (`false`): occupancy. */
@@ -179,10 +180,10 @@ export class SubscriptionManager {
     if (sub.namespace.presence && this.options.engine.presenceLeave) {
       await this.options.engine.presenceLeave(sub.channel, session.id).catch((err: unknown) => this.options.logger.warn({ err, channel: sub.channel }, "presence leave failed; the entry expires"));
     }
-    if (sub.namespace.kind === "inbox") this.options.inbox()?.unsubscribe?.(session, sub.channel);
     if (this.options.hub.remove(sub)) {
       this.options.onLocal?.(sub.channel, sub.namespace, false);
-      await this.options.engine.unsubscribe(sub.channel, sub.namespace).catch(() => undefined);
+      // A subscription exists only once its kind's source was found, and sources are never taken away.
+      await this.options.sources.of(sub.namespace).detach(sub.channel, sub.namespace).catch(() => undefined);
     }
   }
 
@@ -237,6 +238,7 @@ export class SubscriptionManager {
     onReplay: ((publication: Publication) => void) | undefined,
     legacy: boolean,
   ): Promise<SubscribedChannel> {
+    const source = this.options.sources.of(namespace);
     const fields = typeof item === "string" ? undefined : item.fields;
     const since = typeof item === "string" ? undefined : item.since;
     const asked = typeof item === "string" ? undefined : item.rewind;
@@ -257,8 +259,7 @@ export class SubscriptionManager {
       // Subscribing twice is harmless: only the field set and the legacy view may change.
       if (existing.fieldsKey !== fieldSetKey(fields)) this.options.hub.refield(existing, fields);
       if (existing.view !== view) this.options.hub.review(existing, view);
-      const inbox = namespace.kind === "inbox" ? this.options.inbox() : undefined;
-      const position = inbox ? await inbox.position(session.userId) : await this.options.engine.position(channel, namespace);
+      const position = await source.position(channel, namespace, session);
       if (attempt.revoked) throw ended();
       return named({ offset: Math.max(existing.recovery.offset, position.offset), epoch: position.epoch });
     }
@@ -273,12 +274,7 @@ export class SubscriptionManager {
     session.subscriptions.set(channel, sub);
     if (this.options.hub.add(sub)) {
       this.options.onLocal?.(channel, namespace, true);
-      const subscribing = (async () => {
-        // An inbox channel is numbered by the store: the engine takes relays of this
-        // store's numbering only, in order from the position read here.
-        const inbox = namespace.kind === "inbox" ? this.options.inbox() : undefined;
-        await this.options.engine.subscribe(channel, namespace, inbox ? await inbox.position(session.userId) : undefined);
-      })();
+      const subscribing = source.attach(channel, namespace, session);
       this.engineSubscribing.set(channel, subscribing);
       try {
         await subscribing;
@@ -300,7 +296,7 @@ export class SubscriptionManager {
       }
     }
     try {
-      const reply = await this.recover(sub, since, rewind, onReplay);
+      const reply = await this.recover(sub, source, since, rewind, onReplay);
       if (session.closed || attempt.revoked || session.subscriptions.get(channel) !== sub) throw ended();
       if (namespace.presence && this.options.engine.presenceJoin) {
         // A presence write that fails does not refuse the subscription: the next renewal writes it.
@@ -320,6 +316,7 @@ export class SubscriptionManager {
   /** Sends what the subscriber is owed (replay or snapshot), merges the live buffer, and goes live. */
   private async recover(
     sub: Subscription,
+    source: ChannelSource,
     since: { offset: number; epoch: string } | undefined,
     rewind?: number,
     onReplay?: (publication: Publication) => void,
@@ -327,9 +324,8 @@ export class SubscriptionManager {
     const { engine, hub } = this.options;
     const { channel, namespace } = sub;
 
-    if (namespace.kind === "inbox") {
-      const inbox = this.options.inbox();
-      const position = inbox ? await inbox.subscribe(sub, namespace) : await engine.position(channel, namespace);
+    if (source.owed) {
+      const position = await source.owed(sub, (publication) => hub.sendTo(sub, publication, false));
       this.goLive(sub, position.offset, position.epoch);
       return { offset: Math.max(position.offset, sub.recovery.offset), epoch: position.epoch };
     }
@@ -357,7 +353,7 @@ export class SubscriptionManager {
         floor = read.position.offset;
       } else {
         floor = read.position.offset;
-        if (namespace.kind === "state") floor = await this.snapshot(sub, floor);
+        floor = await this.snapshot(sub, source, floor);
       }
     } else if (rewind !== undefined && namespace.kind === "event") {
       // The last `rewind` publications of the history (at most its size), oldest first, then live ones.
@@ -377,7 +373,7 @@ export class SubscriptionManager {
       const position = await engine.position(channel, namespace);
       epoch = position.epoch;
       floor = position.offset;
-      if (namespace.kind === "state") floor = await this.snapshot(sub, floor);
+      floor = await this.snapshot(sub, source, floor);
     }
     this.goLive(sub, floor, epoch);
     const offset = Math.max(floor, sub.recovery.offset);
@@ -385,9 +381,9 @@ export class SubscriptionManager {
     return { offset, epoch, recovered, replayed: replayed ?? 0 };
   }
 
-  /** Sends the latest value of a state channel; returns the offset the subscriber is now at. */
-  private async snapshot(sub: Subscription, floor: number): Promise<number> {
-    const latest = await this.options.engine.latest(sub.channel, sub.namespace);
+  /** Sends the channel's latest value where its source keeps one (state channels); returns the offset the subscriber is now at. */
+  private async snapshot(sub: Subscription, source: ChannelSource, floor: number): Promise<number> {
+    const latest = await source.latest?.(sub.channel, sub.namespace);
     if (latest === undefined) return floor;
     this.options.hub.sendTo(sub, latest, false);
     return Math.max(floor, latest.offset);

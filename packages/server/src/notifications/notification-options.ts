@@ -16,6 +16,8 @@ export interface NotificationServiceOptions {
   readonly maxDataDepth: number;
   /** Page size of `notifications:list` and `GET /api/v1/notifications` when no limit is given. @default 50 */
   readonly defaultListLimit: number;
+  /** Longest wait of a live notification that arrived ahead of a missing offset of its inbox (fan-outs of one user from two nodes may cross). @default 250 */
+  readonly relayHoldMs: number;
   /** Clock, injectable for tests. @default Date.now */
   readonly now: () => number;
 }
@@ -29,5 +31,6 @@ export const DEFAULT_NOTIFICATION_OPTIONS: NotificationServiceOptions = Object.f
   maxDataBytes: DEFAULT_OPTIONS.maxPublicationBytes,
   maxDataDepth: DEFAULT_OPTIONS.maxInputDepth,
   defaultListLimit: 50,
+  relayHoldMs: 250,
   now: Date.now,
 });

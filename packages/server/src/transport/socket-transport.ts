@@ -174,11 +174,14 @@ export class SocketTransport implements Broadcaster {
   private readonly encodesOnce: boolean;
   /** Problems with engine.io, socket.io or ws internals already logged (once each). */
   private readonly reported = new Set<string>();
-  /** Logs a changed library internal once, naming it: the connections it concerns keep engine.io's own path. */
+  /** Logs a changed library internal once, naming it: the connections it concerns keep engine.io's own write path (or footprint). */
   private readonly report: InternalsReport = (problem) => {
     if (this.reported.has(problem)) return;
     this.reported.add(problem);
-    this.deps.logger.error({ problem }, "an engine.io, socket.io or ws internal the write path relies on changed: engine.io's own write path is used instead (check the versions against test/transport/engine-internals.test.ts)");
+    this.deps.logger.error(
+      { problem },
+      "an engine.io, socket.io or ws internal the transport relies on is missing or changed: the connections concerned use engine.io's own write path and keep their handshake (packages/server/test/transport/engine-internals.test.ts names what the installed versions lack)",
+    );
   };
 
   constructor(httpServer: HttpServer, private readonly deps: SocketTransportDeps) {

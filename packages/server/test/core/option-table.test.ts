@@ -131,14 +131,15 @@ describe("components usable on their own", () => {
 describe("the checks made from the rows", () => {
   it.each(named(rowsOf("integer")))("holds %s to its row's bounds", (_, key, row) => {
     const min = row.min ?? 0;
-    const bounds = min > 0 ? (row.max !== undefined ? `from ${min} to ${row.max}` : `at least ${min}`) : `at most ${row.max}`;
+    const range = min > 0 ? (row.max !== undefined ? `from ${min} to ${row.max}` : `at least ${min}`) : `at most ${row.max}`;
+    const bounds = row.zeroOff ? `0 (off) or ${range}` : range;
     expect(configProblems({ [key]: "twelve" })).toEqual([`${key} must be a whole number ≥ 0 (got "twelve").`]);
     expect(configProblems({ [key]: -1 })).toEqual([`${key} must be a whole number ≥ 0 (got -1).`]);
     expect(configProblems({ [key]: 1.5 })).toEqual([`${key} must be a whole number ≥ 0 (got 1.5).`]);
     if (min > 0) expect(configProblems({ [key]: min - 1 })).toEqual([`${key} must be ${bounds}.`]);
     if (row.max !== undefined) expect(configProblems({ [key]: row.max + 1 })).toEqual([`${key} must be ${bounds}.`]);
     // The feed's reconnect delays are also held to each other (least ≤ longest).
-    const edges = [min, row.max ?? min + 1_000_000].filter((n) => (key !== "feedReconnectMinMs" || n <= DEFAULT_OPTIONS.feedReconnectMaxMs) && (key !== "feedReconnectMaxMs" || n >= DEFAULT_OPTIONS.feedReconnectMinMs));
+    const edges = [...(row.zeroOff ? [0] : []), min, row.max ?? min + 1_000_000].filter((n) => (key !== "feedReconnectMinMs" || n <= DEFAULT_OPTIONS.feedReconnectMaxMs) && (key !== "feedReconnectMaxMs" || n >= DEFAULT_OPTIONS.feedReconnectMinMs));
     for (const n of edges) expect([n, configProblems({ [key]: String(n) })]).toEqual([n, []]);
   });
 
