@@ -1,8 +1,18 @@
 import type { ChannelKind, NamespaceDefinition, PublishResult } from "@tickwire/protocol";
 import type { ChannelPosition, Publication } from "./publication.js";
-import type { PublishTarget } from "./publisher.js";
 import type { Session } from "./session.js";
 import type { Subscription } from "./subscription.js";
+
+/** A publication about to be stored, as publish rules see it. */
+export interface PublishTarget {
+  /** Canonical channel name. */
+  readonly channel: string;
+  readonly namespace: NamespaceDefinition;
+  /** The part after the colon, if any. */
+  readonly key: string | undefined;
+  readonly event: string;
+  readonly data: unknown;
+}
 
 /** A publication the publisher checked (channel, event, size, rules) and hands to the source of its kind. */
 export type SourceTarget = PublishTarget;

@@ -9,7 +9,7 @@ import {
 } from "@tickwire/protocol";
 import type { Logger } from "../observability/logger.js";
 import type { GatewayMetrics } from "../observability/metrics.js";
-import type { SourceReceipt } from "./channel-source.js";
+import type { PublishTarget, SourceReceipt } from "./channel-source.js";
 import type { ChannelSources } from "./channel-sources.js";
 import { checkInput, isSafeString } from "./input-bounds.js";
 import type { IdempotencyStore } from "./store.js";
@@ -34,16 +34,8 @@ export interface PublishManyRequest {
   readonly traceId?: string | undefined;
 }
 
-/** A publication about to be stored, as publish rules see it. */
-export interface PublishTarget {
-  /** Canonical channel name. */
-  readonly channel: string;
-  readonly namespace: NamespaceDefinition;
-  /** The part after the colon, if any. */
-  readonly key: string | undefined;
-  readonly event: string;
-  readonly data: unknown;
-}
+/** A publication about to be stored, as publish rules see it (declared with the sources it is handed to). */
+export type { PublishTarget };
 
 /** Extends the publish path (payload checks, copies to aggregate channels); added with `Publisher.use`. */
 export interface PublishRule {
