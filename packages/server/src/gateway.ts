@@ -54,6 +54,7 @@ import { RpcProxy } from "./proxy/rpc-proxy.js";
 import { SubscribeProxy } from "./proxy/subscribe-proxy.js";
 import { OccupancyHook } from "./proxy/occupancy-hook.js";
 import { MemoryOccupancy, OccupancyTracker } from "./core/occupancy.js";
+import { presenceAnnouncer, withPresenceEvents } from "./core/presence-events.js";
 import { ServerSubscriptions } from "./users/server-subscriptions.js";
 import { RoomService, ROOMS_NAMESPACE } from "./rooms/room-service.js";
 
@@ -200,7 +201,7 @@ export class Gateway {
     this.metrics = new GatewayMetrics({ processMetrics: options.processMetrics, version: VERSION });
     this.store = instrumentStore(store, this.metrics);
     this.metrics.watchFeeds(() => this.components.flatMap((c) => (c.feedState ? [c.feedState()] : [])));
-    this.catalogue = buildCatalogue([...DEFAULT_NAMESPACES, ...options.namespaces]);
+    this.catalogue = buildCatalogue(withPresenceEvents([...DEFAULT_NAMESPACES, ...options.namespaces], options.presenceEventNamespaces));
     // TICKWIRE_REDIS_URL turns on the multi-node engine (docs/scaling.md, "Many nodes").
     const engineLogger = this.logger.child({ component: "engine" });
     // A stored publication that cannot be read back or delivered is skipped by reads: counted and logged.
@@ -389,6 +390,7 @@ export class Gateway {
     });
     const context = this.componentContext();
     for (const component of this.components) component.register?.(context);
+    this.engine.onPresenceChange?.(presenceAnnouncer(this.hub, this.logger.child({ component: "presence" })));
     await this.engine.start((publication) => {
       if (!this.serverSubscriptions.handle(publication)) this.hub.dispatch(publication);
     });

@@ -124,6 +124,8 @@ export interface GatewayOptions {
   readonly proxyOccupancyUrl: string | undefined;
   /** Namespaces whose channels' occupancy is followed (the hook, the simulator and the feed on demand). @default ["quotes"] */
   readonly occupancyNamespaces: readonly string[];
+  /** Namespaces (with presence) whose subscribers get `presence:join` and `presence:leave`, on top of the catalogue rows that set `presence.events`. @default [] */
+  readonly presenceEventNamespaces: readonly string[];
   /** How long a channel must stay occupied or vacated before it is announced (a quick unsubscribe and subscribe announces nothing). @default 2000 */
   readonly occupancyDebounceMs: number;
   /** The simulator quotes only symbols whose `quotes:` channel is occupied. @default false */
@@ -249,6 +251,7 @@ export const DEFAULT_OPTIONS: GatewayOptions = Object.freeze({
   proxyTimeoutMs: 5000,
   proxyOccupancyUrl: undefined,
   occupancyNamespaces: ["quotes"],
+  presenceEventNamespaces: [],
   occupancyDebounceMs: 2000,
   simulatorOnDemand: false,
   feedOnDemand: false,

@@ -94,6 +94,7 @@ export const ENV_VARIABLES: Readonly<Record<string, EnvVariable>> = Object.freez
   TICKWIRE_PROXY_TIMEOUT_MS: { option: "proxyTimeoutMs" },
   TICKWIRE_PROXY_OCCUPANCY_URL: { option: "proxyOccupancyUrl" },
   TICKWIRE_OCCUPANCY_NAMESPACES: { option: "occupancyNamespaces", list: true },
+  TICKWIRE_PRESENCE_EVENT_NAMESPACES: { option: "presenceEventNamespaces", list: true },
   TICKWIRE_OCCUPANCY_DEBOUNCE_MS: { option: "occupancyDebounceMs" },
   TICKWIRE_SIMULATOR_ON_DEMAND: { option: "simulatorOnDemand" },
   TICKWIRE_FEED_ON_DEMAND: { option: "feedOnDemand" },
@@ -412,6 +413,20 @@ function parseMethodRules(value: unknown, problems: string[]): Record<string, Rp
 
 const STREAM_NAME = /^[a-z][a-z0-9_]{0,63}$/;
 
+/** Each of `value` must name a namespace of the catalogue (with the deployment's namespaces) that keeps presence. */
+function checkPresenceEventNamespaces(value: unknown, namespaces: unknown, problems: string[]): void {
+  if (!Array.isArray(value) || value.some((n) => typeof n !== "string")) {
+    problems.push("presenceEventNamespaces must be a list of namespace names.");
+    return;
+  }
+  const catalogue = buildCatalogue([...DEFAULT_NAMESPACES, ...(Array.isArray(namespaces) ? (namespaces as NamespaceDefinition[]) : [])]);
+  for (const name of value as string[]) {
+    const row = catalogue.get(name);
+    if (!row) problems.push(`presenceEventNamespaces: "${name}" is not a namespace.`);
+    else if (!row.presence) problems.push(`presenceEventNamespaces: "${name}" keeps no presence (its catalogue row has no \`presence\`).`);
+  }
+}
+
 /** RRRalgorithms streams: `stream=channel,…` over the defaults; each channel must be one of the catalogue (with the deployment's namespaces). */
 function parseRrrStreams(value: unknown, namespaces: unknown, problems: string[]): Record<string, string> {
   const out: Record<string, string> = { ...DEFAULT_OPTIONS.rrrStreams };
@@ -503,6 +518,7 @@ export function resolveOptions(input: Partial<Record<keyof GatewayOptions, unkno
   if (typeof raw.occupancyDebounceMs === "number" && raw.occupancyDebounceMs > 600_000) problems.push("occupancyDebounceMs must be at most 600000.");
   if (typeof raw.proxyTimeoutMs === "number" && raw.proxyTimeoutMs < 1) problems.push("proxyTimeoutMs must be at least 1.");
   if (!Array.isArray(raw.proxySubscribeNamespaces) || raw.proxySubscribeNamespaces.some((n) => typeof n !== "string")) problems.push("proxySubscribeNamespaces must be a list of namespace names.");
+  checkPresenceEventNamespaces(raw.presenceEventNamespaces, raw.namespaces, problems);
   if (!Array.isArray(raw.occupancyNamespaces) || raw.occupancyNamespaces.some((n) => typeof n !== "string" || !/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(n))) problems.push("occupancyNamespaces must be a list of namespace names.");
   for (const key of ["proxyRpcUrl", "proxySubscribeUrl", "proxyOccupancyUrl"] as const) {
     const v = raw[key];

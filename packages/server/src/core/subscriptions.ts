@@ -264,7 +264,7 @@ export class SubscriptionManager {
       if (session.closed || session.subscriptions.get(channel) !== sub) throw new TickwireError("CONFLICT", "The subscription was ended while it was being set up.");
       if (namespace.presence && this.options.engine.presenceJoin) {
         // A presence write that fails does not refuse the subscription: the next renewal writes it.
-        await this.options.engine.presenceJoin(channel, session.id, session.userId).catch((err: unknown) => this.options.logger.warn({ err, channel }, "presence join failed; written on the next renewal"));
+        await this.options.engine.presenceJoin(channel, session.id, session.userId, namespace.presence.events === true).catch((err: unknown) => this.options.logger.warn({ err, channel }, "presence join failed; written on the next renewal"));
         if (session.closed || session.subscriptions.get(channel) !== sub) {
           await this.options.engine.presenceLeave?.(channel, session.id).catch(() => undefined);
           throw new TickwireError("CONFLICT", "The subscription was ended while it was being set up.");
