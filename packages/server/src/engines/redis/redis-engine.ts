@@ -138,13 +138,24 @@ export class RedisEngine implements Engine {
     this.sessions = new RedisResumeStore(this.command, this.prefix);
     this.scripts = defineScripts(this.command, this.metaTtlMs, this.sharded);
     this.presenceScripts = definePresenceScripts(this.command, this.sharded);
-    this.occupancyState = new RedisOccupancy(this.command, this.prefix, id, this.presenceTtlMs(), this.logger);
+    this.occupancyState = new RedisOccupancy(this.command, this.prefix, id, this.presenceTtlMs(), this.logger, {
+      sharded: this.sharded,
+      listen: async (names) => {
+        if (this.sharded) await Promise.all(names.map((n) => this.subscriber.ssubscribe(n)));
+        else if (names.length > 0) await this.subscriber.subscribe(...names);
+      },
+    });
     this.watch(this.command, "command", () => this.syncAll());
     if (this.sharded) {
-      this.watch(this.subscriber, "subscriber", () => this.syncAll());
+      this.watch(this.subscriber, "subscriber", () => {
+        this.syncAll();
+        void this.occupancyState.resync();
+      });
       // Emitted once the sharded subscribers of a changed topology hold every channel again.
       this.subscriber.on("subscribersReady", () => {
-        if (!this.closed) this.syncAll();
+        if (this.closed) return;
+        this.syncAll();
+        void this.occupancyState.resync();
       });
       this.subscriber.on("smessage", (name: string, message: string) => this.onMessage(name, message));
     } else {
@@ -438,6 +449,7 @@ export class RedisEngine implements Engine {
   }
 
   private onMessage(name: string, message: string): void {
+    if (this.occupancyState.handle(name, message)) return;
     if (message.startsWith(PRESENCE_MARK)) {
       const feed = this.feeds.get(name);
       const change = feed && decodePresence(message);
@@ -483,6 +495,7 @@ export class RedisEngine implements Engine {
     const names = [...this.feeds.keys(), ...this.relayFeeds.keys()];
     if (names.length > 0) await this.subscriber.subscribe(...names);
     this.syncAll();
+    await this.occupancyState.resync();
   }
 
   private syncAll(): void {
