@@ -7,6 +7,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createGateway } from "@tickwire/server";
 import { chromium } from "playwright-core";
+import { io } from "socket.io-client";
 
 const APP_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const OUT_DIR = resolve(APP_DIR, "../../docs/images");
@@ -38,6 +39,8 @@ const dataDir = mkdtempSync(join(tmpdir(), "tickwire-shots-"));
 const gw = await createGateway({
   port: 0, host: "127.0.0.1", dataDir, jwtSecret: "screenshot-secret", apiKeys: ["shot-key"],
   simulator: false, logLevel: "silent", dashboardDir: join(APP_DIR, "dist"),
+  // A point every second, so the 10-minute charts of /ops have a shape after a short run.
+  opsSampleMs: 1000,
 });
 await gw.listen();
 const token = await gw.issueToken({ sub: USER, tier: "operator", ttlSeconds: 3600 });
@@ -116,14 +119,36 @@ try {
   mkdirSync(OUT_DIR, { recursive: true });
   await page.screenshot({ path: join(OUT_DIR, "dashboard.png") });
 
+  // Other users' dashboards, so /ops shows a mix of tiers and channels (plain Socket.IO clients).
+  const viewers = [];
+  const tiers = ["navigator", "navigator", "navigator", "participant", "participant", "builder"];
+  for (const [i, tier] of tiers.entries()) {
+    const sub = `viewer${i + 1}`;
+    const client = io(gw.url, { auth: { token: await gw.issueToken({ sub, tier, ttlSeconds: 3600 }) }, transports: ["websocket"] });
+    viewers.push(client);
+    await new Promise((done) => client.once("connected", done));
+    const symbols = Object.keys(prices).slice(0, 3 + i);
+    await client.emitWithAck("subscribe", { channels: [...symbols.map((s) => `quotes:${s}`), `portfolio:${sub}`, "signals"] });
+  }
   const ops = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   await ops.goto(`${gw.url}/ops?token=${encodeURIComponent(token)}`);
   await ops.getByTestId("ops").waitFor({ timeout: 15_000 });
-  for (let round = 0; round < 6; round++) {
-    for (const s of Object.keys(prices)) await gw.publish({ channel: `quotes:${s}`, data: quote(s) });
-    await sleep(400);
+  for (let round = 0; round < 24; round++) {
+    for (const s of Object.keys(prices)) if (rand() < 0.8) await gw.publish({ channel: `quotes:${s}`, data: quote(s) });
+    if (round % 8 === 0) await gw.publish({ channel: "signals", data: { symbol: "AAPL", action: "buy", entryPrice: prices.AAPL, confidence: 0.6, signalId: `S-${950 + round}`, providerId: "momentum-alpha", providerName: "Momentum Alpha", timestamp: iso() } });
+    await sleep(500);
   }
-  await ops.screenshot({ path: join(OUT_DIR, "ops.png") });
+  // What an operator does on the page: look a user up, open a channel.
+  await ops.getByLabel("User id").fill(USER);
+  await ops.getByRole("button", { name: "Look up" }).click();
+  await ops.getByTestId("connection-row").first().waitFor({ timeout: 10_000 });
+  await ops.getByLabel("Channel name").fill(`trades:${USER}`);
+  await ops.getByRole("button", { name: "Open" }).click();
+  await ops.getByTestId("channel-history").waitFor({ timeout: 10_000 });
+  await sleep(1200); // one more refresh of the figures
+  await ops.evaluate(() => window.scrollTo(0, 0)); // the header is sticky: capture from the top
+  await ops.screenshot({ path: join(OUT_DIR, "ops.png"), fullPage: true });
+  for (const client of viewers) client.close();
 
   const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
   await phone.goto(`${gw.url}/?token=${encodeURIComponent(token)}`);

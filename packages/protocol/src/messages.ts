@@ -294,8 +294,27 @@ export type ServerUnsubscribedPayload = Static<typeof ServerUnsubscribedPayloadS
 export const ShutdownPayloadSchema = Type.Object({ reconnectAfterMs: Type.Integer({ minimum: 0 }) });
 export type ShutdownPayload = Static<typeof ShutdownPayloadSchema>;
 
-/** A publication event handler: `(payload, meta)`. */
-export type PublicationHandler<T = unknown> = (payload: T, meta: PublicationMeta) => void;
+/**
+ * `meta` of a room message to one role or to listed members (`POST /api/v1/rooms/{id}/publish`
+ * with `role` or `userIds`): delivered live and kept in no history, so it has no offset and no epoch.
+ */
+export const DeliveredMetaSchema = Type.Object({
+  channel: Type.String({ description: "The room's channel, `rooms:{id}`." }),
+  ts: Type.Number({ description: "Publish time in ms since the epoch." }),
+  to: Type.Union([Type.Literal("role"), Type.Literal("users")], { description: "Whom the publish was for." }),
+  role: Type.Optional(Type.String({ description: "The role, for a publish to one role." })),
+});
+export type DeliveredMeta = Static<typeof DeliveredMetaSchema>;
+
+/**
+ * A publication event handler: `(payload, meta)`, and on a resumable connection a
+ * trailing resumption token (docs/protocol.md, section 5) that a client sends back
+ * as `offset` when it reconnects.
+ */
+export type PublicationHandler<T = unknown> = (payload: T, meta: PublicationMeta, token?: string) => void;
+
+/** Socket.IO's `InterServerEvents` type parameter: none, Tickwire nodes talk through the engine (Redis), not Socket.IO's adapter. */
+export type InterServerEvents = Record<string, never>;
 
 /** Server-to-client events (Socket.IO `ServerToClientEvents` type parameter). */
 export interface ServerToClientEvents {
@@ -505,6 +524,20 @@ export const RoomSchema = Type.Object({
   createdAt: Type.Integer({ description: "ms since the epoch." }),
 });
 export type RoomReply = Static<typeof RoomSchema>;
+
+/** Most rooms one page of `GET /api/v1/rooms` answers. */
+export const MAX_ROOM_PAGE = 500;
+
+/** `GET /api/v1/rooms` reply: one page of rooms, ordered by id. */
+export const RoomListReplySchema = Type.Object({
+  rooms: Type.Array(RoomSchema, { description: "Ordered by id (byte order)." }),
+  nextCursor: Type.Union([Type.String(), Type.Null()], { description: "Pass as `cursor` for the next page; null on the last page." }),
+});
+export type RoomListReply = Static<typeof RoomListReplySchema>;
+
+/** `GET /api/v1/rooms/{id}` reply: the room and how many members it has. */
+export const RoomDetailReplySchema = Type.Composite([RoomSchema, Type.Object({ members: Type.Integer({ description: "How many members the room has." }) })]);
+export type RoomDetailReply = Static<typeof RoomDetailReplySchema>;
 
 /** `POST /api/v1/rooms/{id}/members` body: adds a member, or changes the role of one. */
 export const RoomMemberBodySchema = Type.Object({ userId: RoomUserId, role: Type.Optional(RoomRoleSchema) }, { additionalProperties: false });

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import type { Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
-import { admits, API_VERSION, buildCatalogue, DEFAULT_NAMESPACES, type PublishResult } from "@tickwire/protocol";
+import { admits, API_VERSION, buildCatalogue, DEFAULT_NAMESPACES, type ConnectedPayload, type PublishResult } from "@tickwire/protocol";
 import { Authenticator } from "./auth/authenticator.js";
 import { HttpSessionResolver } from "./auth/http-session-resolver.js";
 import { RedisSessionResolver } from "./auth/redis-session-resolver.js";
@@ -553,7 +553,7 @@ export class Gateway {
     await this.store.close();
   }
 
-  private connectedPayload(session: Session): unknown {
+  private connectedPayload(session: Session): ConnectedPayload {
     const now = new Date().toISOString();
     const features = [...this.catalogue.values()].filter((ns) => admits(ns, session.tier, session.identity.roles)).map((ns) => ns.name);
     return {

@@ -1,6 +1,7 @@
 import type { EventRouter } from "../core/event-router.js";
 import type { Session } from "../core/session.js";
 import { LegacyPingSchema } from "./legacy-schemas.js";
+import { emitLegacy, type LegacyPong } from "./legacy-server-events.js";
 
 /**
  * The `pong` event every `ping` gets with the layer on: one payload for every
@@ -11,13 +12,13 @@ import { LegacyPingSchema } from "./legacy-schemas.js";
  * carried a number, ISO 8601 otherwise; `server_time` is always epoch ms.
  * @example pongOf(1699267200000, 1699267200500) // { type: "pong", timestamp: 1699267200500, client_timestamp: 1699267200000, server_time: 1699267200500 }
  */
-export function pongOf(clientTimestamp: unknown, now: number): Record<string, unknown> {
+export function pongOf(clientTimestamp: unknown, now: number): LegacyPong {
   const timestamp = typeof clientTimestamp === "number" ? now : new Date(now).toISOString();
   return { type: "pong", timestamp, client_timestamp: clientTimestamp ?? null, server_time: now };
 }
 
 function pong(session: Session, reply: Record<string, unknown>): void {
-  if (!session.closed) session.connection.emit("pong", pongOf(reply.client_timestamp, reply.timestamp as number));
+  if (!session.closed) emitLegacy(session.connection, "pong", pongOf(reply.client_timestamp, reply.timestamp as number));
 }
 
 /**

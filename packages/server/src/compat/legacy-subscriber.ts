@@ -1,4 +1,4 @@
-import { TickwireError, type SubscribeItem, type SubscribedChannel } from "@tickwire/protocol";
+import { TickwireError, type ErrorCode, type SubscribeItem, type SubscribedChannel } from "@tickwire/protocol";
 import type { EventContext } from "../core/event-router.js";
 import type { Session } from "../core/session.js";
 import type { LegacyView, Subscription } from "../core/subscription.js";
@@ -15,7 +15,7 @@ export interface LegacyItem {
 /** A channel of a legacy request that was refused. */
 export interface LegacyFailure {
   readonly name: string;
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly message: string;
 }
 

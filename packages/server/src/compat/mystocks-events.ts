@@ -12,6 +12,7 @@ import {
   StreamFilterRequestSchema,
 } from "./legacy-schemas.js";
 import type { LegacySubscriber } from "./legacy-subscriber.js";
+import { emitLegacy } from "./legacy-server-events.js";
 
 const QUOTES = "quotes:";
 
@@ -167,7 +168,7 @@ export function registerMyStocksEvents(router: EventRouter, subscriber: LegacySu
     const traceId = typeof request.trace_id === "string" && request.trace_id.length <= 128 ? request.trace_id : newTraceId();
     const respond = (body: { success: true; data: unknown } | { success: false; error: { code: string; message: string } }): void => {
       const now = Date.now();
-      if (!session.closed) session.connection.emit("response", { type: "response", request_id: request.request_id, ...body, timestamp: now, server_time: now, trace_id: traceId });
+      if (!session.closed) emitLegacy(session.connection, "response", { type: "response", request_id: request.request_id, ...body, timestamp: now, server_time: now, trace_id: traceId });
     };
     if (!rpc.serves(request.action)) {
       const error = {

@@ -3,6 +3,7 @@ import type { EventRouter } from "../core/event-router.js";
 import { LegacyView } from "../core/subscription.js";
 import { StreamsRequestSchema } from "./legacy-schemas.js";
 import type { LegacySubscriber } from "./legacy-subscriber.js";
+import { emitLegacy } from "./legacy-server-events.js";
 
 /**
  * RRRalgorithms stream names → Tickwire channels, by default (option `rrrStreams`
@@ -41,7 +42,7 @@ export function registerRrrEvents(router: EventRouter, subscriber: LegacySubscri
     const items = knownStreams(streams, request.streams).map((stream) => ({ name: stream, channel: streams[stream]!, view: views[stream] }));
     const { subscribed, failed } = await subscriber.many(session, items, "subscribe", context);
     const names = subscribed.map((s) => s.name);
-    if (names.length > 0) session.connection.emit("subscription_confirmed", { streams: names, status: "subscribed" });
+    if (names.length > 0) emitLegacy(session.connection, "subscription_confirmed", { streams: names, status: "subscribed" });
     return { streams: names, status: "subscribed", failed: failed.map((f) => ({ stream: f.name, code: f.code, message: f.message })) };
   });
 
@@ -49,8 +50,8 @@ export function registerRrrEvents(router: EventRouter, subscriber: LegacySubscri
   router.registerVariant("unsubscribe", StreamsRequestSchema, async (session, request) => {
     const names = knownStreams(streams, request.streams);
     for (const stream of names) await subscriber.unsubscribe(session, streams[stream]!);
-    const reply = { streams: names, status: "unsubscribed" };
-    session.connection.emit("subscription_confirmed", reply);
+    const reply = { streams: names, status: "unsubscribed" as const };
+    emitLegacy(session.connection, "subscription_confirmed", reply);
     return reply;
   });
 }

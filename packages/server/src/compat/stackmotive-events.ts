@@ -5,6 +5,7 @@ import { sendTestNotification } from "../notifications/notification-events.js";
 import { LegacyView } from "../core/subscription.js";
 import { EmptyRequestSchema } from "./legacy-schemas.js";
 import type { LegacySubscriber } from "./legacy-subscriber.js";
+import { emitLegacy } from "./legacy-server-events.js";
 
 /** Event StackMotive's client listens on for notifications (Tickwire's is `notification:new`). */
 export const STACKMOTIVE_NOTIFICATION_EVENT = "notification";
@@ -23,7 +24,7 @@ export function registerStackMotiveEvents(router: EventRouter, subscriber: Legac
   router.registerExtension("subscribe_notifications", EmptyRequestSchema, async (session) => {
     const { channel } = await subscriber.one(session, "notifications", NOTIFICATION_VIEW);
     const reply = { message: "Subscribed to notifications", channel };
-    session.connection.emit("notifications_subscribed", reply);
+    emitLegacy(session.connection, "notifications_subscribed", reply);
     return reply;
   });
 

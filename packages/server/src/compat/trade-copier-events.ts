@@ -12,6 +12,7 @@ import {
   type TradesRequest,
 } from "./legacy-schemas.js";
 import type { LegacySubscriber } from "./legacy-subscriber.js";
+import { emitLegacy } from "./legacy-server-events.js";
 
 /** The room name the trade copier's server used for a user (`user:{id}`), echoed in its replies. */
 function userRoom(userId: string): string {
@@ -51,7 +52,7 @@ export function registerTradeCopierEvents(router: EventRouter, subscriber: Legac
     const items = USER_ROOM_CHANNELS.map((name) => ({ name, channel: name }));
     const { subscribed, failed } = await subscriber.many(session, items, "subscribe:trades", context);
     const reply = { room: userRoom(session.userId), channels: subscribed.map((s) => s.channel) };
-    if (subscribed.length > 0) session.connection.emit("trades:subscribed", reply);
+    if (subscribed.length > 0) emitLegacy(session.connection, "trades:subscribed", reply);
     return { ...reply, failed: failed.map((f) => ({ channel: f.name, code: f.code, message: f.message })) };
   });
 
@@ -63,7 +64,7 @@ export function registerTradeCopierEvents(router: EventRouter, subscriber: Legac
       if (channel !== undefined) channels.push(channel);
     }
     const reply = { room: userRoom(session.userId), channels };
-    session.connection.emit("trades:unsubscribed", reply);
+    emitLegacy(session.connection, "trades:unsubscribed", reply);
     return reply;
   });
 
@@ -80,7 +81,7 @@ export function registerTradeCopierEvents(router: EventRouter, subscriber: Legac
   router.registerExtension("subscribe:signals", SignalsRequestSchema, async (session, request) => {
     const { channel } = await subscriber.one(session, request.channelId === undefined ? "signals" : `signals:${request.channelId}`);
     const reply = { room: channel, channel };
-    session.connection.emit("signals:subscribed", reply);
+    emitLegacy(session.connection, "signals:subscribed", reply);
     return reply;
   });
 
@@ -96,14 +97,14 @@ export function registerTradeCopierEvents(router: EventRouter, subscriber: Legac
       if (channel !== undefined) channels.push(channel);
     }
     const reply = { channels };
-    session.connection.emit("signals:unsubscribed", reply);
+    emitLegacy(session.connection, "signals:unsubscribed", reply);
     return reply;
   });
 
   // Answered by `trade:executed` (the backend's result) or `trade:error { code, message, symbol, side, quantity }`, and the ack.
   router.registerExtension("execute:trade", ExecuteTradeRequestSchema, async (session, request) => {
     const fail = (code: string, message: string): void => {
-      if (!session.closed) session.connection.emit("trade:error", { code, message, symbol: request.symbol, side: request.side, quantity: request.quantity });
+      if (!session.closed) emitLegacy(session.connection, "trade:error", { code, message, symbol: request.symbol, side: request.side, quantity: request.quantity });
     };
     let outcome;
     try {
@@ -116,7 +117,7 @@ export function registerTradeCopierEvents(router: EventRouter, subscriber: Legac
       fail(outcome.backend.code, outcome.error.message);
       throw outcome.error;
     }
-    if (!session.closed) session.connection.emit("trade:executed", outcome.result);
+    if (!session.closed) emitLegacy(session.connection, "trade:executed", outcome.result);
     return { result: outcome.result };
   });
 }

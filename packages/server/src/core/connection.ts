@@ -1,4 +1,7 @@
-import type { ErrorCode } from "@tickwire/protocol";
+import type { DeliveredMeta, ErrorCode, PublicationMeta, ServerToClientEvents } from "@tickwire/protocol";
+
+/** The arguments of a protocol server event, as packages/protocol's event map types them. */
+export type ServerEventArgs<E extends keyof ServerToClientEvents> = Parameters<ServerToClientEvents[E]>;
 
 /** What the core needs of one client connection; the Socket.IO transport implements it. */
 export interface Connection {
@@ -8,8 +11,19 @@ export interface Connection {
   readonly address: string;
   /** Current transport (`websocket`, `polling`), for logs and the ops page; connections without one omit it. */
   readonly transport?: string;
-  /** Sends one event to this connection. */
-  emit(event: string, ...args: unknown[]): void;
+  /** Sends one event of the protocol's event map; a renamed event or field fails to compile. */
+  emit<E extends keyof ServerToClientEvents>(event: E, ...args: ServerEventArgs<E>): void;
+  /**
+   * Sends a publication under its own event name (a namespace's event, `room:*`,
+   * a legacy view's): `(payload, meta)`, and `token` last when there is one.
+   */
+  publish(event: string, payload: unknown, meta: PublicationMeta | DeliveredMeta, token?: string): void;
+  /**
+   * Sends an event of a legacy client (names and shapes of the platforms Tickwire
+   * replaces, outside the protocol's event map): compat/ calls it through
+   * `emitLegacy` (compat/legacy-server-events.ts), which types it.
+   */
+  emitLegacy(event: string, payload: unknown): void;
   /** Sends `error { code, message }` and closes the connection. */
   disconnect(code: ErrorCode, message: string): void;
   /** Packets waiting because the network does not take them as fast as they are written (slow-consumer detection). */
@@ -28,5 +42,5 @@ export interface Broadcaster {
    * it was written. `token`: a resumption token appended as a last argument
    * (core/resumption.ts), for connections that may resume.
    */
-  broadcast(connections: readonly Connection[], event: string, payload: unknown, meta: unknown, state?: boolean, token?: string): void;
+  broadcast(connections: readonly Connection[], event: string, payload: unknown, meta: PublicationMeta, state?: boolean, token?: string): void;
 }

@@ -202,9 +202,8 @@ export class Hub {
     const token = this.journal(sub, publication);
     if (sub.advance(publication)) this.resync(sub);
     try {
-      const args: unknown[] = view === undefined ? [payload, meta] : [viewed(view, payload, meta, publication.data), meta];
-      if (token !== undefined) args.push(token);
-      sub.session.connection.emit(view === undefined ? publication.event : view.event, ...args);
+      if (view === undefined) sub.session.connection.publish(publication.event, payload, meta, token);
+      else sub.session.connection.publish(view.event, viewed(view, payload, meta, publication.data), meta, token);
     } catch (err) {
       this.failed(publication, [sub], err);
       return;

@@ -221,4 +221,15 @@ export interface RoomStore {
   member(id: string, userId: string): Promise<StoredRoomMember | undefined>;
   /** Members ordered by user id. */
   members(id: string): Promise<StoredRoomMember[]>;
+  /** How many members a room has (0 for no such room). */
+  memberCount(id: string): Promise<number>;
+  /** Rooms ordered by id (byte order), those after `after` only, of one `type` when given; at most `limit`. */
+  list(query: RoomListQuery): Promise<StoredRoom[]>;
+}
+
+/** A page of the room list: keyset pagination on the room id. */
+export interface RoomListQuery {
+  readonly after?: string | undefined;
+  readonly type?: RoomType | undefined;
+  readonly limit: number;
 }

@@ -18,6 +18,7 @@ import type { InboxHandler } from "./inbox-handler.js";
 import type { Publication } from "./publication.js";
 import { channelError, fieldSetKey, toTickwireError } from "./rules.js";
 import type { Session } from "./session.js";
+import { SubscribeAttempts, type SubscribeAttempt } from "./subscribe-attempts.js";
 import { Subscription, type LegacyView } from "./subscription.js";
 
 /** Options of the subscription manager. */
@@ -59,6 +60,11 @@ export async function readPresence(engine: Engine, channel: string): Promise<{ c
   return { channel, users, connections: clients.size };
 }
 
+/** The refusal of a subscribe whose subscription was ended before it was answered. */
+function ended(): TickwireError {
+  return new TickwireError("CONFLICT", "The subscription was ended while it was being set up.");
+}
+
 const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 /** How a subscription delivers, beyond what the protocol's subscribe item says. */
@@ -90,6 +96,7 @@ export class SubscriptionManager {
    * leave the publications in between to nobody.
    */
   private readonly engineSubscribing = new Map<string, Promise<void>>();
+  private readonly attempts = new SubscribeAttempts();
 
   constructor(private readonly options: SubscriptionManagerOptions) {}
 
@@ -115,6 +122,18 @@ export class SubscriptionManager {
     return channel;
   }
 
+  /**
+   * Ends a subscription for the platform (a server-side unsubscribe, a removed room member):
+   * like `unsubscribe`, and a subscribe of the channel still under way is refused when it
+   * completes, so it cannot go live after the removal. Returns the channel when it was subscribed.
+   */
+  async revoke(session: Session, name: string): Promise<string | undefined> {
+    const parsed = parseChannel(name, this.options.catalogue, session.userId);
+    const channel = isChannelError(parsed) ? name : parsed.channel;
+    this.attempts.revoke(session, (a) => a.channel === channel);
+    return this.unsubscribe(session, channel);
+  }
+
   /** The session's subscription of one channel name (bare owner names resolve to the caller's own), if any. */
   find(session: Session, name: string): Subscription | undefined {
     const parsed = parseChannel(name, this.options.catalogue, session.userId);
@@ -129,6 +148,7 @@ export class SubscriptionManager {
   /** Re-checks subscriptions after the session's tier changed; returns the channels dropped. */
   async revalidate(session: Session): Promise<string[]> {
     const dropped: string[] = [];
+    this.attempts.revoke(session, (a) => !admits(a.namespace, session.tier, session.identity.roles));
     for (const sub of [...session.subscriptions.values()]) {
       if (!admits(sub.namespace, session.tier, session.identity.roles)) {
         await this.drop(sub);
@@ -199,6 +219,25 @@ export class SubscriptionManager {
     legacy = false,
   ): Promise<SubscribedChannel> {
     const { channel, namespace } = this.authorize(session, item, requested);
+    const attempt = this.attempts.begin(session, channel, namespace);
+    try {
+      return await this.admitted(session, item, requested, channel, namespace, attempt, view, onReplay, legacy);
+    } finally {
+      this.attempts.end(session, attempt);
+    }
+  }
+
+  private async admitted(
+    session: Session,
+    item: SubscribeItem,
+    requested: string,
+    channel: string,
+    namespace: NamespaceDefinition,
+    attempt: SubscribeAttempt,
+    view: LegacyView | undefined,
+    onReplay: ((publication: Publication) => void) | undefined,
+    legacy: boolean,
+  ): Promise<SubscribedChannel> {
     const fields = typeof item === "string" ? undefined : item.fields;
     const since = typeof item === "string" ? undefined : item.since;
     const asked = typeof item === "string" ? undefined : item.rewind;
@@ -212,6 +251,7 @@ export class SubscriptionManager {
       // Only a new subscription is asked about; one that came in meanwhile is answered as a repeat.
       await this.options.check(session, channel, namespace);
       if (session.closed) throw new TickwireError("CONFLICT", "The connection closed while the subscription was being checked.");
+      if (attempt.revoked) throw ended();
       existing = session.subscriptions.get(channel);
     }
     if (existing) {
@@ -220,6 +260,7 @@ export class SubscriptionManager {
       if (existing.view !== view) this.options.hub.review(existing, view);
       const inbox = namespace.kind === "inbox" ? this.options.inbox() : undefined;
       const position = inbox ? await inbox.position(session.userId) : await this.options.engine.position(channel, namespace);
+      if (attempt.revoked) throw ended();
       return named({ offset: Math.max(existing.lastOffset, position.offset), epoch: position.epoch });
     }
     if (namespace.countsTowardLimit) {
@@ -261,13 +302,13 @@ export class SubscriptionManager {
     }
     try {
       const reply = await this.recover(sub, since, rewind, onReplay);
-      if (session.closed || session.subscriptions.get(channel) !== sub) throw new TickwireError("CONFLICT", "The subscription was ended while it was being set up.");
+      if (session.closed || attempt.revoked || session.subscriptions.get(channel) !== sub) throw ended();
       if (namespace.presence && this.options.engine.presenceJoin) {
         // A presence write that fails does not refuse the subscription: the next renewal writes it.
         await this.options.engine.presenceJoin(channel, session.id, session.userId, namespace.presence.events === true).catch((err: unknown) => this.options.logger.warn({ err, channel }, "presence join failed; written on the next renewal"));
-        if (session.closed || session.subscriptions.get(channel) !== sub) {
+        if (session.closed || attempt.revoked || session.subscriptions.get(channel) !== sub) {
           await this.options.engine.presenceLeave?.(channel, session.id).catch(() => undefined);
-          throw new TickwireError("CONFLICT", "The subscription was ended while it was being set up.");
+          throw ended();
         }
       }
       return named(reply);

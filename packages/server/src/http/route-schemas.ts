@@ -66,8 +66,9 @@ function fromUrl(schema: TObject, data: Record<string, unknown>): Record<string,
       else if (text === "false" || text === "0") out[name] = false;
       else refuse();
     } else {
-      const { minLength, maxLength, pattern } = prop as { minLength?: number; maxLength?: number; pattern?: string };
+      const { minLength, maxLength, pattern, enum: values } = prop as { minLength?: number; maxLength?: number; pattern?: string; enum?: unknown[] };
       if ((minLength !== undefined && text.length < minLength) || (maxLength !== undefined && text.length > maxLength) || (pattern !== undefined && !new RegExp(pattern).test(text))) refuse();
+      if (values !== undefined && !values.includes(text)) refuse();
     }
   }
   return out;

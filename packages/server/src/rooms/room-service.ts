@@ -1,9 +1,19 @@
-import { isAllowedEvent, TickwireError, type NamespaceDefinition, type RoomCreateBody, type RoomPublishBody, type RoomPublishReply, type RoomReply } from "@tickwire/protocol";
+import {
+  isAllowedEvent,
+  TickwireError,
+  type NamespaceDefinition,
+  type RoomCreateBody,
+  type RoomDetailReply,
+  type RoomListReply,
+  type RoomPublishBody,
+  type RoomPublishReply,
+  type RoomReply,
+} from "@tickwire/protocol";
 import type { Engine } from "../core/engine.js";
 import type { Publisher } from "../core/publisher.js";
 import { checkInput } from "../core/input-bounds.js";
 import type { Session } from "../core/session.js";
-import type { RoomRole, RoomStore, StoredRoom, StoredRoomMember } from "../core/store.js";
+import type { RoomRole, RoomStore, RoomType, StoredRoom, StoredRoomMember } from "../core/store.js";
 import type { Logger } from "../observability/logger.js";
 import type { ServerSubscriptions } from "../users/server-subscriptions.js";
 
@@ -56,6 +66,8 @@ export class RoomService {
     if (namespace.name !== ROOMS_NAMESPACE) return;
     const id = channel.slice(PREFIX.length);
     const { store } = this.options;
+    // A removal committed after the read below reaches this node's unsubscribe only once the node listens for the user.
+    await this.options.serverSubscriptions.whenListening(session.userId).catch(() => undefined);
     let room: StoredRoom | undefined;
     let member: StoredRoomMember | undefined;
     try {
@@ -151,6 +163,30 @@ export class RoomService {
     if (!removed) throw new TickwireError("NOT_FOUND", `"${userId}" is not a member of room "${id}".`);
     await this.unsubscribe(id, [userId]);
     return { room: id, removed: [userId] };
+  }
+
+  /** One page of rooms ordered by id, after `cursor` (the previous page's `nextCursor`), of one type when given. */
+  async list(query: { cursor?: string | undefined; type?: RoomType | undefined; limit: number }): Promise<RoomListReply> {
+    let rooms;
+    try {
+      // One more than asked says whether a next page exists without a count.
+      rooms = await this.options.store.list({ after: query.cursor, type: query.type, limit: query.limit + 1 });
+    } catch (err) {
+      throw storeFailure(err);
+    }
+    const page = rooms.slice(0, query.limit);
+    return { rooms: page.map(reply), nextCursor: rooms.length > query.limit ? page[page.length - 1]!.id : null };
+  }
+
+  /** A room with its member count. @throws TickwireError NOT_FOUND */
+  async get(id: string): Promise<RoomDetailReply> {
+    try {
+      const room = await this.options.store.get(id);
+      if (room === undefined) throw new TickwireError("NOT_FOUND", `There is no room "${id}".`);
+      return { ...reply(room), members: await this.options.store.memberCount(id) };
+    } catch (err) {
+      throw storeFailure(err);
+    }
   }
 
   /** @throws TickwireError NOT_FOUND */

@@ -1,25 +1,14 @@
 import type { Socket } from "socket.io";
+import { footprintOf, footprintProblem, isCloseRelay, isUpgradeErrorHandler, listenerTable, setListenerTable, type FootprintParts, type InternalsReport, type Listening } from "./engine-internals.js";
 
 // What a connection costs in memory, beyond what it needs to live: Socket.IO,
 // engine.io and ws keep the opening HTTP request of every connection for its
 // whole life (headers, raw headers, query, a response stand-in with its
 // listeners), and the credentials in `socket.handshake.auth`. Once the session
 // is open the gateway needs none of it (the address is kept), so it is let go.
-// The engine.io and ws internals touched are typed here and nowhere else.
-
-interface Listening {
-  rawListeners(event: string): Array<((...args: unknown[]) => unknown) & { listener?: (...args: unknown[]) => unknown }>;
-  removeListener(event: string, listener: (...args: unknown[]) => unknown): unknown;
-}
-
-interface EngineSide extends Listening {
-  request: unknown;
-  sentCallbackFn?: unknown[];
-  packetsFn?: unknown[];
-  cleanupFn?: unknown[];
-  readonly transport: Listening & { readonly name: string; readonly socket?: Listening & { readonly _socket?: Listening | null; readonly _receiver?: Listening } };
-}
-
+// The engine.io, socket.io and ws members touched are in engine-internals.ts,
+// checked when the connection opens: one that is missing or changed is reported
+// and the connection keeps them all (it costs memory, nothing else).
 
 const NOTHING = Object.freeze({});
 
@@ -29,6 +18,15 @@ function removeWhere(emitter: Listening | null | undefined, event: string, match
   for (const raw of emitter.rawListeners(event)) if (match(raw.listener ?? raw)) emitter.removeListener(event, raw);
 }
 
+/** The parts of a connection the footprint may touch, or undefined (reported) when one is not what it relies on. */
+function partsOf(socket: Socket, report: InternalsReport): FootprintParts | undefined {
+  const parts = footprintOf(socket);
+  const problem = footprintProblem(parts);
+  if (problem === undefined) return parts;
+  report(problem);
+  return undefined;
+}
+
 /**
  * Lets go of the handshake of an open connection: engine.io's reference to the
  * HTTP request, the listeners of its WebSocket upgrade that keep the request
@@ -36,16 +34,16 @@ function removeWhere(emitter: Listening | null | undefined, event: string, match
  * the response-headers hook, which only long-polling responses use), and all of
  * `socket.handshake` but the address, the issue time and the flags.
  */
-export function shedHandshake(socket: Socket): void {
-  const engine = socket.conn as unknown as EngineSide;
-  const { transport } = engine;
-  if (transport.name === "websocket") {
-    const ws = transport.socket;
-    removeWhere(ws?._socket, "close", (fn) => fn.name === "" && /^\(\)\s*=>\s*this\.emit\("close"\)$/.test(String(fn)));
-    removeWhere(ws, "error", (fn) => fn.name === "onUpgradeError");
-    removeWhere(transport, "headers", () => true);
+export function shedHandshake(socket: Socket, report: InternalsReport): void {
+  const parts = partsOf(socket, report);
+  if (parts !== undefined) {
+    if (parts.ws !== undefined) {
+      removeWhere(parts.tcp, "close", isCloseRelay);
+      removeWhere(parts.ws, "error", isUpgradeErrorHandler);
+      removeWhere(parts.transport, "headers", () => true);
+    }
+    parts.engine.request = null;
   }
-  engine.request = null;
   const { address, issued, xdomain, secure } = socket.handshake;
   (socket as { handshake: Socket["handshake"] }).handshake = { address, issued, xdomain, secure, time: "", url: "", headers: NOTHING, query: NOTHING, auth: NOTHING } as Socket["handshake"];
   // Every socket joins a room named after its id; the gateway writes to connections directly and uses no room.
@@ -74,21 +72,22 @@ function unwrapped(key: string | symbol, fn: unknown): unknown {
  * wrappers of "close" replaced by their listener (close is emitted once).
  */
 function compactListeners(emitter: unknown): void {
-  const holder = emitter as { _events?: Record<string | symbol, unknown> } | undefined;
-  const table = holder?._events;
-  if (table === undefined || table === null || Object.getPrototypeOf(table) !== null) return;
+  const table = listenerTable(emitter);
+  if (table === undefined) return;
   const fresh = new (Listeners as unknown as new () => Record<string | symbol, unknown>)();
   for (const key of Reflect.ownKeys(table)) {
     const value = table[key];
     fresh[key] = Array.isArray(value) ? value.map((fn: unknown) => unwrapped(key, fn)) : unwrapped(key, value);
   }
-  holder!._events = fresh;
+  setListenerTable(emitter, fresh);
 }
 
 /** An empty array that grew (push then shift) holds its grown backing store: a fresh one does not. */
-function compactArray(owner: Record<string, unknown>, key: string): void {
-  const value = owner[key];
-  if (Array.isArray(value)) owner[key] = value.length === 0 ? [] : value.slice();
+function compactArray(owner: object | null | undefined, key: string): void {
+  if (owner === null || owner === undefined) return;
+  const fields = owner as Record<string, unknown>;
+  const value = fields[key];
+  if (Array.isArray(value)) fields[key] = value.length === 0 ? [] : value.slice();
 }
 
 /**
@@ -97,17 +96,14 @@ function compactArray(owner: Record<string, unknown>, key: string): void {
  * receiver, engine.io transport and socket, Socket.IO socket) and engine.io's
  * bookkeeping arrays.
  */
-export function compactConnection(socket: Socket): void {
-  const engine = socket.conn as unknown as EngineSide;
-  const { transport } = engine;
-  const ws = transport.socket;
-  for (const emitter of [ws?._socket, ws, ws?._receiver, transport, engine, socket]) compactListeners(emitter);
-  const fields = engine as unknown as Record<string, unknown>;
-  for (const key of ["sentCallbackFn", "packetsFn", "cleanupFn"]) compactArray(fields, key);
-  compactArray(socket as unknown as Record<string, unknown>, "fns");
-  const receiver = ws?._receiver as unknown as Record<string, unknown> | undefined;
-  if (receiver) for (const key of ["_buffers", "_fragments"]) compactArray(receiver, key);
+export function compactConnection(socket: Socket, report: InternalsReport): void {
+  const parts = partsOf(socket, report);
+  if (parts === undefined) return;
+  const { engine, transport, ws, tcp, receiver } = parts;
+  for (const emitter of [tcp, ws, receiver, transport, engine, socket]) compactListeners(emitter);
+  for (const key of ["sentCallbackFn", "packetsFn", "cleanupFn"]) compactArray(engine, key);
+  compactArray(parts.socketFields, "fns");
+  for (const key of ["_buffers", "_fragments"]) compactArray(receiver, key);
   // The peer address net caches; the handshake kept the address, and net reads it again if asked.
-  const tcp = ws?._socket as unknown as { _peername?: unknown } | null | undefined;
   if (tcp && tcp._peername !== undefined) tcp._peername = undefined;
 }

@@ -1,13 +1,13 @@
 import type { Server as HttpServer } from "node:http";
 import { Server, type Socket } from "socket.io";
 import { BurstyRateLimiter, RateLimiterMemory } from "rate-limiter-flexible";
-import { TickwireError, TIERS, type ErrorCode, type Tier } from "@tickwire/protocol";
+import { TickwireError, TIERS, type ClientToServerEvents, type ConnectedPayload, type DeliveredMeta, type ErrorCode, type InterServerEvents, type PublicationMeta, type ServerToClientEvents, type Tier } from "@tickwire/protocol";
 import type { Authenticator } from "../auth/authenticator.js";
 import { AuthError } from "../auth/token-verifier.js";
 import { LEGACY_PLATFORMS } from "../core/session.js";
 import type { Identity } from "../auth/identity.js";
 import type { GatewayOptions, PerTier } from "../config/options.js";
-import type { Broadcaster, Connection } from "../core/connection.js";
+import type { Broadcaster, Connection, ServerEventArgs } from "../core/connection.js";
 import type { EventRouter } from "../core/event-router.js";
 import { untilDeadline } from "../core/deadline.js";
 import { inspectInput } from "../core/input-bounds.js";
@@ -19,8 +19,9 @@ import type { UserRateLimiter } from "../limits/user-rate-limiter.js";
 import { access, type Logger } from "../observability/logger.js";
 import type { GatewayMetrics } from "../observability/metrics.js";
 import { compactConnection, shedHandshake } from "./connection-footprint.js";
+import { detachHttpServer, encodeEvent, encoderProblem, engineOf, setPid, type EngineConnection, type InternalsReport } from "./engine-internals.js";
 import { EncodedPacket } from "./ws-frame.js";
-import { installWritePath, onceDrained, queuedBytes, queuedPackets, writePacket, type EngineConnection } from "./ws-write-path.js";
+import { engineQueued, installWritePath, onceDrained, queuedBytes, queuedPackets, writePacket } from "./ws-write-path.js";
 import { TurnGate } from "./turn-gate.js";
 import { WriteScheduler } from "./write-scheduler.js";
 
@@ -37,7 +38,7 @@ export interface SocketTransportDeps {
   readonly metrics: GatewayMetrics;
   readonly logger: Logger;
   /** The `connected` payload for a new session. */
-  readonly connectedPayload: (session: Session) => unknown;
+  readonly connectedPayload: (session: Session) => ConnectedPayload;
   /** Called once a session is open, with what its handshake resumed. */
   readonly onOpen: (session: Session, grant?: ResumeGrant) => void;
   /** Session resumption (core/resumption.ts), when enabled. */
@@ -48,6 +49,24 @@ export interface SocketTransportDeps {
   readonly attached?: boolean;
 }
 
+/** What the handshake leaves on `socket.data` for open() (Socket.IO's `SocketData` type parameter). */
+export interface SocketData {
+  identity: Identity;
+  /** Gives the connection slot back if the transport closes before the session opens. */
+  releaseSlot: (() => void) | undefined;
+  /** The pid this connection may resume with later (resumable connections only). */
+  pid: string | undefined;
+  /** What the handshake's `pid` resumed. */
+  grant: ResumeGrant | undefined;
+}
+
+/** The gateway's Socket.IO server, typed by the protocol's event maps. */
+export type TickwireServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+/** One connection's Socket.IO socket, typed by the protocol's event maps. */
+type TickwireSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+/** The same socket seen without the event map: events named at run time (publications, legacy events) are written through it. */
+type UntypedEmitter = { emit(event: string, ...args: unknown[]): boolean };
+
 class SocketConnection implements Connection {
   /** The session of this connection, once it exists: its tier picks the write window. */
   session: Session | undefined;
@@ -55,10 +74,10 @@ class SocketConnection implements Connection {
   private readonly engine: EngineConnection;
 
   constructor(
-    private readonly socket: Socket,
+    private readonly socket: TickwireSocket,
     private readonly writeWindowMs: PerTier<number>,
   ) {
-    this.engine = socket.conn as unknown as EngineConnection;
+    this.engine = engineOf(socket);
   }
 
   get id(): string {
@@ -73,8 +92,20 @@ class SocketConnection implements Connection {
     return this.socket.conn.transport.name;
   }
 
-  emit(event: string, ...args: unknown[]): void {
-    this.socket.emit(event, ...args);
+  emit<E extends keyof ServerToClientEvents>(event: E, ...args: ServerEventArgs<E>): void {
+    // Socket.IO's own emit is typed per event; the arguments were checked against the same map by this signature.
+    (this.socket as unknown as UntypedEmitter).emit(event, ...args);
+  }
+
+  publish(event: string, payload: unknown, meta: PublicationMeta | DeliveredMeta, token?: string): void {
+    const socket = this.socket as unknown as UntypedEmitter;
+    // No trailing undefined: a handler sees exactly `(payload, meta)` on a connection that does not resume.
+    if (token === undefined) socket.emit(event, payload, meta);
+    else socket.emit(event, payload, meta, token);
+  }
+
+  emitLegacy(event: string, payload: unknown): void {
+    (this.socket as unknown as UntypedEmitter).emit(event, payload);
   }
 
   /** Writes a packet encoded once for many connections; a state publication may wait for the tier's write window. */
@@ -103,27 +134,13 @@ class SocketConnection implements Connection {
   }
 }
 
-/** Socket.IO's packet type of an event (socket.io-parser's PacketType.EVENT). */
-const EVENT_PACKET = 2;
-
-/** What the handshake leaves on `socket.data` for open(). */
-interface HandshakeData {
-  identity: Identity;
-  /** Gives the connection slot back if the transport closes before the session opens. */
-  releaseSlot: (() => void) | undefined;
-  /** The pid this connection may resume with later (resumable connections only). */
-  pid: string | undefined;
-  /** What the handshake's `pid` resumed. */
-  grant: ResumeGrant | undefined;
-}
-
 /**
  * Whether a connection gets a pid and resumption tokens: not when its handshake
  * says `resume: false`, nor for python-engineio (its `t` query parameter is a
  * decimal time, engine.io-client's never has a dot), whose handlers are called
  * with every argument and may not take a trailing token.
  */
-function mayResume(socket: Socket): boolean {
+function mayResume(socket: TickwireSocket): boolean {
   const auth = socket.handshake.auth as Record<string, unknown>;
   if (auth.resume === false) return false;
   const t = socket.handshake.query.t;
@@ -144,7 +161,7 @@ function refusal(code: ErrorCode, message: string): Error & { data: { code: Erro
  * connection per turn, or per write window.
  */
 export class SocketTransport implements Broadcaster {
-  readonly io: Server;
+  readonly io: TickwireServer;
   private readonly limiters: Record<Tier, BurstyRateLimiter>;
   /** Set once shutdown began: no new connection, no new event. */
   private closing = false;
@@ -153,12 +170,22 @@ export class SocketTransport implements Broadcaster {
   private readonly scheduler = new WriteScheduler();
   /** Handshakes and client events get a time budget per turn of the event loop (a reconnect storm is spread over turns). */
   private readonly gate: TurnGate;
+  /** Whether `broadcast` encodes a packet once for many connections (Socket.IO's encoder behaves as the write path expects). */
+  private readonly encodesOnce: boolean;
+  /** Problems with engine.io, socket.io or ws internals already logged (once each). */
+  private readonly reported = new Set<string>();
+  /** Logs a changed library internal once, naming it: the connections it concerns keep engine.io's own path. */
+  private readonly report: InternalsReport = (problem) => {
+    if (this.reported.has(problem)) return;
+    this.reported.add(problem);
+    this.deps.logger.error({ problem }, "an engine.io, socket.io or ws internal the write path relies on changed: engine.io's own write path is used instead (check the versions against test/transport/engine-internals.test.ts)");
+  };
 
   constructor(httpServer: HttpServer, private readonly deps: SocketTransportDeps) {
     const { options } = deps;
     const anyOrigin = options.corsOrigins.includes("*");
     const upgradeListeners = new Set(httpServer.listeners("upgrade"));
-    this.io = new Server(httpServer, {
+    this.io = new Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>(httpServer, {
       path: `${options.socketPath}/`,
       // On an app's server, WebSocket upgrades to other paths are the app's to answer.
       destroyUpgrade: deps.attached !== true,
@@ -191,7 +218,10 @@ export class SocketTransport implements Broadcaster {
         });
       });
     }
-    this.io.engine.on("connection", (conn: EngineConnection) => installWritePath(conn, this.scheduler));
+    const encoding = encoderProblem(this.io);
+    if (encoding !== undefined) this.report(encoding);
+    this.encodesOnce = encoding === undefined;
+    this.io.engine.on("connection", (conn: EngineConnection) => installWritePath(conn, this.scheduler, this.report));
     this.io.use((socket, next) => {
       // Both the token check and what follows it (Socket.IO's connect, the session's start) take their turn.
       this.gate.run(() => {
@@ -204,19 +234,18 @@ export class SocketTransport implements Broadcaster {
     this.io.on("connection", (socket) => this.open(socket));
   }
 
-  broadcast(connections: readonly Connection[], event: string, payload: unknown, meta: unknown, state = false, token?: string): void {
+  broadcast(connections: readonly Connection[], event: string, payload: unknown, meta: PublicationMeta, state = false, token?: string): void {
     if (connections.length === 0) return;
-    const args = token === undefined ? [payload, meta] : [payload, meta, token];
-    const encoded = this.io.encoder.encode({ type: EVENT_PACKET, nsp: "/", data: [event, ...args] } as Parameters<Server["encoder"]["encode"]>[0]) as unknown[];
-    if (encoded.length !== 1 || typeof encoded[0] !== "string") {
+    const encoded = this.encodesOnce ? encodeEvent(this.io, event, token === undefined ? [payload, meta] : [payload, meta, token]) : undefined;
+    if (encoded === undefined) {
       // Binary attachments take several packets: Socket.IO's own emit writes them, per connection (sockets are in no room).
-      for (const connection of connections) connection.emit(event, ...args);
+      for (const connection of connections) connection.publish(event, payload, meta, token);
       return;
     }
-    const packet = new EncodedPacket(encoded[0]);
+    const packet = new EncodedPacket(encoded);
     for (const connection of connections) {
       if (connection instanceof SocketConnection) connection.send(packet, state);
-      else connection.emit(event, ...args);
+      else connection.publish(event, payload, meta, token);
     }
   }
 
@@ -239,8 +268,9 @@ export class SocketTransport implements Broadcaster {
   async shutdown(reconnectAfterMs: number, deadline: number): Promise<void> {
     this.closing = true;
     this.io.emit("server:shutdown", { reconnectAfterMs });
-    const conns = [...this.io.of("/").sockets.values()].map((socket) => socket.conn);
-    await untilDeadline(Promise.all(conns.map((conn) => drained(conn))), deadline);
+    const sockets = [...this.io.of("/").sockets.values()];
+    await untilDeadline(Promise.all(sockets.map((socket) => drained(socket))), deadline);
+    const conns = sockets.map((socket) => socket.conn);
     const closed = Promise.all(conns.map((conn) => (conn.readyState === "closed" ? undefined : new Promise((ok) => conn.once("close", ok)))));
     // The transport is closed, not the Socket.IO session: no DISCONNECT packet, which would tell
     // socket.io-client not to reconnect. Clients reconnect by themselves and resume elsewhere.
@@ -251,13 +281,18 @@ export class SocketTransport implements Broadcaster {
   /** Closes Socket.IO for good (after the HTTP server closed: it does not wait for it). */
   close(): Promise<void> {
     // Socket.IO closes the HTTP server it is attached to: an app's server stays open.
-    if (this.deps.attached) (this.io as unknown as { httpServer: unknown }).httpServer = undefined;
+    if (this.deps.attached && !detachHttpServer(this.io)) {
+      this.report("socket.io Server.httpServer is missing");
+      // Without it io.close() might close the app's server: the connections are closed through engine.io only.
+      this.io.engine.close();
+      return Promise.resolve();
+    }
     return new Promise<void>((resolve) => {
       this.io.close(() => resolve());
     });
   }
 
-  private async authenticate(socket: Socket): Promise<void> {
+  private async authenticate(socket: TickwireSocket): Promise<void> {
     const { authenticator, connectionLimiter, metrics, logger, options } = this.deps;
     if (this.closing) throw refusal("SHUTDOWN", "The server is shutting down; connect again shortly.");
     let identity: Identity;
@@ -286,7 +321,7 @@ export class SocketTransport implements Broadcaster {
     }
     held = true;
     if (closed) connectionLimiter.release(identity.userId, socket.id);
-    const data = socket.data as HandshakeData;
+    const data = socket.data;
     data.identity = identity;
     data.releaseSlot = onClose;
     const { resumption } = this.deps;
@@ -299,19 +334,19 @@ export class SocketTransport implements Broadcaster {
       });
       data.pid = data.grant?.pid ?? resumption.newPid();
       // Socket.IO sends `pid` in its CONNECT packet; socket.io-client sends it back with its last `offset` when it reconnects.
-      (socket as unknown as { pid: string }).pid = data.pid;
+      setPid(socket, data.pid);
     }
   }
 
-  private open(socket: Socket): void {
+  private open(socket: TickwireSocket): void {
     const { registry, router, metrics, logger, connectedPayload, onOpen, onClose, connectionLimiter } = this.deps;
-    const data = socket.data as HandshakeData;
+    const data = socket.data;
     const { identity } = data;
     socket.conn.removeListener("close", data.releaseSlot!);
     data.releaseSlot = undefined;
     // Read before the handshake is let go of.
     const client = (socket.handshake.auth as Record<string, unknown>).client;
-    shedHandshake(socket);
+    shedHandshake(socket, this.report);
     const connection = new SocketConnection(socket, this.deps.options.writeWindowMs);
     const session = new Session(connection, identity);
     connection.session = session;
@@ -349,10 +384,10 @@ export class SocketTransport implements Broadcaster {
       void onClose(session).catch((err: unknown) => logger.error({ err }, "session cleanup failed"));
     });
 
-    const connected = connectedPayload(session) as Record<string, unknown>;
+    const connected = connectedPayload(session);
     socket.emit("connected", pid === undefined ? connected : { ...connected, resumed: grant?.resumed === true });
     session.scheduleExpiry();
-    compactConnection(socket);
+    compactConnection(socket, this.report);
     onOpen(session, grant);
     access(logger, this.deps.options.accessLogLevel, { userId: session.userId, tier: session.tier, transport: socket.conn.transport.name, address: connection.address, connectionId: session.id }, "connection opened");
   }
@@ -390,9 +425,9 @@ export class SocketTransport implements Broadcaster {
 }
 
 /** Resolves once the connection's write buffer was handed to the network (or the connection closed). */
-function drained(conn: Socket["conn"]): Promise<void> {
-  const buffered = (conn as unknown as { writeBuffer?: unknown[] }).writeBuffer?.length ?? 0;
-  if (buffered === 0 || conn.readyState === "closed") return Promise.resolve();
+function drained(socket: TickwireSocket): Promise<void> {
+  const { conn } = socket;
+  if (engineQueued(engineOf(socket)) === 0 || conn.readyState === "closed") return Promise.resolve();
   return new Promise((resolve) => {
     const done = (): void => {
       conn.off("drain", done);

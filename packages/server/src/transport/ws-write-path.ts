@@ -1,55 +1,21 @@
-import { FrameWriter, type ByteSink } from "./frame-writer.js";
+import { compresses, connectionProblem, webSocketOf, takeOverWrites, closeTransport, transportProblem, writeBufferLength, type EngineConnection, type EnginePacket, type EngineTransport, type InternalsReport } from "./engine-internals.js";
+import { FrameWriter } from "./frame-writer.js";
 import type { EncodedPacket } from "./ws-frame.js";
 import { wsFrame } from "./ws-frame.js";
 import type { WriteScheduler } from "./write-scheduler.js";
 
-// The engine.io and ws internals the write path relies on (engine.io 6, ws 8),
-// typed here and nowhere else. engine.io hands a transport every packet it
-// writes through `send(packets)`; on a WebSocket transport the write path
-// takes that method over, so every packet of the connection goes through one
-// coalescing writer in the order engine.io and the hub wrote them.
+// engine.io hands a transport every packet it writes through `send(packets)`;
+// on a WebSocket transport the write path takes that method over, so every
+// packet of the connection goes through one coalescing writer in the order
+// engine.io and the hub wrote them. The engine.io and ws members this relies on
+// are in engine-internals.ts, checked once per connection and per transport.
 
-interface EnginePacket {
-  readonly type: string;
-  readonly data?: unknown;
-  readonly options?: { readonly wsPreEncodedFrame?: readonly Buffer[] };
-}
-
-interface WebSocketLike {
-  readonly readyState: number;
-  readonly _socket: ByteSink | null;
-  readonly _extensions?: Record<string, unknown>;
-}
-
-interface EngineTransport {
-  readonly name: string;
-  writable: boolean;
-  perMessageDeflate?: unknown;
-  readonly supportsBinary?: boolean;
-  readonly socket?: WebSocketLike;
-  readonly parser: { encodePacket(packet: EnginePacket, supportsBinary: boolean | undefined, callback: (data: string | ArrayBuffer | ArrayBufferView) => void): void };
-  send(packets: EnginePacket[]): void;
-  doClose(fn?: () => void): void;
-  emit(event: "drain"): boolean;
-}
-
-/** The engine.io socket of one Socket.IO connection. */
-export interface EngineConnection {
-  readonly readyState: string;
-  readonly transport: EngineTransport;
-  readonly writeBuffer: readonly unknown[];
-  write(data: string, options: Record<string, unknown>): unknown;
-  on(event: "upgrade", listener: (transport: EngineTransport) => void): unknown;
-  on(event: "packetCreate", listener: (packet: EnginePacket) => void): unknown;
-  on(event: "flush", listener: () => void): unknown;
-  once(event: "drain", listener: () => void): unknown;
-}
-
-const OPEN = 1;
 const WRITER = Symbol("tickwire.writer");
 const POLL_BYTES = Symbol("tickwire.pollBytes");
+/** Set on a connection whose write buffer cannot be read: packets engine.io holds, counted from its events. */
+const PLAIN = Symbol("tickwire.plain");
 
-type Tagged = EngineConnection & { [WRITER]?: FrameWriter; [POLL_BYTES]?: number };
+type Tagged = EngineConnection & { [WRITER]?: FrameWriter; [POLL_BYTES]?: number; [PLAIN]?: { packets: number } };
 
 function asBuffer(data: ArrayBuffer | ArrayBufferView): Buffer {
   if (Buffer.isBuffer(data)) return data;
@@ -59,11 +25,19 @@ function asBuffer(data: ArrayBuffer | ArrayBufferView): Buffer {
 /**
  * Puts the coalescing writer on `conn`'s WebSocket transport, now and after
  * an upgrade from long-polling. A transport with compression negotiated keeps
- * engine.io's own path (frames are deflated per message there).
+ * engine.io's own path (frames are deflated per message there), and so does a
+ * connection or transport whose engine.io or ws members are not what the writer
+ * relies on (`report` is told which).
  */
-export function installWritePath(conn: EngineConnection, scheduler: WriteScheduler): void {
+export function installWritePath(conn: EngineConnection, scheduler: WriteScheduler, report: InternalsReport): void {
   const tagged = conn as Tagged;
-  if (!take(tagged, conn.transport, scheduler)) {
+  const problem = connectionProblem(conn);
+  if (problem !== undefined) {
+    report(problem);
+    countPlain(tagged);
+    return;
+  }
+  if (!take(tagged, conn.transport, scheduler, report)) {
     // Long-polling: engine.io's queue is the outbound queue; its bytes are counted as packets are created.
     tagged[POLL_BYTES] = 0;
     conn.on("packetCreate", (packet) => {
@@ -73,9 +47,27 @@ export function installWritePath(conn: EngineConnection, scheduler: WriteSchedul
       tagged[POLL_BYTES] = 0;
     });
     conn.on("upgrade", (transport) => {
-      take(tagged, transport, scheduler);
+      take(tagged, transport, scheduler, report);
     });
   }
+}
+
+/**
+ * engine.io's plain write path for a connection whose write buffer cannot be
+ * read: packets and bytes are counted from engine.io's events (a packet is
+ * created, the buffer is flushed to the transport) instead.
+ */
+function countPlain(conn: Tagged): void {
+  conn[PLAIN] = { packets: 0 };
+  conn[POLL_BYTES] = 0;
+  conn.on("packetCreate", (packet) => {
+    conn[PLAIN]!.packets++;
+    conn[POLL_BYTES]! += typeof packet.data === "string" ? packet.data.length + 1 : 1;
+  });
+  conn.on("flush", () => {
+    conn[PLAIN]!.packets = 0;
+    conn[POLL_BYTES] = 0;
+  });
 }
 
 type WriterTransport = EngineTransport & { [WRITER]: FrameWriter };
@@ -113,20 +105,21 @@ function sendThroughWriter(this: WriterTransport, packets: EnginePacket[]): void
 /** The transport's `doClose`: what the writer holds goes out ahead of the close frame. */
 function closeThroughWriter(this: WriterTransport, fn?: () => void): void {
   this[WRITER].finish();
-  (Object.getPrototypeOf(this) as EngineTransport).doClose.call(this, fn);
+  closeTransport(this, fn);
 }
 
-function take(conn: Tagged, transport: EngineTransport, scheduler: WriteScheduler): boolean {
-  const ws = transport.socket;
-  const sink = ws?._socket;
-  if (transport.name !== "websocket" || !ws || !sink || transport.perMessageDeflate || Object.keys(ws._extensions ?? {}).length > 0) return false;
-  const writer = new FrameWriter(sink, ws, scheduler, transport);
+function take(conn: Tagged, transport: EngineTransport, scheduler: WriteScheduler, report: InternalsReport): boolean {
+  if (transport.name !== "websocket") return false;
+  const problem = transportProblem(transport);
+  if (problem !== undefined) {
+    report(problem);
+    return false;
+  }
+  const socket = webSocketOf(transport);
+  if (socket === undefined || compresses(transport)) return false;
+  const writer = new FrameWriter(socket.sink, socket.ws, scheduler, transport);
   (transport as WriterTransport)[WRITER] = writer;
-  transport.send = sendThroughWriter;
-  transport.doClose = closeThroughWriter;
-  // engine.io's per-socket send callbacks are not called any more: let them go (assigned, not deleted, to keep the shape).
-  const unused = transport as unknown as Record<string, unknown>;
-  for (const key of ["_doSend", "_doSendLast", "_onSent", "_onSentLast"]) if (typeof unused[key] === "function") unused[key] = undefined;
+  takeOverWrites(transport, sendThroughWriter as (this: EngineTransport, packets: EnginePacket[]) => void, closeThroughWriter as (this: EngineTransport, fn?: () => void) => void);
   conn[WRITER] = writer;
   conn[POLL_BYTES] = 0;
   return true;
@@ -135,7 +128,7 @@ function take(conn: Tagged, transport: EngineTransport, scheduler: WriteSchedule
 /** The writer a packet may go to directly: engine.io's queue is empty, so nothing written earlier is still behind it. */
 function directWriter(conn: Tagged): FrameWriter | undefined {
   const writer = conn[WRITER];
-  return writer !== undefined && conn.writeBuffer.length === 0 && conn.readyState === "open" ? writer : undefined;
+  return writer !== undefined && writeBufferLength(conn) === 0 && conn.readyState === "open" ? writer : undefined;
 }
 
 /**
@@ -151,7 +144,10 @@ export function writePacket(conn: EngineConnection, packet: EncodedPacket, windo
 
 /** Packets waiting for the network: backed-up frames of the writer and engine.io's queue. */
 export function queuedPackets(conn: EngineConnection): number {
-  return ((conn as Tagged)[WRITER]?.queuedPackets() ?? 0) + conn.writeBuffer.length;
+  const tagged = conn as Tagged;
+  const plain = tagged[PLAIN];
+  if (plain !== undefined) return plain.packets;
+  return (tagged[WRITER]?.queuedPackets() ?? 0) + writeBufferLength(conn);
 }
 
 /** Bytes waiting for the network: the writer's frames and socket buffer, or (long-polling) engine.io's queue. */
@@ -163,7 +159,13 @@ export function queuedBytes(conn: EngineConnection): number {
 /** Calls `listener` once the connection's queue was handed to the network. */
 export function onceDrained(conn: EngineConnection, listener: () => void): void {
   const writer = (conn as Tagged)[WRITER];
-  if (writer !== undefined && conn.writeBuffer.length === 0) writer.onceDrained(listener);
+  if (writer !== undefined && writeBufferLength(conn) === 0) writer.onceDrained(listener);
   // engine.io emits "drain" each time it hands its write buffer to the transport.
   else conn.once("drain", listener);
+}
+
+/** Packets engine.io holds for the connection (its write buffer), not yet handed to its transport. */
+export function engineQueued(conn: EngineConnection): number {
+  const plain = (conn as Tagged)[PLAIN];
+  return plain !== undefined ? plain.packets : writeBufferLength(conn);
 }

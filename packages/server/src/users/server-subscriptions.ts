@@ -1,4 +1,4 @@
-import { isChannelError, parseChannel, TickwireError, type buildCatalogue, type FailedChannel, type NamespaceDefinition, type SubscribedChannel } from "@tickwire/protocol";
+import { isChannelError, parseChannel, TickwireError, type buildCatalogue, type DeliveredMeta, type FailedChannel, type NamespaceDefinition, type SubscribedChannel } from "@tickwire/protocol";
 import type { Engine } from "../core/engine.js";
 import type { Publication } from "../core/publication.js";
 import { newTraceId } from "../core/publisher.js";
@@ -45,14 +45,6 @@ interface DeliverMessage {
   /** Whom the publish was for, repeated in the meta (`role` or `users`). */
   readonly to: "role" | "users";
   readonly role?: string | undefined;
-}
-
-/** The meta of a delivered (not numbered) message: no offset, no epoch, it is in no history. */
-export interface DeliveredMeta {
-  readonly channel: string;
-  readonly ts: number;
-  readonly to: "role" | "users";
-  readonly role?: string;
 }
 
 /** Options of the server-side subscriptions. */
@@ -123,7 +115,7 @@ export class ServerSubscriptions {
       const meta: DeliveredMeta = { channel: deliver.channel, ts: deliver.ts, to: deliver.to, ...(deliver.role === undefined ? {} : { role: deliver.role }) };
       for (const session of this.options.registry.ofUser(userId)) {
         // Only a connection subscribed to the channel gets it: the same rule as a publication of the channel.
-        if (!session.closed && session.subscriptions.has(deliver.channel)) session.connection.emit(deliver.event, deliver.data, meta);
+        if (!session.closed && session.subscriptions.has(deliver.channel)) session.connection.publish(deliver.event, deliver.data, meta);
       }
       return true;
     }
@@ -188,7 +180,7 @@ export class ServerSubscriptions {
       } else {
         const unsubscribed: string[] = [];
         for (const channel of message.channels) {
-          const done = await this.options.subscriptions.unsubscribe(session, channel);
+          const done = await this.options.subscriptions.revoke(session, channel);
           if (done !== undefined) unsubscribed.push(done);
         }
         if (!session.closed && unsubscribed.length > 0) session.connection.emit("server:unsubscribed", { unsubscribed });

@@ -162,6 +162,39 @@ describe("rooms", () => {
     expect(heard).toEqual([]);
   });
 
+  it("lists rooms page by page with a cursor, of one type when asked, and answers one room with its member count, for API keys only", async () => {
+    const gw = await bed.gateway();
+    for (const [id, type] of [["desk_b", "protected"], ["desk_a", "private"], ["lobby", "public"], ["desk_c", "public"]] as const) {
+      expect((await api(gw, "POST", "/api/v1/rooms", { id, type, capacity: 4 })).status).toBe(201);
+    }
+    await api(gw, "POST", "/api/v1/rooms/desk_b/members", { userId: "alice" });
+    await api(gw, "POST", "/api/v1/rooms/desk_b/members", { userId: "bob", role: "admin" });
+    const room = (id: string, type: string) => ({ id, channel: `rooms:${id}`, type, capacity: 4, createdAt: expect.any(Number) });
+
+    const first = await api(gw, "GET", "/api/v1/rooms?limit=2");
+    expect(first).toEqual({ status: 200, body: { rooms: [room("desk_a", "private"), room("desk_b", "protected")], nextCursor: "desk_b" } });
+    expect(await api(gw, "GET", "/api/v1/rooms?limit=2&cursor=desk_b")).toEqual({ status: 200, body: { rooms: [room("desk_c", "public"), room("lobby", "public")], nextCursor: null } });
+    // A page that ends exactly at the last room says so: no empty page to fetch.
+    expect((await api(gw, "GET", "/api/v1/rooms?limit=4")).body.nextCursor).toBeNull();
+    expect(await api(gw, "GET", "/api/v1/rooms?type=public&limit=1")).toEqual({ status: 200, body: { rooms: [room("desk_c", "public")], nextCursor: "desk_c" } });
+    expect(await api(gw, "GET", "/api/v1/rooms?type=public&limit=1&cursor=desk_c")).toEqual({ status: 200, body: { rooms: [room("lobby", "public")], nextCursor: null } });
+    expect((await api(gw, "GET", "/api/v1/rooms")).body.rooms.map((r: { id: string }) => r.id)).toEqual(["desk_a", "desk_b", "desk_c", "lobby"]);
+
+    expect(await api(gw, "GET", "/api/v1/rooms/desk_b")).toEqual({ status: 200, body: { ...room("desk_b", "protected"), members: 2 } });
+    expect(await api(gw, "GET", "/api/v1/rooms/nope")).toEqual({ status: 404, body: { statusCode: 404, code: "NOT_FOUND", message: 'There is no room "nope".' } });
+
+    const refused = async (path: string, message: string) => expect(await api(gw, "GET", path)).toEqual({ status: 400, body: { statusCode: 400, code: "BAD_REQUEST", message } });
+    await refused("/api/v1/rooms?limit=0", "limit must be a whole number from 1 to 500.");
+    await refused("/api/v1/rooms?limit=501", "limit must be a whole number from 1 to 500.");
+    await refused("/api/v1/rooms?limit=two", "limit must be a whole number from 1 to 500.");
+    await refused("/api/v1/rooms?type=secret", "type must be public, protected or private.");
+    await refused("/api/v1/rooms?cursor=bad%20cursor", "Malformed cursor: pass the previous page's nextCursor.");
+    await refused("/api/v1/rooms/bad%20id", "Malformed room id.");
+    // API keys only: no key, or a client token (even an operator's), is refused before anything is read.
+    expect((await api(gw, "GET", "/api/v1/rooms", undefined, null)).status).toBe(401);
+    expect((await api(gw, "GET", "/api/v1/rooms/desk_b", undefined, await bed.token(gw, "ops", "operator"))).status).toBe(401);
+  });
+
   it("keeps rooms and members across a restart of the embedded store", async () => {
     const dataDir = bed.tempDir();
     const first = await bed.gateway({ dataDir });

@@ -314,6 +314,30 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect(await rooms.members("room_1")).toEqual([]);
       });
 
+      it("lists rooms in byte order of their ids, page by page after a cursor, of one type when asked, and counts members", async () => {
+        const rooms = store.rooms!;
+        // Upper case sorts before lower case and "_" between them, by bytes, whatever the database's locale.
+        const ids = ["b", "a_2", "A1", "a.1", "c", "Z"];
+        for (const [i, id] of ids.entries()) await rooms.create({ id, type: i % 2 === 0 ? "public" : "private", capacity: 5, createdAt: T0 + i });
+        const order = ["A1", "Z", "a.1", "a_2", "b", "c"];
+        expect((await rooms.list({ limit: 10 })).map((r) => r.id)).toEqual(order);
+        expect(await rooms.list({ limit: 2 })).toEqual([
+          { id: "A1", type: "public", capacity: 5, createdAt: T0 + 2 },
+          { id: "Z", type: "private", capacity: 5, createdAt: T0 + 5 },
+        ]);
+        expect((await rooms.list({ after: "Z", limit: 2 })).map((r) => r.id)).toEqual(["a.1", "a_2"]);
+        expect((await rooms.list({ after: "a_2", limit: 2 })).map((r) => r.id)).toEqual(["b", "c"]);
+        expect(await rooms.list({ after: "c", limit: 2 })).toEqual([]);
+        // A cursor need not be a room that still exists.
+        expect((await rooms.list({ after: "a", limit: 10 })).map((r) => r.id)).toEqual(["a.1", "a_2", "b", "c"]);
+        expect((await rooms.list({ type: "private", limit: 10 })).map((r) => r.id)).toEqual(["Z", "a.1", "a_2"]);
+        expect((await rooms.list({ type: "public", after: "A1", limit: 1 })).map((r) => r.id)).toEqual(["b"]);
+        expect(await rooms.list({ type: "protected", limit: 10 })).toEqual([]);
+        await rooms.addMember("b", { userId: "u1", role: "member", joinedAt: T0 });
+        await rooms.addMember("b", { userId: "u2", role: "admin", joinedAt: T0 });
+        expect([await rooms.memberCount("b"), await rooms.memberCount("c"), await rooms.memberCount("nope")]).toEqual([2, 0, 0]);
+      });
+
       it("keeps rooms for another store on the same backing, and holds the capacity when both add at once", async () => {
         await store.rooms!.create({ ...room, capacity: 1 });
         const other = await open(() => factory.reopen());

@@ -75,7 +75,7 @@ describe("coalesced writes", () => {
     gw.router.registerExtension("test:interleave", Type.Object({}), (session) => {
       // State publications fan out inside publish(): these are written in this order.
       void gw.publish({ channel: "quotes:AAPL", data: quote(1) });
-      session.connection.emit("notice", { n: 1 });
+      session.connection.emit("resync", { channel: "quotes:AAPL", reason: "between two publications" });
       void gw.publish({ channel: "quotes:MSFT", data: { symbol: "MSFT", price: 2 } });
       void gw.publish({ channel: "quotes:AAPL", data: quote(3) });
       return { done: true };
@@ -90,7 +90,7 @@ describe("coalesced writes", () => {
     await until(() => seen.length === 4);
     expect(seen.map(([event, payload]) => [event, payload])).toEqual([
       ["quote:update", quote(1)],
-      ["notice", { n: 1 }],
+      ["resync", { channel: "quotes:AAPL", reason: "between two publications" }],
       ["quote:update", { symbol: "MSFT", price: 2 }],
       ["quote:update", quote(3)],
     ]);

@@ -3,7 +3,10 @@ import { Type } from "@sinclair/typebox";
 import {
   HttpErrorBodySchema,
   ID_PATTERN,
+  MAX_ROOM_PAGE,
   RoomCreateBodySchema,
+  RoomDetailReplySchema,
+  RoomListReplySchema,
   RoomMemberBodySchema,
   RoomMemberReplySchema,
   RoomMembersReplySchema,
@@ -20,10 +23,16 @@ import { traceIdFrom } from "../../core/rules.js";
 import type { HttpContext } from "../context.js";
 import { errorResponses, urlParam, type DocumentedSchema } from "../route-schemas.js";
 import type { RoomService } from "../../rooms/room-service.js";
+import type { RoomType } from "../../core/store.js";
 
 const RoomId = urlParam(Type.String({ pattern: ID_PATTERN, description: "The room id." }), "Malformed room id.");
 const RoomParams = Type.Object({ id: RoomId });
 const MemberParams = Type.Object({ id: RoomId, userId: urlParam(Type.String({ pattern: ID_PATTERN, description: "The member's user id." }), "Malformed user id.") });
+const ListQuery = Type.Object({
+  cursor: Type.Optional(urlParam(Type.String({ pattern: ID_PATTERN, description: "The previous page's `nextCursor`: rooms after it." }), "Malformed cursor: pass the previous page's nextCursor.")),
+  limit: Type.Optional(urlParam(Type.Integer({ minimum: 1, maximum: MAX_ROOM_PAGE, default: 100, description: "Most rooms to answer." }), `limit must be a whole number from 1 to ${MAX_ROOM_PAGE}.`)),
+  type: Type.Optional(urlParam(Type.Unsafe<RoomType>({ type: "string", enum: ["public", "protected", "private"], description: "Only rooms of this type." }), "type must be public, protected or private.")),
+});
 const FULL = { 429: { ...HttpErrorBodySchema, description: "LIMIT_EXCEEDED: the room is full; or RATE_LIMITED: too many refused credentials (Retry-After)." } };
 
 const schemas: Record<string, DocumentedSchema> = {
@@ -33,6 +42,19 @@ const schemas: Record<string, DocumentedSchema> = {
     tags: ["rooms"],
     body: RoomCreateBodySchema,
     responses: { 201: { ...RoomSchema, description: "Created." }, ...errorResponses(400, 401, 409, 503) },
+  },
+  list: {
+    summary: "List rooms, page by page",
+    description: "Rooms ordered by id, private ones included (API keys only). A page holds at most `limit` rooms; `nextCursor` is null on the last page, else passed as `cursor` it answers the next one.",
+    tags: ["rooms"],
+    querystring: ListQuery,
+    responses: { 200: { ...RoomListReplySchema, description: "One page of rooms." }, ...errorResponses(400, 401, 503) },
+  },
+  get: {
+    summary: "A room and its member count",
+    tags: ["rooms"],
+    params: RoomParams,
+    responses: { 200: { ...RoomDetailReplySchema, description: "The room." }, ...errorResponses(400, 401, 404, 503) },
   },
   delete: {
     summary: "Delete a room and its members",
@@ -74,7 +96,7 @@ const schemas: Record<string, DocumentedSchema> = {
 };
 
 /**
- * The rooms API (docs/protocol.md, "Rooms"): `POST {prefix}/rooms`, `DELETE {prefix}/rooms/{id}`,
+ * The rooms API (docs/protocol.md, "Rooms"): `POST` / `GET {prefix}/rooms`, `GET` / `DELETE {prefix}/rooms/{id}`,
  * `POST` / `GET {prefix}/rooms/{id}/members`, `DELETE {prefix}/rooms/{id}/members/{userId}`,
  * `POST {prefix}/rooms/{id}/publish`. API keys only.
  */
@@ -89,6 +111,12 @@ export const roomRoutes: FastifyPluginAsync<{ ctx: HttpContext }> = async (app, 
     request.log.info({ room: room.id, type: room.type, capacity: room.capacity }, "room created");
     return reply.code(201).send(room);
   });
+
+  app.get<{ Querystring: { cursor?: string; limit?: number; type?: RoomType } }>("/rooms", { schema: schemas.list! }, async (request) =>
+    rooms().list({ cursor: request.query.cursor, type: request.query.type, limit: request.query.limit ?? 100 }),
+  );
+
+  app.get<{ Params: { id: string } }>("/rooms/:id", { schema: schemas.get! }, async (request) => rooms().get(request.params.id));
 
   app.delete<{ Params: { id: string } }>("/rooms/:id", { schema: schemas.delete! }, async (request) => {
     const result = await rooms().delete(request.params.id);

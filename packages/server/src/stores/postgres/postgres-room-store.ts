@@ -1,5 +1,5 @@
 import type { Pool } from "pg";
-import type { AddMemberOutcome, RoomStore, StoredRoom, StoredRoomMember } from "../../core/store.js";
+import type { AddMemberOutcome, RoomListQuery, RoomStore, StoredRoom, StoredRoomMember } from "../../core/store.js";
 import { inTransaction } from "./transaction.js";
 import { toMember, toRoom, type MemberRow, type RoomRow } from "../room-row.js";
 
@@ -59,5 +59,18 @@ export class PostgresRoomStore implements RoomStore {
   async members(id: string): Promise<StoredRoomMember[]> {
     const { rows } = await this.pool.query<MemberRow>("SELECT user_id, role, joined_at FROM tw_room_members WHERE room_id = $1 ORDER BY user_id COLLATE \"C\"", [id]);
     return rows.map(toMember);
+  }
+
+  async memberCount(id: string): Promise<number> {
+    const { rows } = await this.pool.query<{ n: number }>("SELECT COUNT(*)::int AS n FROM tw_room_members WHERE room_id = $1", [id]);
+    return rows[0]?.n ?? 0;
+  }
+
+  async list(query: RoomListQuery): Promise<StoredRoom[]> {
+    const { rows } = await this.pool.query<RoomRow>(
+      'SELECT id, type, capacity, created_at FROM tw_rooms WHERE id COLLATE "C" > $1 AND ($2::text IS NULL OR type = $2) ORDER BY id COLLATE "C" LIMIT $3',
+      [query.after ?? "", query.type ?? null, query.limit],
+    );
+    return rows.map(toRoom);
   }
 }

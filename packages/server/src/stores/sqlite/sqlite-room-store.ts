@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import type { AddMemberOutcome, RoomStore, StoredRoom, StoredRoomMember } from "../../core/store.js";
+import type { AddMemberOutcome, RoomListQuery, RoomStore, StoredRoom, StoredRoomMember } from "../../core/store.js";
 import { toMember, toRoom, type MemberRow, type RoomRow } from "../room-row.js";
 
 /** Tables of the rooms, created with the rest of the embedded store's schema. */
@@ -31,6 +31,7 @@ export class SqliteRoomStore implements RoomStore {
   private readonly updateRole: Database.Statement<[string, string, string]>;
   private readonly deleteMember: Database.Statement<[string, string]>;
   private readonly deleteMembers: Database.Statement<[string]>;
+  private readonly listRooms: Database.Statement<[{ after: string; type: string | null; limit: number }], RoomRow>;
   private readonly deleteTx: (id: string) => StoredRoomMember[] | undefined;
   private readonly addTx: (id: string, member: StoredRoomMember) => AddMemberOutcome;
 
@@ -43,6 +44,7 @@ export class SqliteRoomStore implements RoomStore {
     this.selectMembers = db.prepare("SELECT user_id, role, joined_at FROM room_members WHERE room_id = ? ORDER BY user_id");
     this.selectMember = db.prepare("SELECT user_id, role, joined_at FROM room_members WHERE room_id = ? AND user_id = ?");
     this.countMembers = db.prepare("SELECT COUNT(*) AS n FROM room_members WHERE room_id = ?");
+    this.listRooms = db.prepare("SELECT id, type, capacity, created_at FROM rooms WHERE id > @after AND (@type IS NULL OR type = @type) ORDER BY id LIMIT @limit");
     this.insertMember = db.prepare("INSERT INTO room_members (room_id, user_id, role, joined_at) VALUES (?, ?, ?, ?)");
     this.updateRole = db.prepare("UPDATE room_members SET role = ? WHERE room_id = ? AND user_id = ?");
     this.deleteMember = db.prepare("DELETE FROM room_members WHERE room_id = ? AND user_id = ?");
@@ -95,5 +97,14 @@ export class SqliteRoomStore implements RoomStore {
 
   async members(id: string): Promise<StoredRoomMember[]> {
     return this.selectMembers.all(id).map(toMember);
+  }
+
+  async memberCount(id: string): Promise<number> {
+    return this.countMembers.get(id)!.n;
+  }
+
+  async list(query: RoomListQuery): Promise<StoredRoom[]> {
+    // TEXT compares by bytes (BINARY), as PostgreSQL's "C" collation does: one cursor order on both stores.
+    return this.listRooms.all({ after: query.after ?? "", type: query.type ?? null, limit: query.limit }).map(toRoom);
   }
 }
