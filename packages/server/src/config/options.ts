@@ -68,7 +68,9 @@ export interface GatewayOptions {
   readonly corsOrigins: readonly string[];
   /** Redis stream ingest. @default undefined */
   readonly ingestRedisUrl: string | undefined;
-  /** @default "tickwire:ingest" */
+  /** Redis stream ingest from a Redis Cluster instead of `ingestRedisUrl`: some of its nodes, `host:port` (may be the engine's `redisClusterNodes`). @default undefined */
+  readonly ingestRedisClusterNodes: readonly string[] | undefined;
+  /** Stream key of the Redis stream ingest; several, comma-separated, are read together (on a cluster one read per hash tag). @default "tickwire:ingest" */
   readonly ingestStream: string;
   /** Consumer group of the Redis stream ingest; nodes of one deployment share it. @default "tickwire" */
   readonly ingestGroup: string;
@@ -223,6 +225,7 @@ export const DEFAULT_OPTIONS: GatewayOptions = Object.freeze({
   legacyEvents: true,
   corsOrigins: [],
   ingestRedisUrl: undefined,
+  ingestRedisClusterNodes: undefined,
   ingestStream: "tickwire:ingest",
   ingestGroup: "tickwire",
   ingestConsumer: undefined,

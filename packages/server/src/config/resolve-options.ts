@@ -66,6 +66,7 @@ export const ENV_VARIABLES: Readonly<Record<string, EnvVariable>> = Object.freez
   TICKWIRE_LEGACY_EVENTS: { option: "legacyEvents" },
   TICKWIRE_CORS_ORIGINS: { option: "corsOrigins", list: true },
   TICKWIRE_INGEST_REDIS_URL: { option: "ingestRedisUrl" },
+  TICKWIRE_INGEST_REDIS_CLUSTER_NODES: { option: "ingestRedisClusterNodes", list: true },
   TICKWIRE_INGEST_STREAM: { option: "ingestStream" },
   TICKWIRE_INGEST_GROUP: { option: "ingestGroup" },
   TICKWIRE_INGEST_CONSUMER: { option: "ingestConsumer" },
@@ -505,6 +506,7 @@ export function resolveOptions(input: Partial<Record<keyof GatewayOptions, unkno
     raw.writeWindowMs = Object.freeze(parsePerTierMs("writeWindowMs", "TICKWIRE_WRITE_WINDOW_MS", raw.writeWindowMs, { ...DEFAULT_OPTIONS.writeWindowMs }, problems, MAX_WRITE_WINDOW_MS));
   }
   if (typeof raw.ingestGroup !== "string" || raw.ingestGroup === "") problems.push("ingestGroup must be a non-empty string.");
+  if (typeof raw.ingestStream !== "string" || raw.ingestStream.split(",").some((n) => n.trim() === "" || n.trim().length > 256)) problems.push("ingestStream must be one or more stream keys (1 to 256 characters each), comma-separated.");
   if (typeof raw.redisPrefix !== "string" || raw.redisPrefix === "") problems.push("redisPrefix must be a non-empty string.");
   if (typeof raw.feedReconnectMinMs === "number" && typeof raw.feedReconnectMaxMs === "number" && raw.feedReconnectMinMs > raw.feedReconnectMaxMs) {
     problems.push("feedReconnectMinMs must not exceed feedReconnectMaxMs.");
@@ -551,6 +553,7 @@ export function resolveOptions(input: Partial<Record<keyof GatewayOptions, unkno
   for (const [key, single] of [
     ["redisClusterNodes", "redisUrl"],
     ["sessionRedisClusterNodes", "sessionRedisUrl"],
+    ["ingestRedisClusterNodes", "ingestRedisUrl"],
   ] as const) {
     const v: unknown = raw[key];
     if (v === undefined) continue;
