@@ -211,8 +211,8 @@ export class Gateway {
     };
     this.engine =
       deps.engine ??
-      (options.redisUrl !== undefined || options.redisClusterNodes !== undefined
-        ? new RedisEngine({ url: options.redisUrl, clusterNodes: options.redisClusterNodes, prefix: options.redisPrefix, presenceTtlMs: options.connectionLeaseTtlMs, now: this.now, logger: engineLogger, onSkipped })
+      (options.redisUrl !== undefined || options.redisClusterNodes !== undefined || options.redisSentinels !== undefined
+        ? new RedisEngine({ url: options.redisUrl, clusterNodes: options.redisClusterNodes, sentinels: options.redisSentinels, sentinelName: options.redisSentinelName, prefix: options.redisPrefix, presenceTtlMs: options.connectionLeaseTtlMs, now: this.now, logger: engineLogger, onSkipped })
         : new MemoryEngine({ history: this.store.history, now: this.now, logger: engineLogger, onSkipped }));
     this.registry = new SessionRegistry();
     this.connectionLimiterOverride = deps.connectionLimiter;

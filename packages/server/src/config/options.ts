@@ -58,6 +58,10 @@ export interface GatewayOptions {
   readonly redisUrl: string | undefined;
   /** Multi-node mode through a Redis Cluster (Redis 7): some of its nodes as `host:port`, instead of redisUrl; engine, connection leases and user budgets live on it. @default undefined */
   readonly redisClusterNodes: readonly string[] | undefined;
+  /** Multi-node mode through Redis Sentinel, instead of redisUrl: the sentinels as `host:port`; they name the master of redisSentinelName, and a failover moves every node to the promoted replica. @default undefined */
+  readonly redisSentinels: readonly string[] | undefined;
+  /** The master group the sentinels of redisSentinels watch. @default "mymaster" */
+  readonly redisSentinelName: string;
   /** Prefix of the multi-node engine's Redis keys and pub/sub channels; nodes of one deployment share it. @default "tw:" */
   readonly redisPrefix: string;
   /** Built-in simulated market and demo account. @default true in dev mode */
@@ -220,6 +224,8 @@ export const DEFAULT_OPTIONS: GatewayOptions = Object.freeze({
   databaseUrl: undefined,
   redisUrl: undefined,
   redisClusterNodes: undefined,
+  redisSentinels: undefined,
+  redisSentinelName: "mymaster",
   redisPrefix: "tw:",
   simulator: false,
   legacyEvents: true,

@@ -61,6 +61,8 @@ export const ENV_VARIABLES: Readonly<Record<string, EnvVariable>> = Object.freez
   TICKWIRE_DATABASE_URL: { option: "databaseUrl" },
   TICKWIRE_REDIS_URL: { option: "redisUrl" },
   TICKWIRE_REDIS_CLUSTER_NODES: { option: "redisClusterNodes", list: true },
+  TICKWIRE_REDIS_SENTINELS: { option: "redisSentinels", list: true },
+  TICKWIRE_REDIS_SENTINEL_NAME: { option: "redisSentinelName" },
   TICKWIRE_REDIS_PREFIX: { option: "redisPrefix" },
   TICKWIRE_SIMULATOR: { option: "simulator" },
   TICKWIRE_LEGACY_EVENTS: { option: "legacyEvents" },
@@ -561,6 +563,13 @@ export function resolveOptions(input: Partial<Record<keyof GatewayOptions, unkno
     else for (const node of v) if (typeof node !== "string" || parseClusterNode(node) === undefined) problems.push(`${key} entry "${String(node)}" is not host:port.`);
     if (raw[single] !== undefined) problems.push(`Set only one of ${single} and ${key}.`);
   }
+  if (raw.redisSentinels !== undefined) {
+    const v: unknown = raw.redisSentinels;
+    if (!Array.isArray(v) || v.length === 0 || v.length > 16) problems.push("redisSentinels must be a list of 1 to 16 host:port sentinels.");
+    else for (const node of v) if (typeof node !== "string" || parseClusterNode(node) === undefined) problems.push(`redisSentinels entry "${String(node)}" is not host:port.`);
+    for (const other of ["redisUrl", "redisClusterNodes"] as const) if (raw[other] !== undefined) problems.push(`Set only one of ${other} and redisSentinels.`);
+  }
+  if (typeof raw.redisSentinelName !== "string" || !/^[A-Za-z0-9._-]{1,64}$/.test(raw.redisSentinelName)) problems.push("redisSentinelName must be 1 to 64 letters, digits, '.', '_' or '-'.");
   for (const key of ["feedUrl"] as const) {
     const v = raw[key];
     if (v !== undefined && (typeof v !== "string" || !/^wss?:\/\//.test(v))) problems.push(`${key} must be a ws:// or wss:// URL.`);

@@ -14,7 +14,7 @@ import { decodeEntries, decodeMessage, encodeBody, encodeRelay, RELAY_MARK } fro
 import { channelKeys, presenceKey, presenceUsersKey, type ChannelKeys } from "./redis-keys.js";
 import { defineScripts, type EngineScripts } from "./redis-scripts.js";
 import { decodePresence, definePresenceScripts, PRESENCE_MARK, type PresenceScripts, type PresenceTarget } from "./presence-scripts.js";
-import { connectClient, createRedisClient, isCluster, type RedisClient, type RedisTarget } from "./redis-client.js";
+import { connectClient, createRedisClient, isCluster, redisTarget, type RedisClient, type RedisTarget } from "./redis-client.js";
 import { RedisResumeStore } from "./redis-resume-store.js";
 import { RelayFeed, relayCounters, type RelayCounters } from "./relay-feed.js";
 import { RedisOccupancy } from "./occupancy-state.js";
@@ -26,6 +26,10 @@ export interface RedisEngineOptions {
   readonly url?: string;
   /** Redis Cluster instead of one instance: some of its nodes, `host:port` (the rest are discovered). Publications go over sharded pub/sub (Redis 7). @default undefined */
   readonly clusterNodes?: readonly string[];
+  /** Redis Sentinel instead of `url`: the sentinels (`host:port`) that name the master of `sentinelName`. A failover is at most an epoch change. @default undefined */
+  readonly sentinels?: readonly string[];
+  /** The master group the sentinels watch. @default "mymaster" */
+  readonly sentinelName?: string;
   /** Prefix of every key and pub/sub channel; nodes of one deployment use the same one. @default "tw:" */
   readonly prefix?: string;
   /** How long a channel's offset and epoch (and a state channel's latest value) outlive its last publish. @default 2592000000 (30 days) */
@@ -119,7 +123,7 @@ export class RedisEngine implements Engine {
       maxRetriesPerRequest: 0,
       autoResendUnfulfilledCommands: false,
     };
-    const target: RedisTarget = options.clusterNodes !== undefined ? { clusterNodes: options.clusterNodes } : { url: options.url ?? "redis://127.0.0.1:6379" };
+    const target: RedisTarget = redisTarget(options);
     // On a cluster, a command whose connection closed under it (a master failing over) is not
     // sent again to the new master: it may have run. MOVED, ASK and TRYAGAIN are followed.
     const cluster = { retryDelayOnFailover: 0 };
@@ -136,7 +140,8 @@ export class RedisEngine implements Engine {
     });
     this.sharded = isCluster(this.command);
     this.sessions = new RedisResumeStore(this.command, this.prefix);
-    this.scripts = defineScripts(this.command, this.metaTtlMs, this.sharded);
+    // A promoted replica may lack the last publications of its master, on a cluster as behind Sentinel.
+    this.scripts = defineScripts(this.command, this.metaTtlMs, this.sharded, this.sharded || target.sentinels !== undefined);
     this.presenceScripts = definePresenceScripts(this.command, this.sharded);
     this.occupancyState = new RedisOccupancy(this.command, this.prefix, id, this.presenceTtlMs(), this.logger, {
       sharded: this.sharded,
