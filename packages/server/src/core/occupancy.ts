@@ -104,6 +104,10 @@ export class OccupancyTracker {
   private readonly demanded = new Set<string>();
   private readonly demandListeners: DemandListener[] = [];
   private watching: Promise<void> | undefined;
+  /** Tracked channels with local subscribers on this node. */
+  private readonly localPresent = new Set<string>();
+  /** Marks and settles to try again after a failure, by channel. */
+  private readonly retries = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly options: OccupancyOptions) {
     this.namespaces = new Set(options.namespaces);
@@ -155,9 +159,9 @@ export class OccupancyTracker {
   /** This node got its first (`present`) or lost its last local subscriber of `channel`; never throws, never waits for the state. */
   local(channel: string, namespace: NamespaceDefinition, present: boolean): void {
     if (this.closed || !this.namespaces.has(namespace.name)) return;
-    this.run(channel, async () => {
-      await this.options.state.mark(channel, present);
-    });
+    if (present) this.localPresent.add(channel);
+    else this.localPresent.delete(channel);
+    this.mark(channel, namespace.name);
     this.schedule(channel, namespace.name);
   }
 
@@ -165,6 +169,8 @@ export class OccupancyTracker {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const timer of this.retries.values()) clearTimeout(timer);
+    this.retries.clear();
     const pending = [...this.timers];
     this.timers.clear();
     for (const [channel, { timer, namespace }] of pending) {
@@ -184,6 +190,33 @@ export class OccupancyTracker {
     this.timers.set(channel, { timer, namespace });
   }
 
+  /** Writes this node's current local state of `channel` (the latest, whatever was asked before). */
+  private mark(channel: string, namespace: string): void {
+    this.run(
+      channel,
+      async () => {
+        await this.options.state.mark(channel, this.localPresent.has(channel));
+      },
+      () => this.retry(channel, namespace),
+    );
+  }
+
+  /**
+   * A mark or settle the state refused (Redis away): both are tried again a while later,
+   * since otherwise nothing would announce the change until the channel's next local one.
+   */
+  private retry(channel: string, namespace: string): void {
+    if (this.closed || this.retries.has(channel)) return;
+    const timer = setTimeout(() => {
+      this.retries.delete(channel);
+      if (this.closed) return;
+      this.mark(channel, namespace);
+      this.schedule(channel, namespace);
+    }, Math.max(this.options.debounceMs, 1000));
+    timer.unref();
+    this.retries.set(channel, timer);
+  }
+
   private settle(channel: string, namespace: string): void {
     this.run(channel, async () => {
       const changed = await this.options.state.settle(channel);
@@ -199,7 +232,7 @@ export class OccupancyTracker {
           this.options.logger.warn({ err, channel }, "occupancy listener failed");
         }
       }
-    });
+    }, () => this.retry(channel, namespace));
   }
 
   private demand(channel: string, occupied: boolean): void {
@@ -224,11 +257,12 @@ export class OccupancyTracker {
     }
   }
 
-  private run(channel: string, task: () => Promise<void>): void {
+  private run(channel: string, task: () => Promise<void>, onFail?: () => void): void {
     const previous = this.chains.get(channel) ?? Promise.resolve();
     const next = previous
       .then(task)
       .catch((err: unknown) => {
+        onFail?.();
         this.options.onError?.(err);
         this.options.logger.warn({ err, channel }, "occupancy update failed");
       })

@@ -6,6 +6,7 @@ import { TestBed, until } from "../helpers.js";
 import { Backend } from "../proxy/backend.js";
 import { REDIS_BACKENDS } from "../redis-backends.js";
 import { Cluster } from "../multi-node/cluster.js";
+import { freePort, RedisServer, redisServerAvailable, waitFor } from "../multi-node/child-processes.js";
 
 // TICKWIRE_FEED_ON_DEMAND with several nodes (docs/scaling.md, "Occupancy"): every node hears
 // every transition, so what a node's feed connection asked for is released whichever node saw
@@ -86,3 +87,32 @@ for (const redis of REDIS_BACKENDS)
       ]);
     });
   });
+
+describe.runIf(redisServerAvailable())("upstream feed on demand when Redis comes up after the gateway", () => {
+  const bed = new TestBed();
+  let redis: RedisServer | undefined;
+  afterEach(async () => {
+    await bed.cleanup();
+    for (const s of servers.splice(0)) {
+      for (const c of s.clients) c.terminate();
+      await new Promise((ok) => s.close(ok));
+    }
+    await redis?.kill();
+  });
+
+  it("follows the transitions once Redis answers", async () => {
+    const port = await freePort();
+    const feed = await upstream();
+    const gw = await bed.gateway({ redisUrl: `redis://127.0.0.1:${port}`, feedUrl: feed.url, feedOnDemand: true, occupancyDebounceMs: 100 });
+    redis = new RedisServer(port, ["--save", "", "--appendonly", "no"]);
+    await redis.start();
+    const socket = await bed.connectAs(gw, "alice", "builder");
+    // The channel fails with UNAVAILABLE until the engine's connections are back.
+    await waitFor(async () => (await socket.emitWithAck("subscribe", { channels: ["quotes:AAPL"] })).subscribed.length === 1, 20_000, "a subscribe through Redis");
+    await until(() => feed.got.length === 1, 20_000, "the feed to be asked for AAPL");
+    expect(feed.got).toEqual([sub("quotes:AAPL")]);
+    socket.close();
+    await until(() => feed.got.length === 2, 20_000, "the feed to be told AAPL is vacated");
+    expect(feed.got).toEqual([sub("quotes:AAPL"), unsub("quotes:AAPL")]);
+  }, 90_000);
+});

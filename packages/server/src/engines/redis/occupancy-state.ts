@@ -67,6 +67,8 @@ export class RedisOccupancy implements OccupancyState {
     twOccSettle(nodes: string, state: string, stateTtlMs: number, publish: string, events: string, channel: string): Promise<number>;
   };
   private watcher: TransitionWatcher | undefined;
+  private retry: NodeJS.Timeout | undefined;
+  private stopped = false;
 
   constructor(
     redis: RedisClient,
@@ -126,16 +128,21 @@ export class RedisOccupancy implements OccupancyState {
   /**
    * After `watch` and each reconnect of the subscriber: listens to the transition channels
    * again and resets the watcher with the channels occupied now (what was missed meanwhile).
-   * Never throws: a failure is retried on the next reconnect.
+   * Never throws: a failure is retried a second later (Redis may have been down since start,
+   * when no reconnect follows).
    */
   async resync(): Promise<void> {
     const watcher = this.watcher;
-    if (!watcher) return;
+    if (!watcher || this.stopped) return;
+    clearTimeout(this.retry);
     try {
       await this.pubsub.listen(this.eventChannels());
       watcher.reset(await this.occupiedChannels());
     } catch (err) {
-      this.logger.warn({ err }, "occupancy transitions cannot be followed now; retried on the next reconnect");
+      if (this.stopped) return;
+      this.logger.warn({ err }, "occupancy transitions cannot be followed now; retrying");
+      this.retry = setTimeout(() => void this.resync(), 1000);
+      this.retry.unref();
     }
   }
 
@@ -160,7 +167,14 @@ export class RedisOccupancy implements OccupancyState {
     return `${this.prefix}occev:{p${partition}}`;
   }
 
+  /** The engine closes: no more renewals or resyncs. */
   stop(): void {
+    this.stopped = true;
+    clearTimeout(this.retry);
+    this.stopRenewals();
+  }
+
+  private stopRenewals(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
   }
@@ -172,7 +186,7 @@ export class RedisOccupancy implements OccupancyState {
 
   private async renew(): Promise<void> {
     if (this.present.size === 0) {
-      this.stop();
+      this.stopRenewals();
       return;
     }
     const results = await Promise.allSettled(
