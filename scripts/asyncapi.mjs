@@ -107,7 +107,8 @@ export function asyncApiDocument(protocol) {
     const id = key(event);
     const where = namespacesOf(event);
     const text = `A publication on ${where.length > 0 ? where.join(" or ") : "a channel"}, to each subscriber: the publisher's \`data\` (after field filtering) and its \`meta\`; resumable connections also get a trailing resumption token.`;
-    const withToken = { ...args(named(payload), named(protocol.PublicationMetaSchema), RESUME_TOKEN), minItems: 2 };
+    const meta = protocol.PUBLICATION_META_SCHEMAS[event] ?? protocol.PublicationMetaSchema;
+    const withToken = { ...args(named(payload), named(meta), RESUME_TOKEN), minItems: 2 };
     add(id, { name: event, title: event, summary: text, payload: withToken });
     operations[id] = { action: "send", channel, title: event, summary: text, messages: [message(id)] };
   }

@@ -1,6 +1,7 @@
-// Builds the tables of docs/errors.md and docs/protocol.md from packages/protocol,
-// so the docs cannot drift from the code: `npm run docs` rewrites them, and a test
-// (packages/protocol/test/docs.test.ts) fails when a table is out of date.
+// Builds the tables of docs/errors.md and docs/protocol.md from packages/protocol, and
+// those of docs/configuration.md from the server's option table, so the docs cannot drift
+// from the code: `npm run docs` rewrites them, and tests (packages/protocol/test/docs.test.ts,
+// packages/server/test/core/option-table.test.ts) fail when a table is out of date.
 
 const esc = (s) => String(s).replace(/\|/g, "\\|");
 
@@ -55,19 +56,21 @@ export function readBlock(text, name) {
   return text.slice(i + start.length, j).trim();
 }
 
-/** Every generated block, by file. */
-export function blocks(protocol) {
+/** Every generated block, by file; with `optionDocs` (the server's config/option-docs module) the configuration tables too. */
+export function blocks(protocol, optionDocs) {
   return {
     "docs/errors.md": { errors: errorsTable(protocol) },
     "docs/protocol.md": { namespaces: namespacesTable(protocol), "client-events": clientEventsTable(protocol) },
+    ...(optionDocs ? { "docs/configuration.md": { variables: optionDocs.variablesTable(), "code-options": optionDocs.codeOnlyTable() } } : {}),
   };
 }
 
-// `node scripts/docs-tables.mjs`: rewrite the blocks from the built protocol package.
+// `node scripts/docs-tables.mjs`: rewrite the blocks from the built protocol and server packages.
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { readFileSync, writeFileSync } = await import("node:fs");
   const protocol = await import("../packages/protocol/dist/index.js");
-  for (const [file, named] of Object.entries(blocks(protocol))) {
+  const optionDocs = await import("../packages/server/dist/config/option-docs.js");
+  for (const [file, named] of Object.entries(blocks(protocol, optionDocs))) {
     let text = readFileSync(file, "utf8");
     for (const [name, content] of Object.entries(named)) text = replaceBlock(text, name, content);
     writeFileSync(file, text);

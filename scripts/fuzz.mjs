@@ -1,5 +1,5 @@
 // The long fuzz run (`npm run fuzz`): the suites of packages/server/test/fuzz, each
-// property with TICKWIRE_FUZZ_RUNS inputs (default 60000: 120000 in all), each stopped
+// property with TICKWIRE_FUZZ_RUNS inputs (default 60000: 180000 in all), each stopped
 // at TICKWIRE_FUZZ_TIME_LIMIT_MS at the latest (default 20 minutes). `npm test` runs the
 // same properties briefly. A failure prints its seed: TICKWIRE_FUZZ_SEED replays it.
 import { spawnSync } from "node:child_process";

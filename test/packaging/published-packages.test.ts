@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { builtinModules } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -47,9 +48,10 @@ beforeAll(async () => {
   await createScratchProject(app, PACKAGES.map((name) => packed.get(name)!.path));
 }, 300_000);
 
-afterAll(() => {
-  if (root) rmSync(root, { recursive: true, force: true });
-});
+// The scratch project holds a whole node_modules: removing it takes long on a loaded machine.
+afterAll(async () => {
+  if (root) await rm(root, { recursive: true, force: true });
+}, 120_000);
 
 describe("the tarballs", () => {
   it("hold the built entry points, their declarations and sources, and no tests or build state", () => {

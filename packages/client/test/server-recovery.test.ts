@@ -25,10 +25,10 @@ describe("recovery against the real gateway", () => {
     for (const n of range(1, 5)) await gw.publish({ channel: "trades:alice", data: trade(n), event: "trade:executed" });
     await waitFor("first five", () => got.length === 5);
 
-    proxy.block(); // the network is down: these five are published while the client is away
+    proxy.cut(); // the network is down: these five are published while the client is away
     await waitFor("reconnecting", () => client.state === "reconnecting");
     for (const n of range(6, 10)) await gw.publish({ channel: "trades:alice", data: trade(n), event: "trade:executed" });
-    proxy.unblock();
+    proxy.restore();
     await waitFor("recovered five", () => got.length === 10, 10_000);
     for (const n of range(11, 12)) await gw.publish({ channel: "trades:alice", data: trade(n), event: "trade:executed" });
     await waitFor("live again", () => got.length === 12);
@@ -57,7 +57,7 @@ describe("recovery against the real gateway", () => {
     })();
     for (const at of [30, 70, 110]) {
       await waitFor(`trade ${at}`, () => got.length >= at, 10_000);
-      proxy.cut();
+      proxy.drop();
     }
     await publisher;
     await waitFor("every trade and three recoveries", () => got.length >= total && recovered.length === 3, 15_000);

@@ -5,6 +5,8 @@ import {
   ConnectedPayloadSchema,
   ErrorEventPayloadSchema,
   PresenceEventPayloadSchema,
+  PublicationMetaSchema,
+  RoomMetaSchema,
   ResyncPayloadSchema,
   ServerSubscribedPayloadSchema,
   ServerUnsubscribedPayloadSchema,
@@ -44,6 +46,11 @@ export const PUBLICATION_EVENT_SCHEMAS = {
   "room:message": RoomMessageSchema,
 } as const satisfies Record<string, TSchema>;
 
+/** The `meta` schema of the publication events whose meta is not only `PublicationMeta`, keyed by event name. */
+export const PUBLICATION_META_SCHEMAS = {
+  "room:message": RoomMetaSchema,
+} as const satisfies Partial<Record<keyof typeof PUBLICATION_EVENT_SCHEMAS, TSchema>>;
+
 /*
  * The event maps above are what docs/asyncapi.json is made of; the interfaces
  * ClientToServerEvents and ServerToClientEvents are what the server and the SDK
@@ -57,10 +64,11 @@ type Client = typeof CLIENT_EVENT_SCHEMAS;
 type Replies = typeof CLIENT_EVENT_REPLY_SCHEMAS;
 type Server = typeof SERVER_EVENT_SCHEMAS;
 type Publications = typeof PUBLICATION_EVENT_SCHEMAS;
+type Metas = typeof PUBLICATION_META_SCHEMAS;
 
 type ClientEventsOfSchemas = { [E in keyof Client]: (req: Static<Client[E]>, ack: Ack<Static<Replies[E]>>) => void };
 type ServerEventsOfSchemas = { [E in keyof Server]: (payload: Static<Server[E]>) => void } & {
-  [E in keyof Publications]: PublicationHandler<Static<Publications[E]>>;
+  [E in keyof Publications]: PublicationHandler<Static<Publications[E]>, E extends keyof Metas ? Static<Metas[E]> : Static<typeof PublicationMetaSchema>>;
 };
 type ClientEventSchemasMatchTheEventMap = Assert<Same<ClientEventsOfSchemas, ClientToServerEvents>>;
 type ServerEventSchemasMatchTheEventMap = Assert<Same<ServerEventsOfSchemas, ServerToClientEvents>>;

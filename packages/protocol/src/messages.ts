@@ -286,8 +286,15 @@ export type PresenceEventPayload = Static<typeof PresenceEventPayloadSchema>;
 export const ServerSubscribedPayloadSchema = Type.Object({ subscribed: Type.Array(SubscribedChannelSchema), failed: Type.Array(FailedChannelSchema) });
 export type ServerSubscribedPayload = Static<typeof ServerSubscribedPayloadSchema>;
 
-/** `server:unsubscribed`: the platform ended these subscriptions of the connection through the HTTP API. */
-export const ServerUnsubscribedPayloadSchema = Type.Object({ unsubscribed: Type.Array(Type.String()) });
+/**
+ * `server:unsubscribed`: the platform ended these subscriptions of the connection through the HTTP API, or the
+ * subscribe backend refused them on a refresh (then with `code` FORBIDDEN and the backend's `message`).
+ */
+export const ServerUnsubscribedPayloadSchema = Type.Object({
+  unsubscribed: Type.Array(Type.String()),
+  code: Type.Optional(Type.String({ description: "Why, when the subscribe backend ended them: FORBIDDEN." })),
+  message: Type.Optional(Type.String({ description: "The backend's message, with `code`." })),
+});
 export type ServerUnsubscribedPayload = Static<typeof ServerUnsubscribedPayloadSchema>;
 
 /** The `server:shutdown` event: reconnect after this delay. */
@@ -306,12 +313,16 @@ export const DeliveredMetaSchema = Type.Object({
 });
 export type DeliveredMeta = Static<typeof DeliveredMetaSchema>;
 
+/** `meta` of a room's publication: the channel's position, or, for a message to a role or to members, whom it was for. */
+export const RoomMetaSchema = Type.Union([PublicationMetaSchema, DeliveredMetaSchema], { description: "A publication to the whole room has its position in the room's history; a message to a role or to members has no offset and no epoch, and says whom it was for." });
+export type RoomMeta = Static<typeof RoomMetaSchema>;
+
 /**
  * A publication event handler: `(payload, meta)`, and on a resumable connection a
  * trailing resumption token (docs/protocol.md, section 5) that a client sends back
  * as `offset` when it reconnects.
  */
-export type PublicationHandler<T = unknown> = (payload: T, meta: PublicationMeta, token?: string) => void;
+export type PublicationHandler<T = unknown, M = PublicationMeta> = (payload: T, meta: M, token?: string) => void;
 
 /** Socket.IO's `InterServerEvents` type parameter: none, Tickwire nodes talk through the engine (Redis), not Socket.IO's adapter. */
 export type InterServerEvents = Record<string, never>;
@@ -338,7 +349,7 @@ export interface ServerToClientEvents {
   "feed:event": PublicationHandler<PublicItem>;
   "board:update": PublicationHandler<PublicItem>;
   /** A room's publication (docs/protocol.md, "Rooms"); a message to one role or to listed members has the meta `{ channel, ts, to, role? }`. */
-  "room:message": PublicationHandler<unknown>;
+  "room:message": PublicationHandler<unknown, RoomMeta>;
 }
 
 /* ---------- HTTP API ---------- */

@@ -5,7 +5,8 @@ import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { isTier, TIERS } from "@tickwire/protocol";
 import { DEFAULT_OPTIONS, type GatewayOptions } from "./config/options.js";
-import { ConfigError, ENV_VARIABLES, optionsFromEnv, resolveOptions, unknownEnvVariables } from "./config/resolve-options.js";
+import { OPTION_TABLE } from "./config/option-table.js";
+import { ConfigError, optionsFromEnv, resolveOptions, unknownEnvVariables } from "./config/resolve-options.js";
 import { loadDevCredentials, readDevCredentials } from "./dev-credentials.js";
 import type { Gateway } from "./gateway.js";
 
@@ -277,8 +278,8 @@ function checkConfig(args: string[]): void {
     options = { ...DEFAULT_OPTIONS, ...input };
   }
   problems.push(...unknownVariableLines(env));
-  const fromEnv = new Map<string, string>(Object.entries(ENV_VARIABLES).filter(([name]) => env[name] !== undefined && env[name]!.trim() !== "").map(([name, { option }]) => [option, name]));
-  if (env.NODE_ENV === "production") fromEnv.set("mode", "NODE_ENV");
+  // What the environment set, each with the variable of its row (NODE_ENV for mode).
+  const fromEnv = new Map(Object.keys(optionsFromEnv(env)).map((key) => [key, OPTION_TABLE[key as keyof GatewayOptions].env]));
   const width = Math.max(...Object.keys(DEFAULT_OPTIONS).map((k) => k.length));
   const lines = [`Tickwire ${VERSION}, ${options.mode === "production" ? "production" : "development"} mode`, ""];
   for (const key of Object.keys(DEFAULT_OPTIONS) as Array<keyof GatewayOptions>) {

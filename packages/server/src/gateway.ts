@@ -21,7 +21,8 @@ import type { DeliveryPolicyFactory } from "./core/delivery-policy.js";
 import type { Engine } from "./core/engine.js";
 import { EventRouter } from "./core/event-router.js";
 import { Hub } from "./core/hub.js";
-import type { InboxHandler } from "./core/inbox-handler.js";
+import { ChannelSources } from "./core/channel-sources.js";
+import { EventSource, StateSource } from "./core/engine-source.js";
 import { Publisher, type PublishRequest } from "./core/publisher.js";
 import type { Session } from "./core/session.js";
 import { SessionRegistry } from "./core/session-registry.js";
@@ -33,8 +34,8 @@ import { MemoryResumeStore } from "./core/memory-resume-store.js";
 import { ResumptionManager } from "./core/resumption.js";
 import { MemoryEngine } from "./engines/memory-engine.js";
 import { RedisEngine } from "./engines/redis/index.js";
+import { createRedisClient, type RedisClient } from "./engines/redis/redis-client.js";
 import { ApiKeyChecker } from "./http/api-auth.js";
-import type { ReadinessCheck } from "./http/context.js";
 import { createHttpApp } from "./http/http-app.js";
 import { createLogger, type Logger } from "./observability/logger.js";
 import { GatewayMetrics } from "./observability/metrics.js";
@@ -45,8 +46,8 @@ import type { HttpDrain } from "./http/http-drain.js";
 import type { SkipListener } from "./core/stored-data.js";
 import { untilDeadline } from "./core/deadline.js";
 import { streamPolicyFactory } from "./streams/stream-policy-factory.js";
-import { Readiness } from "./observability/readiness.js";
-import { instrumentStore } from "./observability/store-metrics.js";
+import { Readiness, type ReadinessCheck } from "./observability/readiness.js";
+import { instrumentStore } from "./stores/store-metrics.js";
 import { OpsSeries } from "./observability/ops-series.js";
 import { BackendPost } from "./proxy/backend-post.js";
 import { registerRpcEvents } from "./proxy/rpc-events.js";
@@ -169,7 +170,8 @@ export class Gateway {
   private httpDrain!: HttpDrain;
   /** Gives an app's server its listeners back (attach); a no-op on the gateway's own server. */
   private unmount: () => void = () => {};
-  private inbox: InboxHandler | undefined;
+  /** The channel source of each kind: the engine's (event, state), and the components' (the notification service: inbox). */
+  readonly sources: ChannelSources;
   private sessionResolver: SessionResolver | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
@@ -214,6 +216,9 @@ export class Gateway {
       (options.redisUrl !== undefined || options.redisClusterNodes !== undefined || options.redisSentinels !== undefined
         ? new RedisEngine({ url: options.redisUrl, clusterNodes: options.redisClusterNodes, sentinels: options.redisSentinels, sentinelName: options.redisSentinelName, prefix: options.redisPrefix, presenceTtlMs: options.connectionLeaseTtlMs, now: this.now, logger: engineLogger, onSkipped })
         : new MemoryEngine({ history: this.store.history, now: this.now, logger: engineLogger, onSkipped }));
+    this.sources = new ChannelSources(this.catalogue);
+    this.sources.register("event", new EventSource(this.engine, this.logger));
+    this.sources.register("state", new StateSource(this.engine, this.logger));
     this.registry = new SessionRegistry();
     this.connectionLimiterOverride = deps.connectionLimiter;
     this.router = new EventRouter(this.logger, this.metrics);
@@ -234,14 +239,13 @@ export class Gateway {
     this.ops = new OpsSeries({ metrics: this.metrics, registry: this.registry, hub: this.hub, now: this.now }, options.opsSampleMs);
     this.publisher = new Publisher({
       catalogue: this.catalogue,
-      engine: this.engine,
+      sources: this.sources,
       idempotency: this.store.idempotency,
       metrics: this.metrics,
       logger: this.logger,
       maxPublicationBytes: options.maxPublicationBytes,
       maxInputDepth: options.maxInputDepth,
       idempotencyTtlMs: options.idempotencyTtlMs,
-      inbox: () => this.inbox,
       now: this.now,
     });
     const post = (name: string): BackendPost => {
@@ -253,7 +257,17 @@ export class Gateway {
     this.subscribeProxy =
       options.proxySubscribeUrl === undefined
         ? undefined
-        : new SubscribeProxy({ url: options.proxySubscribeUrl, namespaces: options.proxySubscribeNamespaces, cacheMs: options.proxySubscribeCacheMs, post: post("subscribe"), now: this.now });
+        : new SubscribeProxy({
+            url: options.proxySubscribeUrl,
+            namespaces: options.proxySubscribeNamespaces,
+            cacheMs: options.proxySubscribeCacheMs,
+            post: post("subscribe"),
+            now: this.now,
+            refreshMs: options.proxySubscribeRefreshMs,
+            refused: (session, channel, message) => this.endRefused(session, channel, message),
+            counted: (result) => this.metrics.subscribeRefreshes.inc({ result }),
+            logger: this.logger.child({ component: "subscribe-proxy" }),
+          });
     this.occupancy = new OccupancyTracker({
       state: this.engine.occupancy?.() ?? new MemoryOccupancy(),
       namespaces: options.occupancyNamespaces,
@@ -273,7 +287,7 @@ export class Gateway {
       logger: this.logger,
       maxSubscriptions: options.maxSubscriptions,
       maxRecoveryPublications: options.maxRecoveryPublications,
-      inbox: () => this.inbox,
+      sources: this.sources,
       check: this.subscribeCheck(),
       onLocal: (channel, namespace, present) => this.occupancy.local(channel, namespace, present),
     });
@@ -315,7 +329,7 @@ export class Gateway {
   async init(): Promise<void> {
     const { options } = this;
     if (options.sessionRedisUrl || options.sessionRedisClusterNodes) {
-      this.sessionResolver = new RedisSessionResolver({ url: options.sessionRedisUrl, clusterNodes: options.sessionRedisClusterNodes, prefix: options.sessionPrefix, timeoutMs: options.sessionTimeoutMs, defaultTier: options.defaultTier });
+      this.sessionResolver = new RedisSessionResolver(sessionRedis(options), { prefix: options.sessionPrefix, defaultTier: options.defaultTier });
     } else if (options.sessionUrl) {
       this.sessionResolver = new HttpSessionResolver({ url: options.sessionUrl, timeoutMs: options.sessionTimeoutMs, defaultTier: options.defaultTier });
     }
@@ -391,8 +405,10 @@ export class Gateway {
     const context = this.componentContext();
     for (const component of this.components) component.register?.(context);
     this.engine.onPresenceChange?.(presenceAnnouncer(this.hub, this.logger.child({ component: "presence" })));
+    // Namespaces the operator declared need a source; built-in ones whose component was left out answer UNAVAILABLE.
+    this.sources.check(options.namespaces);
     await this.engine.start((publication) => {
-      if (!this.serverSubscriptions.handle(publication)) this.hub.dispatch(publication);
+      if (!this.serverSubscriptions.handle(publication)) this.sources.receive(publication, (p) => this.hub.dispatch(p));
     });
   }
 
@@ -431,6 +447,13 @@ export class Gateway {
   }
 
   /** Publishes through the same path as the HTTP API. */
+  /** The subscribe backend refused a live subscription on a refresh: it ends, and the connection is told why. */
+  private async endRefused(session: Session, channel: string, message: string): Promise<void> {
+    const ended = await this.subscriptions.revoke(session, channel);
+    this.logger.info({ userId: session.userId, channel }, "subscription ended: the subscribe backend refused it on a refresh");
+    if (ended !== undefined && !session.closed) session.connection.emit("server:unsubscribed", { unsubscribed: [ended], code: "FORBIDDEN", message });
+  }
+
   /** The checks of a new subscription after Tickwire's own rules: the subscribe proxy, then room membership (last: joining a public room makes a member). */
   private subscribeCheck(): SubscribeCheck {
     return async (session, channel, namespace) => {
@@ -464,15 +487,10 @@ export class Gateway {
       metrics: this.metrics,
       http: this.http,
       apiKeys: this.options.apiKeys,
-      setInboxHandler: (handler: InboxHandler) => this.setInboxHandler(handler),
+      sources: this.sources,
       onSessionOpen: (listener: (session: Session) => void) => void this.sessionListeners.push(listener),
     });
     return this.context;
-  }
-
-  /** Lets the notification service serve `inbox` channels. */
-  setInboxHandler(handler: InboxHandler): void {
-    this.inbox = handler;
   }
 
   /** The `/api/v1/stats` document. */
@@ -546,6 +564,8 @@ export class Gateway {
     // Channels this node's closed sessions vacated are announced (when no other node holds them) before the engine goes.
     await untilDeadline(this.occupancy.close(), deadline + 1000).catch(warn("occupancy"));
     await untilDeadline(this.occupancyHook?.drain() ?? Promise.resolve(), deadline + 1000).catch(warn("occupancy hook"));
+    this.subscribeProxy?.close();
+    this.serverSubscriptions.close();
     await this.engine.close();
     await this.limits?.close();
     await this.sessionResolver?.close();
@@ -569,3 +589,16 @@ export class Gateway {
   }
 }
 
+/**
+ * The session resolver's Redis connection. Lookups made while it is (re)established
+ * wait in the offline queue, bounded by the command timeout: a handshake right
+ * after start is not refused.
+ */
+function sessionRedis(options: GatewayOptions): RedisClient {
+  const target = options.sessionRedisClusterNodes !== undefined ? { clusterNodes: options.sessionRedisClusterNodes } : { url: options.sessionRedisUrl ?? "redis://127.0.0.1:6379" };
+  const redis = createRedisClient(target, { maxRetriesPerRequest: 1, enableOfflineQueue: true, commandTimeout: options.sessionTimeoutMs });
+  redis.on("error", () => {
+    // Reported per lookup as UNAVAILABLE; ioredis keeps reconnecting.
+  });
+  return redis;
+}

@@ -1,7 +1,7 @@
 export { attach, createGateway, Gateway, VERSION, DEFAULT_DASHBOARD_DIR, type GatewayDeps } from "./gateway.js";
 export { DEFAULT_OPTIONS, type GatewayOptions, type RateLimitOptions } from "./config/options.js";
 export { resolveOptions, optionsFromEnv, ConfigError, ENV_VARIABLES, unknownEnvVariables, type EnvVariable, type UnknownVariable } from "./config/resolve-options.js";
-export type { Engine, HistoryRead, PublicationListener } from "./core/engine.js";
+export type { Engine, EngineSubscribeOptions, HistoryRead, PublicationListener } from "./core/engine.js";
 export type {
   Store,
   HistoryStore,
@@ -23,13 +23,14 @@ export type {
 } from "./core/store.js";
 export type { Publication, ChannelPosition, PublishInput } from "./core/publication.js";
 export type { FeedState, GatewayComponent } from "./core/component.js";
-export type { InboxHandler } from "./core/inbox-handler.js";
+export type { ChannelSource, SourceContext, SourceReceipt, SourceTarget } from "./core/channel-source.js";
+export { ChannelSources } from "./core/channel-sources.js";
 export type { DeliveryPolicy, DeliveryPolicyContext, DeliveryPolicyFactory } from "./core/delivery-policy.js";
-export type { PublishRequest } from "./core/publisher.js";
+export type { PublishManyRequest, PublishRequest } from "./core/publisher.js";
 export { MemoryEngine } from "./engines/memory-engine.js";
 export { MemoryConnectionLimiter, RedisConnectionLimiter, UserRateLimiter, LimitFallbacks, connectLimitsRedis, createLimits } from "./limits/index.js";
 export type { ConnectionLimiter, RedisConnectionLimiterOptions, UserRateLimiterOptions, LimitKind, LimitsRedisOptions, Limits, LimitsDeps } from "./limits/index.js";
-export { RedisEngine, type RedisEngineOptions, type FeedCounters, channelKeys, partitionOf, PARTITIONS } from "./engines/redis/index.js";
+export { RedisEngine, type RedisEngineOptions, type FanOutCounters, type FeedCounters, channelKeys, partitionOf, PARTITIONS } from "./engines/redis/index.js";
 export { createRedisClient, isCluster, type RedisClient, type RedisTarget } from "./engines/redis/redis-client.js";
 export { SqliteStore } from "./stores/sqlite/sqlite-store.js";
 export { PostgresStore, type PostgresStoreOptions } from "./stores/postgres/postgres-store.js";

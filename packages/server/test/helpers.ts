@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { io, type Socket } from "socket.io-client";
 import type { NamespaceDefinition } from "@tickwire/protocol";
-import { createGateway, type Gateway, type GatewayDeps, type GatewayOptions, type InboxHandler } from "@tickwire/server";
+import { createGateway, type Gateway, type GatewayDeps, type GatewayOptions, type ChannelSource } from "@tickwire/server";
 
 export const SECRET = "test-secret-0123456789abcdef";
 export const API_KEY = "test-api-key";
@@ -126,17 +126,19 @@ export const TINY_NAMESPACE: NamespaceDefinition = {
   description: "A channel with a three-item history, for tests.",
 };
 
-/** Replaces the gateway's inbox with one that records what is published to it; returns the record. */
+/** Serves the gateway's inbox channels with a source that records what is published to them (a gateway without the notification service); returns the record. */
 export function recordingInbox(gw: Gateway): Array<[string, unknown]> {
   const inbox: Array<[string, unknown]> = [];
-  const handler: InboxHandler = {
-    publish: async (userId, data) => {
-      inbox.push([userId, data]);
-      return { channel: `notifications:${userId}`, offset: inbox.length, epoch: "inbox" };
+  const source: ChannelSource = {
+    publish: async (target) => {
+      inbox.push([target.key!, target.data]);
+      return { channel: target.channel, offset: inbox.length, epoch: "inbox" };
     },
-    subscribe: async () => ({ offset: 0, epoch: "inbox" }),
     position: async () => ({ offset: inbox.length, epoch: "inbox" }),
+    attach: async () => {},
+    detach: async () => {},
+    owed: async () => ({ offset: inbox.length, epoch: "inbox" }),
   };
-  gw.setInboxHandler(handler);
+  gw.sources.register("inbox", source);
   return inbox;
 }

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach } from "vitest";
 import { createGateway, type Gateway, type GatewayOptions } from "@tickwire/server";
 import { createClient, type ClientOptions, type TickwireClient } from "../../src/index.js";
-import { TcpProxy } from "./tcp-proxy.js";
+import { TcpProxy } from "../../../../test/support/tcp-proxy.js";
 
 /** Options every test gateway shares; only port and dataDir vary. */
 const GATEWAY_OPTIONS = { host: "127.0.0.1", jwtSecret: "test-secret", apiKeys: ["test-key"], simulator: false, logLevel: "silent" } as const;
@@ -47,7 +47,7 @@ export function useRealGateway() {
       await gw.close();
     },
     async proxy(gw: Gateway): Promise<TcpProxy> {
-      const proxy = await new TcpProxy(gw.port).listen();
+      const proxy = await new TcpProxy({ host: "127.0.0.1", port: gw.port }).start();
       proxies.push(proxy);
       return proxy;
     },

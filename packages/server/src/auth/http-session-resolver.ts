@@ -8,9 +8,9 @@ import { identityFromSession, type SessionResolver } from "./session-resolver.js
 export interface HttpSessionResolverOptions {
   /** Called as `GET {url}?sessionID={id}`; answers 200 with the session JSON, 404/401 for an unknown one. */
   readonly url: string;
-  /** @default 2000 */
+  /** Time allowed for one lookup (the gateway passes its sessionTimeoutMs). */
   readonly timeoutMs: number;
-  /** Tier of sessions that carry none. @default "navigator" */
+  /** Tier of sessions that carry none. @default DEFAULT_TIER */
   readonly defaultTier?: Tier | undefined;
 }
 

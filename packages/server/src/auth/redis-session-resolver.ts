@@ -1,36 +1,33 @@
 import type { Tier } from "@tickwire/protocol";
-import { createRedisClient, type RedisClient } from "../engines/redis/redis-client.js";
 import { identityFromClaims } from "./token-verifier.js";
 import type { Identity } from "./identity.js";
 import { identityFromSession, type SessionResolver } from "./session-resolver.js";
 
 /** Options of the Redis session resolver. */
 export interface RedisSessionResolverOptions {
-  /** `redis://` URL, or `clusterNodes`. */
-  readonly url?: string;
-  /** A Redis Cluster's nodes (`host:port`); one GET per lookup goes to the slot's master. */
-  readonly clusterNodes?: readonly string[];
-  /** Key prefix, as connect-redis uses it. @default "sess:" */
+  /** Key prefix, as connect-redis uses it (the gateway passes its sessionPrefix). */
   readonly prefix: string;
-  /** Time allowed for one lookup. @default 2000 */
-  readonly timeoutMs: number;
-  /** Tier of sessions that carry none. @default "navigator" */
+  /** Tier of sessions that carry none. @default DEFAULT_TIER */
   readonly defaultTier?: Tier | undefined;
+}
+
+/**
+ * What the resolver needs of its Redis connection: one GET per lookup (on a
+ * cluster, to the slot's master). ioredis's `Redis` and `Cluster` are both one;
+ * the gateway makes it (`createRedisClient`) with a command timeout that bounds
+ * each lookup.
+ */
+export interface SessionRedis {
+  get(key: string): Promise<string | null>;
+  disconnect(): void;
 }
 
 /** Resolves express-session (connect-redis) sessions stored as JSON under `{prefix}{id}`. */
 export class RedisSessionResolver implements SessionResolver {
-  private readonly redis: RedisClient;
-
-  constructor(private readonly options: RedisSessionResolverOptions) {
-    // Lookups made while the connection is (re)established wait in the offline queue,
-    // bounded by the command timeout: a handshake right after start is not refused.
-    const target = options.clusterNodes !== undefined ? { clusterNodes: options.clusterNodes } : { url: options.url ?? "redis://127.0.0.1:6379" };
-    this.redis = createRedisClient(target, { maxRetriesPerRequest: 1, enableOfflineQueue: true, commandTimeout: options.timeoutMs });
-    this.redis.on("error", () => {
-      // Reported per lookup as UNAVAILABLE; ioredis keeps reconnecting.
-    });
-  }
+  constructor(
+    private readonly redis: SessionRedis,
+    private readonly options: RedisSessionResolverOptions,
+  ) {}
 
   async resolve(sessionId: string): Promise<Identity | undefined> {
     const raw = await this.redis.get(`${this.options.prefix}${sessionId}`);

@@ -2,6 +2,7 @@ import { createPublicKey, webcrypto, type KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createLocalJWKSet, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from "jose";
 import { DEFAULT_TIER, ID_PATTERN, isTier, TickwireError, type Tier } from "@tickwire/protocol";
+import { DEFAULT_OPTIONS } from "../config/options.js";
 import type { AuthFailureReason, Identity } from "./identity.js";
 
 /** How client tokens are verified. */
@@ -14,9 +15,9 @@ export interface TokenVerifierOptions {
   readonly jwksFile?: string | undefined;
   readonly audience?: string | undefined;
   readonly issuer?: string | undefined;
-  /** Refuse tokens without `exp`. @default true */
+  /** Refuse tokens without `exp`. @default DEFAULT_OPTIONS.jwtRequireExp */
   readonly requireExp?: boolean | undefined;
-  /** Tier of tokens without a `tier` claim. @default "navigator" */
+  /** Tier of tokens without a `tier` claim. @default DEFAULT_TIER */
   readonly defaultTier?: Tier | undefined;
 }
 
@@ -82,7 +83,7 @@ export class TokenVerifier {
       }
       throw new AuthError("malformed", "The token could not be read.");
     }
-    if (this.options.requireExp !== false && typeof payload.exp !== "number") throw new AuthError("no_expiry", "The token has no `exp`: client tokens must expire.");
+    if ((this.options.requireExp ?? DEFAULT_OPTIONS.jwtRequireExp) && typeof payload.exp !== "number") throw new AuthError("no_expiry", "The token has no `exp`: client tokens must expire.");
     return identityFromClaims(payload, this.options.defaultTier);
   }
 

@@ -1,11 +1,11 @@
 import type { FastifyInstance } from "fastify";
 import type { NamespaceDefinition } from "@tickwire/protocol";
 import type { Logger } from "../observability/logger.js";
-import type { GatewayMetrics } from "../observability/metrics.js";
+import type { FeedState, GatewayMetrics } from "../observability/metrics.js";
 import type { Engine } from "./engine.js";
 import type { EventRouter } from "./event-router.js";
 import type { Hub } from "./hub.js";
-import type { InboxHandler } from "./inbox-handler.js";
+import type { ChannelSources } from "./channel-sources.js";
 import type { Publisher } from "./publisher.js";
 import type { Session } from "./session.js";
 import type { SessionRegistry } from "./session-registry.js";
@@ -13,16 +13,8 @@ import type { Store } from "./store.js";
 import type { SubscriptionManager } from "./subscriptions.js";
 import type { OccupancyTracker } from "./occupancy.js";
 
-/** What a feed (upstream WebSocket, Redis ingest) reports in `/api/v1/stats` `feeds`. */
-export interface FeedState {
-  readonly name: string;
-  /** `connecting`, `connected`, `running`, `reconnecting`, `stopped`, … */
-  readonly state: string;
-  /** Circuit-breaker state: `closed`, `open`, `halfOpen`, or `none` for a feed without one. */
-  readonly breaker: string;
-  readonly received: number;
-  readonly errors: number;
-}
+/** A feed's figures: declared with the metrics that report them, part of what a component is. */
+export type { FeedState };
 
 /**
  * What a component is given: the gateway's parts it may use, and nothing of the
@@ -48,8 +40,8 @@ export interface ComponentContext {
   readonly http: FastifyInstance;
   /** The API keys that protect the HTTP API. */
   readonly apiKeys: readonly string[];
-  /** Lets a component serve `inbox` channels (the notification service). */
-  setInboxHandler(handler: InboxHandler): void;
+  /** Where a component registers the channel source of a kind it serves (the notification service: `inbox`). */
+  readonly sources: Pick<ChannelSources, "register" | "serves">;
   /** Calls `listener` with every session that opens on this node (after a resumption's restore began). */
   onSessionOpen(listener: (session: Session) => void): void;
 }

@@ -36,6 +36,12 @@ export interface HistoryRead {
   readonly contiguous: boolean;
 }
 
+/** How a channel is subscribed (Engine.subscribe). */
+export interface EngineSubscribeOptions {
+  /** The channel's source numbers its publications and fans them out with `Engine.fanOut`. @default false */
+  readonly fanOutOnly?: boolean;
+}
+
 /**
  * The engine orders publications, keeps history and fans out between nodes.
  * Core code talks to this interface only; `MemoryEngine` serves one node and a
@@ -54,20 +60,21 @@ export interface Engine {
   /** Assigns the next offset, appends history, fans out; resolves once the publication is durable where the namespace asks for it. */
   publish(channel: string, namespace: NamespaceDefinition, input: PublishInput): Promise<Publication>;
   /**
-   * Fans a publication numbered elsewhere (the inbox: the store assigns its offset
-   * and epoch) out to the listener of every node with local subscribers of its
-   * channel, this one included, without storing it or assigning an offset.
-   * Resolves once it is handed over; rejects when it could not be (nothing is
-   * retried: the store re-sends unread notifications on subscribe).
+   * Fans out a publication that its channel source numbered itself (offset and
+   * epoch given, e.g. by a store) to the listener of every node that subscribed
+   * its channel with `fanOutOnly`, this one included, as it is: nothing is
+   * stored, no offset is assigned, nothing is put in order across nodes (one
+   * node's fan-outs of a channel arrive in the order made; two nodes' may cross).
+   * Resolves once handed over; when it could not be, this node's own listener
+   * still gets it and the promise rejects (nothing is retried).
    */
-  relay(publication: Publication): Promise<void>;
+  fanOut(publication: Publication): Promise<void>;
   /**
-   * This node now has local subscribers of `channel`. For a channel of kind
-   * `inbox`, `position` is the inbox position read just before: its epoch names
-   * the numbering whose relays this node takes (nodes with their own stores have
-   * their own inboxes), its offset where in-order delivery starts.
+   * This node now has local subscribers of `channel`. With `fanOutOnly` the
+   * channel's publications are numbered by its source and reach the listener
+   * through `fanOut` only: the engine keeps no position, history or key for it.
    */
-  subscribe(channel: string, namespace: NamespaceDefinition, position?: ChannelPosition): Promise<void>;
+  subscribe(channel: string, namespace: NamespaceDefinition, options?: EngineSubscribeOptions): Promise<void>;
   /** This node has no more local subscribers of `channel`. */
   unsubscribe(channel: string, namespace: NamespaceDefinition): Promise<void>;
   /** The channel's position without reading history. */

@@ -1,11 +1,11 @@
 import type { NamespaceDefinition, Tier } from "@tickwire/protocol";
+import { DEFAULT_OPTIONS } from "../config/options.js";
 import type { Logger } from "../observability/logger.js";
 import type { GatewayMetrics } from "../observability/metrics.js";
 import type { Broadcaster, Connection } from "./connection.js";
 import type { DeliveryPolicy, DeliveryPolicyFactory } from "./delivery-policy.js";
 import type { Publication } from "./publication.js";
-import type { Session } from "./session.js";
-import { filterFields, metaOf, type LegacyView, type PublicationMeta, type Subscription } from "./subscription.js";
+import { filterFields, metaOf, type LegacyView, type PublicationMeta, type SubscriberSession, type Subscription } from "./subscription.js";
 
 /** Numbers every write to resumable connections and names it in a token (core/resumption.ts). */
 export interface WriteNumbering {
@@ -25,18 +25,23 @@ class DeliveryGroup {
 
 /** Bounds of one socket's outbound queue (docs/streams.md, "Slow consumers"), in packets and in bytes. */
 export interface OutboundLimits {
-  /** Queued packets from which a socket is backed up: its state publications are held, latest wins, until it drains. @default 64 */
+  /** Queued packets from which a socket is backed up: its state publications are held, latest wins, until it drains. @default DEFAULT_OPTIONS.stateBacklogPackets */
   readonly stateBacklogPackets: number;
-  /** Queued packets at which an event publication disconnects the socket with SLOW_CONSUMER instead of queueing. @default 4096 */
+  /** Queued packets at which an event publication disconnects the socket with SLOW_CONSUMER instead of queueing. @default DEFAULT_OPTIONS.maxQueuedPackets */
   readonly maxQueuedPackets: number;
-  /** Queued bytes from which a socket is backed up (as stateBacklogPackets). @default 262144 */
+  /** Queued bytes from which a socket is backed up (as stateBacklogPackets). @default DEFAULT_OPTIONS.stateBacklogBytes */
   readonly stateBacklogBytes: number;
-  /** Queued bytes at which an event publication disconnects the socket with SLOW_CONSUMER. @default 8388608 */
+  /** Queued bytes at which an event publication disconnects the socket with SLOW_CONSUMER. @default DEFAULT_OPTIONS.maxQueuedBytes */
   readonly maxQueuedBytes: number;
 }
 
-/** The defaults of OutboundLimits. */
-export const DEFAULT_OUTBOUND_LIMITS: OutboundLimits = Object.freeze({ stateBacklogPackets: 64, maxQueuedPackets: 4096, stateBacklogBytes: 256 * 1024, maxQueuedBytes: 8 * 1024 * 1024 });
+/** The defaults of OutboundLimits: the gateway options' defaults. */
+export const DEFAULT_OUTBOUND_LIMITS: OutboundLimits = Object.freeze({
+  stateBacklogPackets: DEFAULT_OPTIONS.stateBacklogPackets,
+  maxQueuedPackets: DEFAULT_OPTIONS.maxQueuedPackets,
+  stateBacklogBytes: DEFAULT_OPTIONS.stateBacklogBytes,
+  maxQueuedBytes: DEFAULT_OPTIONS.maxQueuedBytes,
+});
 
 /** Local subscribers of one channel. */
 class ChannelFanout {
@@ -57,9 +62,9 @@ export class Hub {
   onDispatch: ((channel: string) => void) | undefined;
   private readonly byNamespace = new Map<string, number>();
   /** Newest state publication held per subscription of a backed-up session, written when the socket drains. */
-  private readonly held = new Map<Session, Map<Subscription, Publication>>();
+  private readonly held = new Map<SubscriberSession, Map<Subscription, Publication>>();
   /** Sessions being disconnected as slow consumers: nothing more is queued for them. */
-  private readonly evicted = new WeakSet<Session>();
+  private readonly evicted = new WeakSet<SubscriberSession>();
   /** Set when sessions may resume: writes to resumable connections are numbered and journaled. */
   private numbering: WriteNumbering | undefined;
 
@@ -95,7 +100,6 @@ export class Hub {
   activate(sub: Subscription): void {
     const fanout = this.channels.get(sub.channel);
     if (!fanout || !fanout.recovering.delete(sub)) return;
-    sub.buffer = undefined;
     this.join(fanout, sub);
   }
 
@@ -123,7 +127,7 @@ export class Hub {
 
   private regroup(sub: Subscription, change: () => void): void {
     const fanout = this.channels.get(sub.channel);
-    if (!fanout || sub.recovering) {
+    if (!fanout || !sub.recovery.live) {
       change();
       return;
     }
@@ -165,7 +169,7 @@ export class Hub {
     const fanout = this.channels.get(publication.channel);
     if (!fanout) return;
     this.onDispatch?.(publication.channel);
-    for (const sub of fanout.recovering) sub.buffer!.push(publication);
+    for (const sub of fanout.recovering) sub.recovery.buffer(publication);
     for (const group of fanout.groups.values()) {
       try {
         group.policy.offer(publication);
@@ -176,7 +180,7 @@ export class Hub {
   }
 
   /** Forgets everything held for a closed session (called on close, whatever its transport was doing). */
-  forget(session: Session): void {
+  forget(session: SubscriberSession): void {
     this.held.delete(session);
   }
 
@@ -187,20 +191,22 @@ export class Hub {
     return { sessions: this.held.size, publications };
   }
 
+  /** Told each time an inbox publication was written to at least one connection (the delivered position of clients that never acknowledge). */
+  onInboxDelivered: ((channel: string, offset: number) => void) | undefined;
+
   /**
    * Writes one publication to one subscriber: snapshots and replays (`live` false:
    * they are old by design, so they stay out of the delivery-latency figures),
    * merged recovery buffers and drained held values (`live` true).
    */
-  /** Told each time an inbox publication was written to at least one connection (the delivered position of clients that never acknowledge). */
-  onInboxDelivered: ((channel: string, offset: number) => void) | undefined;
-
   sendTo(sub: Subscription, publication: Publication, live = true): void {
+    // What the subscriber already has (a replay that a live arrival overtook, a repeated resend) is never written twice.
+    if (sub.recovery.has(publication)) return;
     const meta = metaOf(publication);
     const payload = filterFields(publication.data, sub.fields, sub.namespace.keyField);
     const { view } = sub;
     const token = this.journal(sub, publication);
-    if (sub.advance(publication)) this.resync(sub);
+    if (sub.recovery.advance(publication)) this.resync(sub);
     try {
       if (view === undefined) sub.session.connection.publish(publication.event, payload, meta, token);
       else sub.session.connection.publish(view.event, viewed(view, payload, meta, publication.data), meta, token);
@@ -217,7 +223,7 @@ export class Hub {
     const resume = sub.session.resume;
     if (resume === undefined || this.numbering === undefined) return undefined;
     const write = this.numbering.next();
-    if (sub.namespace.kind !== "state" && !sub.has(publication)) resume.journal.record(write, sub.channel, sub.position());
+    if (sub.namespace.kind !== "state") resume.journal.record(write, sub.channel, sub.recovery.position());
     resume.dirty = true;
     return this.numbering.token(write);
   }
@@ -291,18 +297,19 @@ export class Hub {
       let first: Subscription | undefined;
       let write: number | undefined;
       for (const sub of set) {
+        const { recovery } = sub;
         // A subscriber that already has this offset (merged from its recovery buffer) is skipped.
-        if (sub.has(publication)) continue;
+        if (recovery.has(publication)) continue;
         if (!this.admit(sub, publication)) continue;
         first ??= sub;
         targets.push(sub.session.connection);
         // One write number per encoding: every resumable socket of the set gets the same packet.
         if (sub.session.resume !== undefined && this.numbering !== undefined) {
           write ??= this.numbering.next();
-          if (sub.namespace.kind !== "state") sub.session.resume.journal.record(write, sub.channel, sub.position());
+          if (sub.namespace.kind !== "state") sub.session.resume.journal.record(write, sub.channel, recovery.position());
           sub.session.resume.dirty = true;
         }
-        if (sub.advance(publication)) this.resync(sub);
+        if (recovery.advance(publication)) this.resync(sub);
       }
       if (!first) continue;
       namespace = first.namespace.name;
@@ -409,13 +416,13 @@ export class Hub {
   }
 
   /** The socket drained: writes the newest held value of each of its state subscriptions. */
-  private release(session: Session): void {
+  private release(session: SubscriberSession): void {
     const held = this.held.get(session);
     if (!held) return;
     this.held.delete(session);
     if (session.closed || this.evicted.has(session)) return;
     for (const [sub, publication] of held) {
-      if (sub.has(publication)) continue;
+      if (sub.recovery.has(publication)) continue;
       if (session.connection.bufferedPackets() >= this.limits.stateBacklogPackets || session.connection.bufferedBytes() >= this.limits.stateBacklogBytes) this.hold(sub, publication);
       else this.sendTo(sub, publication);
     }

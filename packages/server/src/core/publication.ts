@@ -1,3 +1,5 @@
+import type { StreamPosition } from "@tickwire/protocol";
+
 /** A publication after the engine ordered it: what history keeps and fan-out delivers. */
 export interface Publication {
   readonly channel: string;
@@ -14,11 +16,8 @@ export interface Publication {
   readonly traceId: string;
 }
 
-/** A position in a channel: the last offset and its epoch. */
-export interface ChannelPosition {
-  readonly offset: number;
-  readonly epoch: string;
-}
+/** A position in a channel: the last offset and its epoch (the protocol's `StreamPosition`, as `since` sends it). */
+export type ChannelPosition = Readonly<StreamPosition>;
 
 /** What a publisher hands to the engine. */
 export interface PublishInput {

@@ -9,9 +9,9 @@ import {
 } from "@tickwire/protocol";
 import type { Logger } from "../observability/logger.js";
 import type { GatewayMetrics } from "../observability/metrics.js";
-import type { Engine } from "./engine.js";
+import type { SourceReceipt } from "./channel-source.js";
+import type { ChannelSources } from "./channel-sources.js";
 import { checkInput, isSafeString } from "./input-bounds.js";
-import type { InboxHandler } from "./inbox-handler.js";
 import type { IdempotencyStore } from "./store.js";
 import { channelError, newTraceId } from "./rules.js";
 
@@ -21,6 +21,15 @@ export interface PublishRequest {
   readonly data: unknown;
   readonly event?: unknown;
   readonly idempotencyKey?: string | undefined;
+  /** Carried into logs; generated when absent. */
+  readonly traceId?: string | undefined;
+}
+
+/** One publication onto several channels of one namespace, stored together where the source can (`Publisher.publishMany`). */
+export interface PublishManyRequest {
+  readonly channels: readonly unknown[];
+  readonly data: unknown;
+  readonly event?: unknown;
   /** Carried into logs; generated when absent. */
   readonly traceId?: string | undefined;
 }
@@ -47,7 +56,8 @@ export interface PublishRule {
 /** Options of the publisher. */
 export interface PublisherOptions {
   readonly catalogue: ReturnType<typeof buildCatalogue>;
-  readonly engine: Engine;
+  /** The channel source of each kind: where a checked publication is stored. */
+  readonly sources: ChannelSources;
   readonly idempotency: IdempotencyStore;
   readonly metrics: GatewayMetrics;
   readonly logger: Logger;
@@ -55,7 +65,6 @@ export interface PublisherOptions {
   /** Deepest nesting of `data` (docs/errors.md, "Limits"). */
   readonly maxInputDepth: number;
   readonly idempotencyTtlMs: number;
-  readonly inbox: () => InboxHandler | undefined;
   readonly now?: () => number;
 }
 
@@ -69,7 +78,9 @@ export { newTraceId };
 
 /**
  * The single publish path: validation, authorisation of the event name,
- * idempotency, then the engine. Every way into the gateway goes through it.
+ * idempotency, then the channel source of the namespace's kind (the engine for
+ * event and state channels, the inbox for notifications). Every way into the
+ * gateway goes through it.
  */
 export class Publisher {
   private readonly inflight = new Map<string, Promise<PublishResult>>();
@@ -130,7 +141,49 @@ export class Publisher {
     }
   }
 
+  /**
+   * Publishes one item on several channels of one namespace (a notification to
+   * many users): each channel is checked like `publish`, then the source stores
+   * them together where it can. Receipts come in `channels` order.
+   * @throws TickwireError BAD_REQUEST (channels of two namespaces among them), UNKNOWN_CHANNEL, PAYLOAD_TOO_LARGE, UNAVAILABLE, SHUTDOWN
+   * @example await publisher.publishMany({ channels: ["notifications:alice", "notifications:bob"], data: { type: "info", message: "Hi." } })
+   */
+  async publishMany(request: PublishManyRequest): Promise<SourceReceipt[]> {
+    if (this.closing) throw new TickwireError("SHUTDOWN");
+    if (request.channels.length === 0) throw new TickwireError("BAD_REQUEST", "A publication needs at least one channel.");
+    // The data is the same on every channel: checked once, in the order `publish` checks it.
+    const targets = request.channels.map((channel, i) => this.target({ channel, data: request.data, event: request.event }, i === 0));
+    const { namespace } = targets[0]!;
+    if (targets.some((t) => t.namespace !== namespace)) throw new TickwireError("BAD_REQUEST", "One publication on many channels needs channels of one namespace.");
+    const traceId = request.traceId ?? newTraceId();
+    const source = this.options.sources.of(namespace);
+    const context = { traceId, ts: this.now() };
+    const receipts = source.publishMany ? await source.publishMany(targets, context) : await Promise.all(targets.map((t) => source.publish(t, context)));
+    this.options.metrics.published(namespace.name);
+    this.options.logger.debug({ traceId, namespace: namespace.name, channels: targets.length }, "published");
+    for (const target of targets) await this.publishCopies(target, traceId);
+    return receipts;
+  }
+
   private async publishOnce(request: PublishRequest): Promise<PublishResult> {
+    const target = this.target(request, true);
+    const traceId = request.traceId ?? newTraceId();
+    const { channel, namespace, event } = target;
+    const receipt = await this.options.sources.of(namespace).publish(target, { traceId, ts: this.now() });
+    this.options.metrics.published(namespace.name);
+    this.options.logger.debug({ traceId, channel, offset: receipt.offset, event }, "published");
+    await this.publishCopies(target, traceId);
+    return { channel, offset: receipt.offset, epoch: receipt.epoch };
+  }
+
+  /** Every way in passes here, so what is stored can always be encoded, replayed and served. */
+  private checkData(data: unknown): void {
+    if (data === undefined) throw new TickwireError("BAD_REQUEST", "A publication needs `data`.");
+    checkInput(data, { maxDepth: this.options.maxInputDepth, maxBytes: this.options.maxPublicationBytes }, "`data`");
+  }
+
+  /** Checks a publication's channel, event, data (unless checked already) and rules into what its source stores. */
+  private target(request: Pick<PublishRequest, "channel" | "data" | "event">, checkData: boolean): PublishTarget {
     const parsed = parseChannel(request.channel, this.options.catalogue);
     if (isChannelError(parsed)) throw channelError(parsed);
     const { namespace, channel } = parsed;
@@ -138,35 +191,17 @@ export class Publisher {
     if (typeof event !== "string" || event.length > MAX_EVENT_LENGTH || !isAllowedEvent(namespace, event)) {
       throw new TickwireError("BAD_REQUEST", `Event "${typeof event === "string" ? event.slice(0, MAX_EVENT_LENGTH) : String(event)}" is not allowed on "${namespace.name}".`);
     }
-    if (request.data === undefined) throw new TickwireError("BAD_REQUEST", "A publication needs `data`.");
-    // Every way in passes here, so what is stored can always be encoded, replayed and served.
-    checkInput(request.data, { maxDepth: this.options.maxInputDepth, maxBytes: this.options.maxPublicationBytes }, "`data`");
+    if (checkData) this.checkData(request.data);
     if (namespace.keyField !== undefined && (typeof request.data !== "object" || request.data === null || Array.isArray(request.data))) {
       throw new TickwireError("BAD_REQUEST", `"${namespace.name}" publications are objects.`);
     }
     const target: PublishTarget = { channel, namespace, key: parsed.key, event, data: request.data };
     for (const rule of this.rules) rule.check?.(target);
-    const traceId = request.traceId ?? newTraceId();
+    return target;
+  }
 
-    if (namespace.kind === "inbox") {
-      const inbox = this.options.inbox();
-      if (!inbox) throw new TickwireError("UNAVAILABLE", "The notification inbox is not running.");
-      const result = await inbox.publish(parsed.key!, request.data, { idempotencyKey: request.idempotencyKey, traceId });
-      this.options.metrics.published(namespace.name);
-      return result;
-    }
-
-    let publication;
-    try {
-      publication = await this.options.engine.publish(channel, namespace, { event, data: request.data, ts: this.now(), traceId });
-    } catch (err) {
-      this.options.logger.error({ err, channel, traceId }, "publish failed");
-      throw new TickwireError("UNAVAILABLE", "The publication could not be stored; retry with the same idempotency key.", { cause: err });
-    }
-    this.options.metrics.published(namespace.name);
-    this.options.logger.debug({ traceId, channel, offset: publication.offset, event }, "published");
-    for (const rule of this.rules) for (const copy of rule.copyTo?.(target) ?? []) await this.publishCopy(copy, event, request.data, traceId);
-    return { channel, offset: publication.offset, epoch: publication.epoch };
+  private async publishCopies(target: PublishTarget, traceId: string): Promise<void> {
+    for (const rule of this.rules) for (const copy of rule.copyTo?.(target) ?? []) await this.publishCopy(copy, target.event, target.data, traceId);
   }
 
   /**
@@ -178,7 +213,8 @@ export class Publisher {
     const parsed = parseChannel(name, this.options.catalogue);
     if (isChannelError(parsed)) return;
     try {
-      const copy = await this.options.engine.publish(parsed.channel, parsed.namespace, { event, data, ts: this.now(), traceId });
+      const target = { channel: parsed.channel, namespace: parsed.namespace, key: parsed.key, event, data };
+      const copy = await this.options.sources.of(parsed.namespace).publish(target, { traceId, ts: this.now() });
       this.options.metrics.published(parsed.namespace.name);
       this.options.logger.debug({ traceId, channel: parsed.channel, offset: copy.offset, event }, "published copy");
     } catch (err) {

@@ -160,7 +160,7 @@ export class ResumptionManager implements WriteNumbering {
     const subscriptions: ResumeSubscription[] = [];
     const positions: Record<string, Position | null> = {};
     for (const sub of session.subscriptions.values()) {
-      const position = sub.namespace.kind === "event" ? (sub.position() ?? null) : null;
+      const position = sub.namespace.kind === "event" ? (sub.recovery.position() ?? null) : null;
       subscriptions.push({ channel: sub.channel, ...(sub.fields ? { fields: sub.fields } : {}), ...(sub.view ? { view: sub.view.key } : {}), position });
       positions[sub.channel] = position;
     }

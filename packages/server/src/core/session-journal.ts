@@ -1,8 +1,7 @@
-/** A channel position: the last offset a subscriber was sent, in the history `epoch` names. */
-export interface Position {
-  readonly epoch: string;
-  readonly offset: number;
-}
+import type { StreamPosition } from "@tickwire/protocol";
+
+/** A channel position: the last offset a subscriber was sent, in the history `epoch` names (the protocol's `StreamPosition`). */
+export type Position = Readonly<StreamPosition>;
 
 /**
  * Resumption tokens: the trailing string argument of every publication event a
@@ -94,4 +93,18 @@ export function positionsAt(now: ReadonlyMap<string, Position | undefined>, entr
     if (out.has(entry.channel)) out.set(entry.channel, entry.before);
   }
   return out;
+}
+
+/** What a resumable session carries (core/resumption.ts). */
+export interface SessionResume {
+  /** The private session id socket.io-client sends back as `pid`. */
+  readonly pid: string;
+  /** The last event writes to this connection, to find what the client has. */
+  readonly journal: SessionJournal;
+  /** Positions the session started this run with (a resumed session's), for a client that received nothing since. */
+  readonly start: ReadonlyMap<string, { epoch: string; offset: number } | undefined>;
+  /** Write number and positions of the last checkpoint, and the one before (what a crash leaves). */
+  checkpoints: { write: number; positions: Record<string, { epoch: string; offset: number } | null> }[];
+  /** True when something was written since the last checkpoint. */
+  dirty: boolean;
 }

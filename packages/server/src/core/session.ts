@@ -2,32 +2,18 @@ import type { Tier } from "@tickwire/protocol";
 import type { Identity } from "../auth/identity.js";
 import type { Connection } from "./connection.js";
 import { ExpiryQueue, type Expiring } from "./expiry-queue.js";
-import type { SessionJournal } from "./session-journal.js";
-import type { Subscription } from "./subscription.js";
+import type { SessionResume } from "./session-journal.js";
+import type { SubscriberSession, Subscription } from "./subscription.js";
 
-/** What a resumable session carries (core/resumption.ts). */
 /** Legacy platforms a handshake may name in `auth.client` (their client gets what it expects at connect). */
 export const LEGACY_PLATFORMS = ["mystocks"] as const;
 export type LegacyPlatform = (typeof LEGACY_PLATFORMS)[number];
-
-export interface SessionResume {
-  /** The private session id socket.io-client sends back as `pid`. */
-  readonly pid: string;
-  /** The last event writes to this connection, to find what the client has. */
-  readonly journal: SessionJournal;
-  /** Positions the session started this run with (a resumed session's), for a client that received nothing since. */
-  readonly start: ReadonlyMap<string, { epoch: string; offset: number } | undefined>;
-  /** Write number and positions of the last checkpoint, and the one before (what a crash leaves). */
-  checkpoints: { write: number; positions: Record<string, { epoch: string; offset: number } | null> }[];
-  /** True when something was written since the last checkpoint. */
-  dirty: boolean;
-}
 
 /** Token expiries of every session of the process, on one timer. */
 const expiries = new ExpiryQueue<Session>();
 
 /** One connected client: who it is, what it subscribed to, its connection. */
-export class Session implements Expiring {
+export class Session implements Expiring, SubscriberSession {
   readonly subscriptions = new Map<string, Subscription>();
   /** The legacy platform the handshake named (`auth.client`, docs/legacy-clients.md), if Tickwire knows it. */
   platform: LegacyPlatform | undefined;

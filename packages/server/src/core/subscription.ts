@@ -1,7 +1,9 @@
 import type { NamespaceDefinition, PublicationMeta, Tier } from "@tickwire/protocol";
+import type { Connection } from "./connection.js";
 import type { Publication } from "./publication.js";
+import { SubscriptionRecovery } from "./recovery.js";
 import { fieldSetKey } from "./rules.js";
-import type { Session } from "./session.js";
+import type { SessionResume } from "./session-journal.js";
 
 /** The `meta` argument of a publication event, as packages/protocol defines it. */
 export type { PublicationMeta };
@@ -61,21 +63,29 @@ export class LegacyView implements LegacyViewSpec {
   }
 }
 
+/**
+ * What a subscription needs of the session it belongs to, and what the hub
+ * writes to through it (core/session.ts's Session is one). Declared here so
+ * that the session, which holds its subscriptions, is the one that imports.
+ */
+export interface SubscriberSession {
+  readonly tier: Tier;
+  readonly connection: Connection;
+  /** True once the connection closed: nothing more is written to it. */
+  readonly closed: boolean;
+  /** Set for a connection that may resume: its writes are numbered and journaled. */
+  readonly resume: SessionResume | undefined;
+}
+
 /** One session's subscription to one channel. */
 export class Subscription {
-  /** Live publications that arrived while history was being read; merged in once recovery ends. */
-  buffer: Publication[] | undefined = [];
-  /** Offset of the last publication sent to this subscriber. */
-  lastOffset = 0;
-  /** Epoch `lastOffset` belongs to; undefined until the subscriber has a position. */
-  lastEpoch: string | undefined;
-  /** Position the subscriber started from before anything was sent to it (a recovery's `since`, a rewind's start). */
-  origin: { epoch: string; offset: number } | undefined;
+  /** The subscriber's position and, while it recovers, the live publications it is owed. */
+  readonly recovery = new SubscriptionRecovery();
   /** Tier of the delivery group the subscription sits in (the session's tier when it joined). */
   tier: Tier;
 
   constructor(
-    readonly session: Session,
+    readonly session: SubscriberSession,
     readonly channel: string,
     readonly namespace: NamespaceDefinition,
     /** Payload fields to deliver (quotes), or undefined for the whole payload. */
@@ -96,29 +106,6 @@ export class Subscription {
     // Resumable connections get a trailing resumption token: their packets are encoded apart.
     const key = this.view === undefined ? this.fieldsKey : `${this.view.key}>${this.fieldsKey}`;
     return this.session.resume === undefined ? key : `~${key}`;
-  }
-
-  /** True when the subscriber already has `publication`: same history, offset not above its last one. */
-  has(publication: { offset: number; epoch: string }): boolean {
-    return publication.epoch === this.lastEpoch && publication.offset <= this.lastOffset;
-  }
-
-  /** Records `publication` as the last one sent; true when it starts another epoch than the subscriber had. */
-  advance(publication: { offset: number; epoch: string }): boolean {
-    const newEpoch = this.lastEpoch !== undefined && this.lastEpoch !== publication.epoch;
-    this.lastEpoch = publication.epoch;
-    this.lastOffset = publication.offset;
-    return newEpoch;
-  }
-
-  /** The last position sent, or where the subscriber started; undefined when it has none. */
-  position(): { epoch: string; offset: number } | undefined {
-    return this.lastEpoch === undefined ? this.origin : { epoch: this.lastEpoch, offset: this.lastOffset };
-  }
-
-  /** True while the subscription is recovering and buffers live publications. */
-  get recovering(): boolean {
-    return this.buffer !== undefined;
   }
 }
 

@@ -13,8 +13,9 @@ import {
 } from "@tickwire/protocol";
 import type { Logger } from "../observability/logger.js";
 import type { Engine } from "./engine.js";
+import type { ChannelSource } from "./channel-source.js";
+import type { ChannelSources } from "./channel-sources.js";
 import type { Hub } from "./hub.js";
-import type { InboxHandler } from "./inbox-handler.js";
 import type { Publication } from "./publication.js";
 import { channelError, fieldSetKey, toTickwireError } from "./rules.js";
 import type { Session } from "./session.js";
@@ -31,8 +32,8 @@ export interface SubscriptionManagerOptions {
   readonly maxSubscriptions: Readonly<Record<string, number>>;
   /** Most publications replayed on one recovery. */
   readonly maxRecoveryPublications: number;
-  /** Resolves the inbox handler lazily (the notification service registers it at start). */
-  readonly inbox: () => InboxHandler | undefined;
+  /** The channel source of each kind: positions, what a new subscriber is owed, this node's first and last subscriber. */
+  readonly sources: ChannelSources;
   /** Asked after Tickwire's own rules admitted a new subscription (the subscribe proxy); throws a TickwireError to refuse it. */
   readonly check?: SubscribeCheck | undefined;
   /** Told when this node gets its first local subscriber of a channel (`true`) and loses its last (`false`): occupancy. */
@@ -118,7 +119,7 @@ export class SubscriptionManager {
     const channel = isChannelError(parsed) ? name : parsed.channel;
     const sub = session.subscriptions.get(channel);
     if (!sub) return undefined;
-    await this.drop(sub);
+    await this.drop(session, sub);
     return channel;
   }
 
@@ -142,7 +143,7 @@ export class SubscriptionManager {
 
   /** Drops every subscription of a closing session. */
   async dropAll(session: Session): Promise<void> {
-    await Promise.all([...session.subscriptions.values()].map((sub) => this.drop(sub)));
+    await Promise.all([...session.subscriptions.values()].map((sub) => this.drop(session, sub)));
   }
 
   /** Re-checks subscriptions after the session's tier changed; returns the channels dropped. */
@@ -151,7 +152,7 @@ export class SubscriptionManager {
     this.attempts.revoke(session, (a) => !admits(a.namespace, session.tier, session.identity.roles));
     for (const sub of [...session.subscriptions.values()]) {
       if (!admits(sub.namespace, session.tier, session.identity.roles)) {
-        await this.drop(sub);
+        await this.drop(session, sub);
         dropped.push(sub.channel);
       } else {
         this.options.hub.retier(sub);
@@ -174,16 +175,15 @@ export class SubscriptionManager {
     return readPresence(this.options.engine, channel);
   }
 
-  private async drop(sub: Subscription): Promise<void> {
-    const { session } = sub;
+  private async drop(session: Session, sub: Subscription): Promise<void> {
     if (session.subscriptions.get(sub.channel) === sub) session.subscriptions.delete(sub.channel);
     if (sub.namespace.presence && this.options.engine.presenceLeave) {
       await this.options.engine.presenceLeave(sub.channel, session.id).catch((err: unknown) => this.options.logger.warn({ err, channel: sub.channel }, "presence leave failed; the entry expires"));
     }
-    if (sub.namespace.kind === "inbox") this.options.inbox()?.unsubscribe?.(session, sub.channel);
     if (this.options.hub.remove(sub)) {
       this.options.onLocal?.(sub.channel, sub.namespace, false);
-      await this.options.engine.unsubscribe(sub.channel, sub.namespace).catch(() => undefined);
+      // A subscription exists only once its kind's source was found, and sources are never taken away.
+      await this.options.sources.of(sub.namespace).detach(sub.channel, sub.namespace).catch(() => undefined);
     }
   }
 
@@ -238,6 +238,7 @@ export class SubscriptionManager {
     onReplay: ((publication: Publication) => void) | undefined,
     legacy: boolean,
   ): Promise<SubscribedChannel> {
+    const source = this.options.sources.of(namespace);
     const fields = typeof item === "string" ? undefined : item.fields;
     const since = typeof item === "string" ? undefined : item.since;
     const asked = typeof item === "string" ? undefined : item.rewind;
@@ -258,10 +259,9 @@ export class SubscriptionManager {
       // Subscribing twice is harmless: only the field set and the legacy view may change.
       if (existing.fieldsKey !== fieldSetKey(fields)) this.options.hub.refield(existing, fields);
       if (existing.view !== view) this.options.hub.review(existing, view);
-      const inbox = namespace.kind === "inbox" ? this.options.inbox() : undefined;
-      const position = inbox ? await inbox.position(session.userId) : await this.options.engine.position(channel, namespace);
+      const position = await source.position(channel, namespace, session);
       if (attempt.revoked) throw ended();
-      return named({ offset: Math.max(existing.lastOffset, position.offset), epoch: position.epoch });
+      return named({ offset: Math.max(existing.recovery.offset, position.offset), epoch: position.epoch });
     }
     if (namespace.countsTowardLimit) {
       const max = this.options.maxSubscriptions[session.tier] ?? 0;
@@ -274,17 +274,12 @@ export class SubscriptionManager {
     session.subscriptions.set(channel, sub);
     if (this.options.hub.add(sub)) {
       this.options.onLocal?.(channel, namespace, true);
-      const subscribing = (async () => {
-        // An inbox channel is numbered by the store: the engine takes relays of this
-        // store's numbering only, in order from the position read here.
-        const inbox = namespace.kind === "inbox" ? this.options.inbox() : undefined;
-        await this.options.engine.subscribe(channel, namespace, inbox ? await inbox.position(session.userId) : undefined);
-      })();
+      const subscribing = source.attach(channel, namespace, session);
       this.engineSubscribing.set(channel, subscribing);
       try {
         await subscribing;
       } catch (err) {
-        await this.drop(sub);
+        await this.drop(session, sub);
         throw new TickwireError("UNAVAILABLE", "The channel cannot be subscribed right now; retry.", { cause: err });
       } finally {
         if (this.engineSubscribing.get(channel) === subscribing) this.engineSubscribing.delete(channel);
@@ -295,13 +290,13 @@ export class SubscriptionManager {
         try {
           await pending;
         } catch (err) {
-          await this.drop(sub);
+          await this.drop(session, sub);
           throw new TickwireError("UNAVAILABLE", "The channel cannot be subscribed right now; retry.", { cause: err });
         }
       }
     }
     try {
-      const reply = await this.recover(sub, since, rewind, onReplay);
+      const reply = await this.recover(sub, source, since, rewind, onReplay);
       if (session.closed || attempt.revoked || session.subscriptions.get(channel) !== sub) throw ended();
       if (namespace.presence && this.options.engine.presenceJoin) {
         // A presence write that fails does not refuse the subscription: the next renewal writes it.
@@ -313,7 +308,7 @@ export class SubscriptionManager {
       }
       return named(reply);
     } catch (err) {
-      if (session.subscriptions.get(channel) === sub) await this.drop(sub);
+      if (session.subscriptions.get(channel) === sub) await this.drop(session, sub);
       throw err;
     }
   }
@@ -321,6 +316,7 @@ export class SubscriptionManager {
   /** Sends what the subscriber is owed (replay or snapshot), merges the live buffer, and goes live. */
   private async recover(
     sub: Subscription,
+    source: ChannelSource,
     since: { offset: number; epoch: string } | undefined,
     rewind?: number,
     onReplay?: (publication: Publication) => void,
@@ -328,11 +324,10 @@ export class SubscriptionManager {
     const { engine, hub } = this.options;
     const { channel, namespace } = sub;
 
-    if (namespace.kind === "inbox") {
-      const inbox = this.options.inbox();
-      const position = inbox ? await inbox.subscribe(sub, namespace) : await engine.position(channel, namespace);
+    if (source.owed) {
+      const position = await source.owed(sub, (publication) => hub.sendTo(sub, publication, false));
       this.goLive(sub, position.offset, position.epoch);
-      return { offset: Math.max(position.offset, sub.lastOffset), epoch: position.epoch };
+      return { offset: Math.max(position.offset, sub.recovery.offset), epoch: position.epoch };
     }
 
     let recovered: boolean | undefined;
@@ -349,16 +344,16 @@ export class SubscriptionManager {
       recovered = sameEpoch && (nothingMissed || covers);
       if (recovered) {
         // Where the subscriber starts: a resumed session's journal undoes its replays back to here.
-        sub.origin = { epoch: since.epoch, offset: since.offset };
+        sub.recovery.start(since);
         for (const publication of read.publications) {
           onReplay?.(publication);
-          this.send(sub, publication, false);
+          hub.sendTo(sub, publication, false);
         }
         replayed = read.publications.length;
         floor = read.position.offset;
       } else {
         floor = read.position.offset;
-        if (namespace.kind === "state") floor = await this.snapshot(sub, floor);
+        floor = await this.snapshot(sub, source, floor);
       }
     } else if (rewind !== undefined && namespace.kind === "event") {
       // The last `rewind` publications of the history (at most its size), oldest first, then live ones.
@@ -368,47 +363,35 @@ export class SubscriptionManager {
       epoch = read.position.epoch;
       floor = read.position.offset;
       const first = read.publications[0];
-      if (first !== undefined) sub.origin = { epoch: first.epoch, offset: first.offset - 1 };
+      if (first !== undefined) sub.recovery.start({ epoch: first.epoch, offset: first.offset - 1 });
       for (const publication of read.publications) {
         onReplay?.(publication);
-        this.send(sub, publication, false);
+        hub.sendTo(sub, publication, false);
       }
       replayed = read.publications.length;
     } else {
       const position = await engine.position(channel, namespace);
       epoch = position.epoch;
       floor = position.offset;
-      if (namespace.kind === "state") floor = await this.snapshot(sub, floor);
+      floor = await this.snapshot(sub, source, floor);
     }
     this.goLive(sub, floor, epoch);
-    const offset = Math.max(floor, sub.lastOffset);
+    const offset = Math.max(floor, sub.recovery.offset);
     if (recovered === undefined) return replayed === undefined ? { offset, epoch } : { offset, epoch, replayed };
     return { offset, epoch, recovered, replayed: replayed ?? 0 };
   }
 
-  /** Sends the latest value of a state channel; returns the offset the subscriber is now at. */
-  private async snapshot(sub: Subscription, floor: number): Promise<number> {
-    const latest = await this.options.engine.latest(sub.channel, sub.namespace);
+  /** Sends the channel's latest value where its source keeps one (state channels); returns the offset the subscriber is now at. */
+  private async snapshot(sub: Subscription, source: ChannelSource, floor: number): Promise<number> {
+    const latest = await source.latest?.(sub.channel, sub.namespace);
     if (latest === undefined) return floor;
-    this.send(sub, latest, false);
+    this.options.hub.sendTo(sub, latest, false);
     return Math.max(floor, latest.offset);
   }
 
-  private send(sub: Subscription, publication: Publication, live = true): void {
-    if (sub.has(publication)) return;
-    this.options.hub.sendTo(sub, publication, live);
-  }
-
-  /** Flushes buffered live publications above `floor` in order, then joins the live group (same tick: no gap). */
+  /** Sends what the recovery's merge says is still owed of the live buffer, then joins the live group (same tick: no gap). */
   private goLive(sub: Subscription, floor: number, epoch: string): void {
-    if (sub.lastEpoch !== epoch) {
-      sub.lastEpoch = epoch;
-      sub.lastOffset = floor;
-    } else if (sub.lastOffset < floor) {
-      sub.lastOffset = floor;
-    }
-    const buffered = sub.buffer ?? [];
-    for (const publication of buffered) this.send(sub, publication);
+    for (const publication of sub.recovery.merge(floor, epoch)) this.options.hub.sendTo(sub, publication);
     this.options.hub.activate(sub);
   }
 }

@@ -86,7 +86,7 @@ export class MemoryEngine implements Engine {
   }
 
   /** One node: the publication goes straight to the listener, before this returns (as `hub.dispatch` would). */
-  relay(publication: Publication): Promise<void> {
+  fanOut(publication: Publication): Promise<void> {
     try {
       this.listener(publication);
       return Promise.resolve();

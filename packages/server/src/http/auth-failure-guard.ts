@@ -5,7 +5,7 @@ import { TickwireError } from "@tickwire/protocol";
 
 /** Options of the guard against credential guessing on the HTTP API. */
 export interface AuthFailureGuardOptions {
-  /** Refused credentials (401) one address may send per minute before it is blocked. @default 30 */
+  /** Refused credentials (401) one address may send per minute before it is blocked (the gateway passes its option of that name). */
   readonly maxAuthFailuresPerMinute: number;
 }
 

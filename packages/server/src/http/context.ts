@@ -11,9 +11,6 @@ import type { ApiKeyChecker } from "./api-auth.js";
 import type { Readiness } from "../observability/readiness.js";
 import type { OpsSeries } from "../observability/ops-series.js";
 
-/** A named readiness check: feeds, stores and engines report through these. */
-export type ReadinessCheck = () => Promise<{ ok: boolean; details?: unknown }> | { ok: boolean; details?: unknown };
-
 /** What the HTTP routes need from the gateway. */
 export interface HttpContext {
   readonly options: GatewayOptions;

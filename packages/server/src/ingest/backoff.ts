@@ -1,8 +1,8 @@
 /** Reconnect delays of an upstream connection. */
 export interface BackoffOptions {
-  /** First delay. @default 500 */
+  /** First delay (the upstream feed's: feedReconnectMinMs). */
   readonly minMs: number;
-  /** Longest delay. @default 30000 */
+  /** Longest delay (the upstream feed's: feedReconnectMaxMs). */
   readonly maxMs: number;
 }
 

@@ -1,4 +1,5 @@
 import { hostname } from "node:os";
+import { DEFAULT_OPTIONS } from "../config/options.js";
 import type { ComponentContext, FeedState, GatewayComponent } from "../core/component.js";
 import { createRedisClient, type RedisTarget } from "../engines/redis/redis-client.js";
 import type { Logger } from "../observability/logger.js";
@@ -10,11 +11,11 @@ export interface RedisIngestOptions {
   readonly url?: string;
   /** A Redis Cluster instead of `url`: some of its nodes, `host:port`. @default undefined */
   readonly clusterNodes?: readonly string[];
-  /** Stream key. @default "tickwire:ingest" */
+  /** Stream key. @default DEFAULT_OPTIONS.ingestStream */
   readonly stream?: string;
   /** Several stream keys instead of `stream`, read together (on a cluster, one read per hash tag). @default [stream] */
   readonly streams?: readonly string[];
-  /** Consumer group; nodes of one deployment share it, so each entry is published once. @default "tickwire" */
+  /** Consumer group; nodes of one deployment share it, so each entry is published once. @default DEFAULT_OPTIONS.ingestGroup */
   readonly group?: string;
   /** Consumer name; stable across restarts so this node's unacknowledged entries are read again. @default the host name */
   readonly consumer?: string;
@@ -32,7 +33,7 @@ export interface RedisIngestOptions {
   readonly startId?: string;
   /** Name in `/api/v1/stats` feeds and `/readyz`. @default "redis-ingest" */
   readonly name?: string;
-  /** Largest entry (its fields together), refused as a bad entry before its `data` is parsed. @default 8388608 */
+  /** Largest entry (its fields together), refused as a bad entry before its `data` is parsed. @default DEFAULT_OPTIONS.maxBodyBytes */
   readonly maxEntryBytes?: number;
 }
 
@@ -56,7 +57,7 @@ export class RedisStreamIngest implements GatewayComponent {
 
   constructor(private readonly options: RedisIngestOptions) {
     this.name = options.name ?? "redis-ingest";
-    this.streams = options.streams ?? [options.stream ?? "tickwire:ingest"];
+    this.streams = options.streams ?? [options.stream ?? DEFAULT_OPTIONS.ingestStream];
     this.target = options.clusterNodes !== undefined ? { clusterNodes: options.clusterNodes } : { url: options.url ?? "redis://127.0.0.1:6379" };
   }
 
@@ -64,7 +65,7 @@ export class RedisStreamIngest implements GatewayComponent {
     const logger: Logger = ctx.logger.child({ component: this.name, streams: this.streams });
     const o = this.options;
     const settings = {
-      group: o.group ?? "tickwire",
+      group: o.group ?? DEFAULT_OPTIONS.ingestGroup,
       consumer: o.consumer ?? hostname(),
       batchSize: o.batchSize ?? 100,
       blockMs: o.blockMs ?? 5000,
@@ -72,7 +73,7 @@ export class RedisStreamIngest implements GatewayComponent {
       retryDelayMs: o.retryDelayMs ?? 1000,
       maxAttempts: o.maxAttempts ?? 5,
       startId: o.startId ?? "0",
-      maxEntryBytes: o.maxEntryBytes ?? 8 * 1024 * 1024,
+      maxEntryBytes: o.maxEntryBytes ?? DEFAULT_OPTIONS.maxBodyBytes,
       publisher: ctx.publisher,
       logger,
       counters: this.counters,

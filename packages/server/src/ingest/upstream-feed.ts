@@ -1,5 +1,6 @@
 import CircuitBreaker from "opossum";
 import WebSocket, { type RawData } from "ws";
+import { DEFAULT_OPTIONS } from "../config/options.js";
 import type { ComponentContext, FeedState, GatewayComponent } from "../core/component.js";
 import { newTraceId, type Publisher } from "../core/publisher.js";
 import type { Logger } from "../observability/logger.js";
@@ -12,9 +13,9 @@ export interface UpstreamFeedOptions {
   readonly url: string;
   /** Name in `/api/v1/stats` feeds and `/readyz`. @default "upstream" */
   readonly name?: string;
-  /** First reconnect delay; doubles per failed attempt, half of it random. @default 500 */
+  /** First reconnect delay; doubles per failed attempt, half of it random. @default DEFAULT_OPTIONS.feedReconnectMinMs */
   readonly reconnectMinMs?: number;
-  /** Longest reconnect delay. @default 30000 */
+  /** Longest reconnect delay. @default DEFAULT_OPTIONS.feedReconnectMaxMs */
   readonly reconnectMaxMs?: number;
   /** Time allowed for the opening handshake. @default 10000 */
   readonly connectTimeoutMs?: number;
@@ -33,7 +34,7 @@ export interface UpstreamFeedOptions {
    * (docs/streams.md). @default false
    */
   readonly onDemand?: boolean;
-  /** Largest message: the WebSocket library closes a connection that sends a larger one (code 1009), and the feed reconnects. @default 8388608 */
+  /** Largest message: the WebSocket library closes a connection that sends a larger one (code 1009), and the feed reconnects. @default DEFAULT_OPTIONS.maxBodyBytes */
   readonly maxMessageBytes?: number;
 }
 
@@ -74,7 +75,7 @@ export class UpstreamFeed implements GatewayComponent {
       timeout: false,
       errorThresholdPercentage: options.breakerErrorPercent ?? 50,
       volumeThreshold: options.breakerVolume ?? 3,
-      resetTimeout: options.breakerResetMs ?? options.reconnectMaxMs ?? 30_000,
+      resetTimeout: options.breakerResetMs ?? options.reconnectMaxMs ?? DEFAULT_OPTIONS.feedReconnectMaxMs,
     });
   }
 
@@ -126,7 +127,7 @@ export class UpstreamFeed implements GatewayComponent {
       }
       if (this.stopped) break;
       this.state = "waiting";
-      const delay = backoffDelayMs(this.attempt++, { minMs: this.options.reconnectMinMs ?? 500, maxMs: this.options.reconnectMaxMs ?? 30_000 }, this.options.random);
+      const delay = backoffDelayMs(this.attempt++, { minMs: this.options.reconnectMinMs ?? DEFAULT_OPTIONS.feedReconnectMinMs, maxMs: this.options.reconnectMaxMs ?? DEFAULT_OPTIONS.feedReconnectMaxMs }, this.options.random);
       await this.sleep(delay);
     }
   }
@@ -141,7 +142,7 @@ export class UpstreamFeed implements GatewayComponent {
   /** One connection attempt: resolves once the socket is open. */
   private open(): Promise<WebSocket> {
     return new Promise((resolve, reject) => {
-      const socket = new WebSocket(this.options.url, { handshakeTimeout: this.options.connectTimeoutMs ?? 10_000, maxPayload: this.options.maxMessageBytes ?? 8 * 1024 * 1024 });
+      const socket = new WebSocket(this.options.url, { handshakeTimeout: this.options.connectTimeoutMs ?? 10_000, maxPayload: this.options.maxMessageBytes ?? DEFAULT_OPTIONS.maxBodyBytes });
       this.socket = socket;
       // Listening from the start: the first frames may arrive in the same read as the handshake's answer.
       socket.on("message", (raw: RawData) => {

@@ -1,3 +1,4 @@
+import { DEFAULT_OPTIONS } from "../config/options.js";
 import type { RedisClient } from "../engines/redis/redis-client.js";
 import { leaseKey } from "../engines/redis/redis-keys.js";
 import type { ConnectionLimiter } from "./connection-limiter.js";
@@ -9,13 +10,13 @@ import { MemoryConnectionLimiter } from "./memory-connection-limiter.js";
 export interface RedisConnectionLimiterOptions {
   /** A client shared with the node's other limits; use `enableOfflineQueue: false` and a `commandTimeout` so a lost Redis fails fast. */
   readonly redis: RedisClient;
-  /** Key prefix shared by the nodes of one deployment. @default "tw:" */
+  /** Key prefix shared by the nodes of one deployment. @default DEFAULT_OPTIONS.redisPrefix */
   readonly prefix?: string;
   /** This node's id, part of every lease so nodes never collide. */
   readonly nodeId: string;
   /** Connections one user may hold across all nodes. */
   readonly maxPerUser: number;
-  /** How long a lease outlives its node's last renewal; renewed every third of it. @default 30000 */
+  /** How long a lease outlives its node's last renewal; renewed every third of it. @default DEFAULT_OPTIONS.connectionLeaseTtlMs */
   readonly leaseTtlMs?: number;
   /** Counter and log of local decisions. @default a counter in no registry, silent */
   readonly fallbacks?: LimitFallbacks;
@@ -46,8 +47,8 @@ export class RedisConnectionLimiter implements ConnectionLimiter {
 
   constructor(private readonly options: RedisConnectionLimiterOptions) {
     this.scripts = defineLeaseScripts(options.redis);
-    this.prefix = options.prefix ?? "tw:";
-    this.leaseTtlMs = options.leaseTtlMs ?? 30_000;
+    this.prefix = options.prefix ?? DEFAULT_OPTIONS.redisPrefix;
+    this.leaseTtlMs = options.leaseTtlMs ?? DEFAULT_OPTIONS.connectionLeaseTtlMs;
     this.fallbacks = options.fallbacks ?? new LimitFallbacks();
     this.timer = setInterval(() => void this.renew(), Math.max(1, Math.floor(this.leaseTtlMs / 3)));
     this.timer.unref();

@@ -1,7 +1,7 @@
 import type { RedisClient } from "../engines/redis/redis-client.js";
 import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import type { Tier } from "@tickwire/protocol";
-import type { PerTier, RateLimitOptions } from "../config/options.js";
+import { DEFAULT_OPTIONS, type PerTier, type RateLimitOptions } from "../config/options.js";
 import { LimitFallbacks } from "./limit-metrics.js";
 
 /** Options of the per-user rate limit. */
@@ -10,9 +10,9 @@ export interface UserRateLimiterOptions {
   readonly rates: Partial<PerTier<RateLimitOptions>>;
   /** Shared counters across nodes; without it the budget is counted on this node only. @default undefined */
   readonly redis?: RedisClient;
-  /** Key prefix shared by the nodes of one deployment (keys `{prefix}rl:…`). @default "tw:" */
+  /** Key prefix shared by the nodes of one deployment (keys `{prefix}rl:…`). @default DEFAULT_OPTIONS.redisPrefix */
   readonly prefix?: string;
-  /** While Redis does not answer each node allows this share of the budget: 1 / expectedNodes. @default 1 */
+  /** While Redis does not answer each node allows this share of the budget: 1 / expectedNodes. @default DEFAULT_OPTIONS.expectedNodes */
   readonly expectedNodes?: number;
   /** Counter and log of local decisions. @default a counter in no registry, silent */
   readonly fallbacks?: LimitFallbacks;
@@ -41,7 +41,7 @@ export class UserRateLimiter {
   private readonly fallbacks: LimitFallbacks;
 
   constructor(options: UserRateLimiterOptions) {
-    const prefix = `${options.prefix ?? "tw:"}rl:`;
+    const prefix = `${options.prefix ?? DEFAULT_OPTIONS.redisPrefix}rl:`;
     const { redis } = options;
     this.fallbacks = options.fallbacks ?? new LimitFallbacks();
     for (const [tier, rate] of Object.entries(options.rates) as Array<[Tier, RateLimitOptions | undefined]>) {
@@ -49,7 +49,7 @@ export class UserRateLimiter {
       const shared = redis
         ? bursty((keyPrefix, points, duration) => new RateLimiterRedis({ storeClient: redis, keyPrefix: prefix + keyPrefix, points, duration }), tier, rate, 1)
         : undefined;
-      const local = bursty((keyPrefix, points, duration) => new RateLimiterMemory({ keyPrefix, points, duration }), tier, rate, redis ? Math.max(1, options.expectedNodes ?? 1) : 1);
+      const local = bursty((keyPrefix, points, duration) => new RateLimiterMemory({ keyPrefix, points, duration }), tier, rate, redis ? Math.max(1, options.expectedNodes ?? DEFAULT_OPTIONS.expectedNodes) : 1);
       this.limiters.set(tier, { shared, local });
     }
   }

@@ -1,23 +1,20 @@
-import { TickwireError, type NamespaceDefinition, type Notification, type PublishResult } from "@tickwire/protocol";
+import { TickwireError, type NamespaceDefinition, type Notification } from "@tickwire/protocol";
 import type { Engine } from "../core/engine.js";
-import type { Hub } from "../core/hub.js";
-import type { InboxHandler } from "../core/inbox-handler.js";
+import type { ChannelPosition, Publication } from "../core/publication.js";
 import type { InboxStore, InboxWriteResult } from "../core/store.js";
 import type { Subscription } from "../core/subscription.js";
 import type { Logger } from "../observability/logger.js";
 import { dedupHash } from "./dedup-hash.js";
 import { KeyedSerializer } from "./keyed-serializer.js";
-import { parseNotificationData, type NotificationDraft } from "./notification-input.js";
-import { inboxChannel, notificationItem, notificationPublication } from "./notification-payload.js";
+import type { NotificationDraft } from "./notification-input.js";
+import { notificationItem, notificationPublication } from "./notification-payload.js";
 import type { NotificationServiceOptions } from "./notification-options.js";
 
 /** What the inbox needs from the gateway. */
 export interface NotificationInboxDeps {
   readonly store: InboxStore;
-  /** Local re-sends to one subscriber on subscribe. */
-  readonly hub: Pick<Hub, "sendTo">;
-  /** Live fan-out to every node with subscribers of the inbox (one node: straight to the local hub). */
-  readonly engine: Pick<Engine, "relay">;
+  /** Live fan-out to every node with subscribers of the inbox (one node: straight to the local listener). */
+  readonly engine: Pick<Engine, "fanOut">;
   /** The `notifications` namespace of the catalogue. */
   readonly namespace: NamespaceDefinition;
   readonly logger: Logger;
@@ -34,11 +31,11 @@ export interface InboxPage {
  * The durable inbox: stores first, then delivers. The store assigns each
  * notification its position in the user's inbox (the publication offset) in
  * the same transaction that decides duplicates; only after the commit is the
- * publication relayed by the engine to the hub of every node with subscribers
- * of the inbox (this node's hub directly with the memory engine). Writes
- * touching a user are serialised in this process, so relays leave in offset order.
+ * publication fanned out by the engine to every node with subscribers of the
+ * inbox (InboxSource puts it in order there). Writes touching a user are
+ * serialised in this process, so one node's fan-outs leave in offset order.
  */
-export class NotificationInbox implements InboxHandler {
+export class NotificationInbox {
   private readonly serializer = new KeyedSerializer();
   private readonly pending = new Set<Promise<unknown>>();
 
@@ -80,21 +77,15 @@ export class NotificationInbox implements InboxHandler {
     }
   }
 
-  /** InboxHandler: a publication onto `notifications:{userId}` from the generic publish API or the ingest. */
-  async publish(userId: string, data: unknown, options: { traceId: string }): Promise<PublishResult> {
-    const draft = parseNotificationData(data, { maxBytes: this.deps.options.maxDataBytes, maxDepth: this.deps.options.maxDataDepth });
-    const [result] = await this.send([userId], draft, options.traceId);
-    return { channel: inboxChannel(userId), offset: result!.seq, epoch: await this.deps.store.epoch() };
-  }
-
   /**
-   * InboxHandler: sends every unread notification, oldest first, then answers
-   * the inbox position. The position is read before the unread items, so an
-   * item committed in between is either among them or arrives through the
-   * subscription's live buffer (never lost, never sent twice).
+   * What a new subscriber of an inbox is owed: sends every unread notification,
+   * oldest first, with `send`, then answers the inbox position. The position is
+   * read before the unread items, so an item committed in between is either
+   * among them or arrives through the subscription's live buffer (never lost,
+   * never sent twice).
    */
-  async subscribe(sub: Subscription, namespace: NamespaceDefinition): Promise<{ offset: number; epoch: string }> {
-    const { store, hub, options } = this.deps;
+  async owed(sub: Subscription, send: (publication: Publication) => void): Promise<ChannelPosition> {
+    const { store, namespace, options } = this.deps;
     const userId = sub.channel.slice(namespace.name.length + 1);
     const epoch = await store.epoch();
     const offset = await store.position(userId);
@@ -102,7 +93,7 @@ export class NotificationInbox implements InboxHandler {
     // A client that never acknowledges is not sent again what a connection of the user already got.
     const floor = sub.view?.unacknowledged === true ? Math.max(this.marks.get(userId) ?? 0, await store.delivered(userId)) : 0;
     for (const n of unread) {
-      if (n.seq > sub.lastOffset && n.seq > floor) hub.sendTo(sub, notificationPublication(n, epoch, namespace.event, "inbox-resend"), false);
+      if (n.seq > floor) send(notificationPublication(n, epoch, namespace.event, "inbox-resend"));
     }
     return { offset, epoch };
   }
@@ -118,6 +109,11 @@ export class NotificationInbox implements InboxHandler {
     // Bounded: the store holds every mark; memory only bridges a write still in flight.
     if (this.marks.size > 10_000) this.marks.delete(this.marks.keys().next().value!);
     this.deps.store.markDelivered(userId, offset).catch((err: unknown) => this.deps.logger.warn({ err, userId }, "the delivered position of an inbox could not be saved"));
+  }
+
+  /** The store's inbox epoch: the epoch of every inbox it numbers. */
+  epoch(): Promise<string> {
+    return this.deps.store.epoch();
   }
 
   /** The inbox position of `notifications:{userId}`: what a repeated subscribe should answer. */
@@ -153,10 +149,10 @@ export class NotificationInbox implements InboxHandler {
   }
 
   /**
-   * Relays each new notification; never throws and never waits: stored is what
+   * Fans out each new notification; never throws and never waits: stored is what
    * the API promises, and a notification that missed its live delivery is
-   * re-sent on the next subscribe. Relays are issued in offset order (the
-   * engine keeps the order of one node's relays).
+   * re-sent on the next subscribe. Fan-outs are issued in offset order (the
+   * engine keeps the order of one node's fan-outs).
    */
   private deliver(results: readonly InboxWriteResult[], draft: NotificationDraft, epoch: string, traceId: string): void {
     const event = this.deps.namespace.event;
@@ -165,7 +161,7 @@ export class NotificationInbox implements InboxHandler {
       if (r.deduplicated) continue;
       const stored = { ...draft.content, id: r.id, userId: r.userId, seq: r.seq, createdAt: r.createdAt, readAt: null };
       try {
-        this.deps.engine.relay(notificationPublication(stored, epoch, event, traceId)).catch((err: unknown) => failed(err, r.userId));
+        this.deps.engine.fanOut(notificationPublication(stored, epoch, event, traceId)).catch((err: unknown) => failed(err, r.userId));
       } catch (err) {
         failed(err, r.userId);
       }

@@ -4,15 +4,18 @@ import { ID_PATTERN, NotificationBodySchema, NotificationsPageSchema, Notificati
 import { traceIdFrom } from "../core/rules.js";
 import type { ApiKeyChecker } from "../http/api-auth.js";
 import { errorResponses, urlParam, type DocumentedSchema } from "../http/route-schemas.js";
-import type { GatewayMetrics } from "../observability/metrics.js";
+import type { Publisher } from "../core/publisher.js";
 import type { NotificationInbox } from "./notification-inbox.js";
 import { parseNotificationRequest, type NotificationDataLimits } from "./notification-input.js";
+import { inboxChannel } from "./notification-payload.js";
 
 /** What the notification routes need. */
 export interface NotificationRoutesDeps {
+  /** Pages of an inbox (GET). */
   readonly inbox: NotificationInbox;
+  /** The single publish path (POST): it hands inbox channels to the inbox source. */
+  readonly publisher: Publisher;
   readonly apiKeys: ApiKeyChecker;
-  readonly metrics: GatewayMetrics;
   readonly limits: NotificationDataLimits;
 }
 
@@ -44,13 +47,14 @@ const listSchema: DocumentedSchema = {
 /** `POST /api/v1/notifications` and `GET /api/v1/notifications` (docs/notifications.md, "Publishing"); API-key auth is the HTTP app's (installApiAuth), the checks the route schemas'. */
 export function registerNotificationRoutes(app: FastifyInstance, deps: NotificationRoutesDeps): void {
   app.post("/api/v1/notifications", { schema: postSchema }, async (request): Promise<NotificationsPostReply> => {
-    const body = parseNotificationRequest(request.body, deps.limits);
+    const { userIds } = parseNotificationRequest(request.body, deps.limits);
     const traceId = traceIdFrom(request.headers["x-trace-id"]);
-    const results = await deps.inbox.send(body.userIds, body, traceId);
-    deps.metrics.published("notifications");
-    const deduplicatedUserIds = [...new Set(results.filter((r) => r.deduplicated).map((r) => r.userId))];
-    request.log.debug({ traceId, recipients: results.length, deduplicated: deduplicatedUserIds.length }, "notification accepted");
-    return { ids: results.map((r) => r.id), deduplicated: results.every((r) => r.deduplicated), deduplicatedUserIds };
+    // The publication's `data` is the body without its recipients: what a publish onto `notifications:{userId}` carries.
+    const { userId: _userId, userIds: _userIds, ...data } = request.body as Record<string, unknown>;
+    const receipts = await deps.publisher.publishMany({ channels: userIds.map(inboxChannel), data, traceId });
+    const deduplicatedUserIds = [...new Set(receipts.filter((r) => r.deduplicated === true).map((r) => r.channel.slice(r.channel.indexOf(":") + 1)))];
+    request.log.debug({ traceId, recipients: receipts.length, deduplicated: deduplicatedUserIds.length }, "notification accepted");
+    return { ids: receipts.map((r) => r.id!), deduplicated: receipts.every((r) => r.deduplicated === true), deduplicatedUserIds };
   });
 
   app.get<{ Querystring: { userId: string; limit?: number; before?: string; unreadOnly?: boolean } }>("/api/v1/notifications", { schema: listSchema }, async (request) => {

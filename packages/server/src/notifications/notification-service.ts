@@ -2,6 +2,7 @@ import { TickwireError } from "@tickwire/protocol";
 import type { ComponentContext, GatewayComponent } from "../core/component.js";
 import { ApiKeyChecker } from "../http/api-auth.js";
 import { registerNotificationEvents } from "./notification-events.js";
+import { InboxSource } from "./inbox-source.js";
 import { NotificationInbox } from "./notification-inbox.js";
 import { DEFAULT_NOTIFICATION_OPTIONS, type NotificationServiceOptions } from "./notification-options.js";
 import type { NotificationDataLimits } from "./notification-input.js";
@@ -9,7 +10,7 @@ import { registerNotificationRoutes } from "./notification-routes.js";
 
 /**
  * The notification inbox as a gateway component: serves `notifications:{user}`
- * channels (InboxHandler), the `/api/v1/notifications` routes and the
+ * channels (InboxSource, registered as the source of kind `inbox`), the `/api/v1/notifications` routes and the
  * `notifications:*` client events, and deletes expired notifications.
  * @example
  * const gw = await createGateway(options, { components: [new NotificationService({ dedupWindowMs: 60_000 })] });
@@ -20,13 +21,14 @@ export class NotificationService implements GatewayComponent {
   readonly startsAfter = ["streams"];
   readonly options: NotificationServiceOptions;
   private inboxValue: NotificationInbox | undefined;
+  private sourceValue: InboxSource | undefined;
   private timer: NodeJS.Timeout | undefined;
   private pruning: Promise<unknown> | undefined;
 
   constructor(options: Partial<NotificationServiceOptions> = {}) {
     const merged = { ...DEFAULT_NOTIFICATION_OPTIONS };
     for (const [key, value] of Object.entries(options)) if (value !== undefined) (merged as Record<string, unknown>)[key] = value;
-    for (const key of ["dedupWindowMs", "retentionMs", "maxPerUser", "pruneIntervalMs", "maxDataBytes", "maxDataDepth", "defaultListLimit"] as const) {
+    for (const key of ["dedupWindowMs", "retentionMs", "maxPerUser", "pruneIntervalMs", "maxDataBytes", "maxDataDepth", "defaultListLimit", "relayHoldMs"] as const) {
       if (!Number.isInteger(merged[key]) || merged[key] < 0) throw new Error(`NotificationService: ${key} must be a whole number ≥ 0.`);
     }
     if (merged.maxPerUser < 1) throw new Error("NotificationService: maxPerUser must be at least 1.");
@@ -44,21 +46,27 @@ export class NotificationService implements GatewayComponent {
     return this.inboxValue;
   }
 
+  /** The source of `inbox` channels, once registered with a gateway (its `counters` tell how live notifications were put in order). */
+  get source(): InboxSource {
+    if (!this.sourceValue) throw new TickwireError("UNAVAILABLE", "The notification service is not registered.");
+    return this.sourceValue;
+  }
+
   register(ctx: ComponentContext): void {
     const namespace = ctx.catalogue.get("notifications");
     if (!namespace || namespace.kind !== "inbox") throw new Error("The catalogue has no `notifications` namespace of kind inbox.");
     const inbox = new NotificationInbox({
       store: ctx.store.inbox,
-      hub: ctx.hub,
       engine: ctx.engine,
       namespace,
       logger: ctx.logger.child({ component: "notifications" }),
       options: this.options,
     });
     this.inboxValue = inbox;
-    ctx.setInboxHandler(inbox);
+    this.sourceValue = new InboxSource({ inbox, namespace: namespace.name, engine: ctx.engine, hub: ctx.hub, limits: this.dataLimits(), holdMs: this.options.relayHoldMs });
+    ctx.sources.register("inbox", this.sourceValue);
     ctx.hub.onInboxDelivered = (channel, offset) => inbox.noteDelivered(channel, offset);
-    registerNotificationRoutes(ctx.http, { inbox, apiKeys: new ApiKeyChecker(ctx.apiKeys), metrics: ctx.metrics, limits: this.dataLimits() });
+    registerNotificationRoutes(ctx.http, { inbox, publisher: ctx.publisher, apiKeys: new ApiKeyChecker(ctx.apiKeys), limits: this.dataLimits() });
     registerNotificationEvents(ctx.router, inbox);
   }
 

@@ -1,7 +1,17 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import type { FeedState } from "../core/component.js";
 import { LatencyReservoir } from "./latency-reservoir.js";
 import { RateMeter } from "./rate-meter.js";
+
+/** What a feed (upstream WebSocket, Redis ingest) reports in `/api/v1/stats` `feeds`. */
+export interface FeedState {
+  readonly name: string;
+  /** `connecting`, `connected`, `running`, `reconnecting`, `stopped`, … */
+  readonly state: string;
+  /** Circuit-breaker state: `closed`, `open`, `halfOpen`, or `none` for a feed without one. */
+  readonly breaker: string;
+  readonly received: number;
+  readonly errors: number;
+}
 
 /**
  * Prometheus metrics of one gateway (its own registry, so several gateways can
@@ -45,6 +55,7 @@ export class GatewayMetrics {
   readonly occupancyChanges: Counter<"occupied">;
   readonly occupancyErrors: Counter;
   readonly occupancyHookCalls: Counter<"result">;
+  readonly subscribeRefreshes: Counter<"result">;
   readonly publicationsMeter = new RateMeter();
   readonly deliveriesMeter = new RateMeter();
   readonly latency = new LatencyReservoir();
@@ -104,6 +115,12 @@ export class GatewayMetrics {
     this.occupancyChanges = new Counter({ name: "tickwire_occupancy_changes_total", help: "Occupancy transitions this node announced (first subscriber anywhere: true, last one gone: false).", labelNames: ["occupied"], registers });
     this.occupancyErrors = new Counter({ name: "tickwire_occupancy_errors_total", help: "Occupancy updates that failed (the state could not be written or read; retried on the next change or renewal).", registers });
     this.occupancyHookCalls = new Counter({ name: "tickwire_occupancy_hook_calls_total", help: "Calls of the occupancy hook, by result (ok, failed).", labelNames: ["result"], registers });
+    this.subscribeRefreshes = new Counter({
+      name: "tickwire_proxy_subscribe_refreshes_total",
+      help: "Live subscriptions asked about again by the subscribe proxy, by result (allowed, refused: ended; failed: the backend could not answer and the subscription was kept).",
+      labelNames: ["result"],
+      registers,
+    });
     this.unhandledRejections = new Counter({ name: "tickwire_unhandled_rejections_total", help: "Promise rejections nothing handled (logged; the process carries on).", registers });
     const http = ["method", "route", "status_code"] as const;
     this.httpRequests = new Counter({ name: "tickwire_http_requests_total", help: "HTTP requests answered, by method, route (the matched pattern) and status code.", labelNames: http, registers });

@@ -1,6 +1,10 @@
-import type { Hub } from "../core/hub.js";
-import type { SessionRegistry } from "../core/session-registry.js";
 import type { GatewayMetrics } from "./metrics.js";
+
+/** What the series read of the local fan-out (core/hub.ts's Hub): each dispatch, and subscribers per channel. */
+export interface FanoutFigures {
+  onDispatch: ((channel: string) => void) | undefined;
+  subscriberCounts(): Array<[channel: string, subscribers: number]>;
+}
 
 /** One point of the ops page's charts: figures of one sampling interval. */
 export interface SeriesPoint {
@@ -46,7 +50,7 @@ export class OpsSeries {
   private rates = new Map<string, number>();
 
   constructor(
-    private readonly deps: { metrics: GatewayMetrics; registry: SessionRegistry; hub: Hub; now: () => number },
+    private readonly deps: { metrics: GatewayMetrics; registry: { readonly connectionCount: number }; hub: FanoutFigures; now: () => number },
     readonly intervalMs: number,
     windowMs = 10 * 60_000,
   ) {

@@ -1,4 +1,5 @@
-import type { ReadinessCheck } from "../http/context.js";
+/** A named readiness check: feeds, stores and engines report through these. */
+export type ReadinessCheck = () => Promise<{ ok: boolean; details?: unknown }> | { ok: boolean; details?: unknown };
 
 /** One check's answer in the `/readyz` body. */
 export interface CheckResult {

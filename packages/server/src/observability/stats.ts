@@ -1,7 +1,19 @@
-import type { SessionRegistry } from "../core/session-registry.js";
-import type { Hub } from "../core/hub.js";
-import type { GatewayComponent } from "../core/component.js";
-import type { GatewayMetrics } from "./metrics.js";
+import type { Tier } from "@tickwire/protocol";
+import type { FeedState, GatewayMetrics } from "./metrics.js";
+
+/** What the figures read of the connections (core/session-registry.ts's SessionRegistry). */
+export interface ConnectionFigures {
+  readonly connectionCount: number;
+  readonly userCount: number;
+  byTier(): Record<Tier, number>;
+}
+
+/** What they read of the local subscriptions (core/hub.ts's Hub). */
+export interface SubscriptionFigures {
+  subscriptionsByNamespace(): Record<string, number>;
+  channelCount(): number;
+  heldCount(): { sessions: number; publications: number };
+}
 
 /** What the stats document is made of. */
 export interface StatsSources {
@@ -13,10 +25,11 @@ export interface StatsSources {
   readonly simulator: boolean;
   /** The engine's health details (Redis connection states and feed counters), when it has any. */
   readonly engine?: Record<string, unknown> | undefined;
-  readonly registry: SessionRegistry;
-  readonly hub: Hub;
+  readonly registry: ConnectionFigures;
+  readonly hub: SubscriptionFigures;
   readonly metrics: GatewayMetrics;
-  readonly components: readonly GatewayComponent[];
+  /** The gateway's components: those that are feeds report their state. */
+  readonly components: readonly { feedState?(): FeedState }[];
 }
 
 /** The `/api/v1/stats` document (also what the ops page shows). */

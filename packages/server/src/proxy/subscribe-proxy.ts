@@ -1,7 +1,14 @@
 import { TickwireError, type NamespaceDefinition } from "@tickwire/protocol";
+import { DEFAULT_OPTIONS } from "../config/options.js";
 import { newTraceId } from "../core/publisher.js";
 import type { Session } from "../core/session.js";
+import type { Logger } from "../observability/logger.js";
 import type { BackendPost } from "./backend-post.js";
+import { SubscribeRefresh, type RefreshAnswer } from "./subscribe-refresh.js";
+
+/** Bounds of a `refreshAfterMs` the backend may answer. */
+const MIN_REFRESH_MS = 100;
+const MAX_REFRESH_MS = 86_400_000;
 
 /** Options of the subscribe proxy. */
 export interface SubscribeProxyOptions {
@@ -14,6 +21,13 @@ export interface SubscribeProxyOptions {
   readonly maxCached?: number;
   readonly post: BackendPost;
   readonly now?: () => number;
+  /** Live subscriptions it admitted are asked about again after this long; 0: only when the backend answers `refreshAfterMs`. @default DEFAULT_OPTIONS.proxySubscribeRefreshMs */
+  readonly refreshMs?: number;
+  /** A refresh refused a live subscription: end it. */
+  readonly refused?: (session: Session, channel: string, message: string) => Promise<void>;
+  /** Counts refreshes by outcome. */
+  readonly counted?: (result: "allowed" | "refused" | "failed") => void;
+  readonly logger?: Logger;
 }
 
 /** The body POSTed to the subscribe backend (docs/backend-hooks.md). */
@@ -25,12 +39,15 @@ export interface SubscribeProxyRequest {
   readonly roles: readonly string[];
   readonly connectionId: string;
   readonly traceId: string;
+  /** Present (true) when a live subscription is asked about again. */
+  readonly refresh?: true;
 }
 
 interface Decision {
   readonly allowed: boolean;
   readonly message: string;
   readonly until: number;
+  readonly refreshAfterMs?: number | undefined;
 }
 
 /**
@@ -45,10 +62,25 @@ export class SubscribeProxy {
   private readonly pending = new Map<string, Promise<Decision>>();
   private readonly namespaces: ReadonlySet<string>;
   private readonly now: () => number;
+  private readonly refresher: SubscribeRefresh | undefined;
 
   constructor(private readonly options: SubscribeProxyOptions) {
     this.namespaces = new Set(options.namespaces);
     this.now = options.now ?? Date.now;
+    const { refused, logger } = options;
+    this.refresher =
+      refused === undefined || logger === undefined
+        ? undefined
+        : new SubscribeRefresh({ refreshMs: options.refreshMs ?? DEFAULT_OPTIONS.proxySubscribeRefreshMs, ask: (session, channel, namespace) => this.reask(session, channel, namespace), refused, counted: options.counted ?? (() => undefined), logger, now: this.now });
+  }
+
+  /** User and channel pairs whose live subscriptions are refreshed. */
+  get refreshing(): number {
+    return this.refresher?.size ?? 0;
+  }
+
+  close(): void {
+    this.refresher?.close();
   }
 
   /** The SubscriptionManager's check. @throws TickwireError FORBIDDEN, UNAVAILABLE, BAD_GATEWAY */
@@ -70,6 +102,8 @@ export class SubscribeProxy {
       if (this.options.cacheMs > 0) this.remember(key, decision);
     }
     if (!decision.allowed) throw new TickwireError("FORBIDDEN", decision.message);
+    // Tracked before the subscription exists: the refresh skips connections that do not hold it then.
+    this.refresher?.track(session, channel, namespace, decision.refreshAfterMs);
   };
 
   /** Forgets every decision about a user (roles or entitlements changed). */
@@ -84,12 +118,38 @@ export class SubscribeProxy {
     while (this.cache.size > max) this.cache.delete(this.cache.keys().next().value as string);
   }
 
-  private async ask(session: Session, channel: string, namespace: NamespaceDefinition): Promise<Decision> {
+  /** A refresh: asks without the cache, and keeps the new decision for the next subscribe. */
+  private async reask(session: Session, channel: string, namespace: NamespaceDefinition): Promise<RefreshAnswer> {
+    const decision = await this.ask(session, channel, namespace, true);
+    if (this.options.cacheMs > 0) this.remember(`${session.userId}\n${channel}`, decision);
+    return decision.allowed ? { allowed: true, refreshAfterMs: decision.refreshAfterMs } : { allowed: false, message: decision.message };
+  }
+
+  private async ask(session: Session, channel: string, namespace: NamespaceDefinition, refresh = false): Promise<Decision> {
     const traceId = newTraceId();
-    const body: SubscribeProxyRequest = { channel, namespace: namespace.name, userId: session.userId, tier: session.tier, roles: session.identity.roles, connectionId: session.id, traceId };
+    const body: SubscribeProxyRequest = {
+      channel,
+      namespace: namespace.name,
+      userId: session.userId,
+      tier: session.tier,
+      roles: session.identity.roles,
+      connectionId: session.id,
+      traceId,
+      ...(refresh ? { refresh: true as const } : {}),
+    };
     const answer = await this.options.post.call(this.options.url, body, traceId);
     const until = this.now() + this.options.cacheMs;
     if ("error" in answer) return { allowed: false, message: answer.error.message || `The platform refused "${channel}".`, until };
-    return { allowed: true, message: "", until };
+    return { allowed: true, message: "", until, refreshAfterMs: refreshAfterOf(answer.result) };
   }
+}
+
+/** The `refreshAfterMs` of an allowing `result`, if it names one. @throws TickwireError BAD_GATEWAY for one out of bounds */
+function refreshAfterOf(result: unknown): number | undefined {
+  if (typeof result !== "object" || result === null || !Object.hasOwn(result, "refreshAfterMs")) return undefined;
+  const ms = (result as { refreshAfterMs: unknown }).refreshAfterMs;
+  if (typeof ms !== "number" || !Number.isInteger(ms) || ms < MIN_REFRESH_MS || ms > MAX_REFRESH_MS) {
+    throw new TickwireError("BAD_GATEWAY", `The subscribe backend's refreshAfterMs must be a whole number from ${MIN_REFRESH_MS} to ${MAX_REFRESH_MS}.`);
+  }
+  return ms;
 }

@@ -238,12 +238,22 @@ export class RoomService {
   }
 
   private async unsubscribe(id: string, userIds: readonly string[]): Promise<void> {
+    const unreached: string[] = [];
+    let cause: unknown;
+    // Every member is asked, even after a failure: each request ends that member's subscriptions on this node at once.
     for (const userId of userIds) {
       await this.options.serverSubscriptions.request(userId, "unsubscribe", [roomChannel(id)]).catch((err: unknown) => {
-        // The membership is gone from the store: a connection that keeps the subscription gets nothing it was refused later on subscribe.
-        this.options.logger.error({ err, room: id, userId }, "a removed member's connections could not be unsubscribed");
-        throw err;
+        this.options.logger.error({ err, room: id, userId }, "a removed member's connections on other nodes could not be unsubscribed yet; retried");
+        unreached.push(userId);
+        cause = err;
       });
+    }
+    if (unreached.length > 0) {
+      throw new TickwireError(
+        "UNAVAILABLE",
+        `${unreached.length === 1 ? `"${unreached[0]}" was` : `${unreached.length} members were`} removed from room "${id}" and unsubscribed on this node; the other nodes cannot be reached right now and are told as soon as they can be.`,
+        { cause },
+      );
     }
   }
 }

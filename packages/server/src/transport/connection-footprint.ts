@@ -1,5 +1,5 @@
 import type { Socket } from "socket.io";
-import { footprintOf, footprintProblem, isCloseRelay, isUpgradeErrorHandler, listenerTable, setListenerTable, type FootprintParts, type InternalsReport, type Listening } from "./engine-internals.js";
+import { footprintOf, footprintProblem, forgetPeername, lifelongArrays, isCloseRelay, isUpgradeErrorHandler, listenerTable, setListenerTable, type FootprintParts, type InternalsReport, type Listening } from "./engine-internals.js";
 
 // What a connection costs in memory, beyond what it needs to live: Socket.IO,
 // engine.io and ws keep the opening HTTP request of every connection for its
@@ -83,11 +83,9 @@ function compactListeners(emitter: unknown): void {
 }
 
 /** An empty array that grew (push then shift) holds its grown backing store: a fresh one does not. */
-function compactArray(owner: object | null | undefined, key: string): void {
-  if (owner === null || owner === undefined) return;
-  const fields = owner as Record<string, unknown>;
-  const value = fields[key];
-  if (Array.isArray(value)) fields[key] = value.length === 0 ? [] : value.slice();
+function compactArray(owner: Record<string, unknown>, key: string): void {
+  const value = owner[key];
+  if (Array.isArray(value)) owner[key] = value.length === 0 ? [] : value.slice();
 }
 
 /**
@@ -101,9 +99,7 @@ export function compactConnection(socket: Socket, report: InternalsReport): void
   if (parts === undefined) return;
   const { engine, transport, ws, tcp, receiver } = parts;
   for (const emitter of [tcp, ws, receiver, transport, engine, socket]) compactListeners(emitter);
-  for (const key of ["sentCallbackFn", "packetsFn", "cleanupFn"]) compactArray(engine, key);
-  compactArray(parts.socketFields, "fns");
-  for (const key of ["_buffers", "_fragments"]) compactArray(receiver, key);
-  // The peer address net caches; the handshake kept the address, and net reads it again if asked.
-  if (tcp && tcp._peername !== undefined) tcp._peername = undefined;
+  for (const [owner, key] of lifelongArrays(parts)) compactArray(owner, key);
+  // The handshake kept the address.
+  forgetPeername(tcp);
 }

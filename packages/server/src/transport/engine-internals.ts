@@ -109,6 +109,11 @@ export function transportProblem(transport: EngineTransport): string | undefined
   return undefined;
 }
 
+/** Encodes one of engine.io's own packets as the transport would, handing the result to `push` synchronously. */
+export function encodeForTransport(transport: EngineTransport, packet: EnginePacket, push: (data: string | ArrayBuffer | ArrayBufferView) => void): void {
+  transport.parser.encodePacket(packet, transport.supportsBinary, push);
+}
+
 /** The WebSocket of a transport {@link transportProblem} passed, and its TCP socket; undefined once it let go of that socket (closed). */
 export function webSocketOf(transport: EngineTransport): { readonly ws: WebSocketLike; readonly sink: ByteSink } | undefined {
   const ws = transport.socket!;
@@ -214,7 +219,7 @@ export function setListenerTable(emitter: unknown, table: Record<string | symbol
 export function footprintProblem(parts: FootprintParts): string | undefined {
   if (!("request" in parts.engine)) return "engine.io Socket.request is missing";
   for (const emitter of [parts.engine, parts.transport, parts.socket]) if (listenerTable(emitter) === undefined) return "EventEmitter._events is not a null-prototype object";
-  for (const key of ["sentCallbackFn", "packetsFn", "cleanupFn"] as const) if (!Array.isArray(parts.engine[key])) return `engine.io Socket.${key} is not an array`;
+  for (const key of ENGINE_ARRAYS) if (!Array.isArray(parts.engine[key])) return `engine.io Socket.${key} is not an array`;
   if (!Array.isArray(parts.socketFields.fns)) return "socket.io Socket.fns is not an array";
   // A WebSocket that closed already has let go of its TCP socket: nothing of it is kept.
   if (parts.ws !== undefined && parts.tcp !== null) {
@@ -222,6 +227,25 @@ export function footprintProblem(parts: FootprintParts): string | undefined {
     if (!isObject(parts.receiver) || !Array.isArray(parts.receiver._buffers) || !Array.isArray(parts.receiver._fragments)) return "ws WebSocket._receiver._buffers or _fragments is not an array";
   }
   return undefined;
+}
+
+/** engine.io's bookkeeping arrays of a socket, kept for its life. */
+const ENGINE_ARRAYS = ["sentCallbackFn", "packetsFn", "cleanupFn"] as const;
+/** ws's receiver buffers of a partly received message. */
+const RECEIVER_ARRAYS = ["_buffers", "_fragments"] as const;
+
+/** The arrays a connection keeps for its life, as (owner, key): engine.io's bookkeeping, socket.io's middlewares, ws's receiver buffers. */
+export function lifelongArrays(parts: FootprintParts): Array<readonly [Record<string, unknown>, string]> {
+  const out: Array<readonly [Record<string, unknown>, string]> = [];
+  for (const key of ENGINE_ARRAYS) out.push([parts.engine as unknown as Record<string, unknown>, key]);
+  out.push([parts.socketFields as Record<string, unknown>, "fns"]);
+  if (parts.receiver) for (const key of RECEIVER_ARRAYS) out.push([parts.receiver as unknown as Record<string, unknown>, key]);
+  return out;
+}
+
+/** Drops the peer address net caches on the TCP socket (net reads it again if asked). */
+export function forgetPeername(tcp: FootprintParts["tcp"]): void {
+  if (tcp && tcp._peername !== undefined) tcp._peername = undefined;
 }
 
 /** engine.io's relay of the TCP socket's "close" to the upgrade's response stand-in (it keeps the HTTP request alive). */

@@ -1,7 +1,7 @@
 import type { Server as HttpServer } from "node:http";
 import { Server, type Socket } from "socket.io";
 import { BurstyRateLimiter, RateLimiterMemory } from "rate-limiter-flexible";
-import { TickwireError, TIERS, type ClientToServerEvents, type ConnectedPayload, type DeliveredMeta, type ErrorCode, type InterServerEvents, type PublicationMeta, type ServerToClientEvents, type Tier } from "@tickwire/protocol";
+import { TickwireError, TIERS, type ClientToServerEvents, type ConnectedPayload, type ConnectErrorData, type DeliveredMeta, type ErrorCode, type InterServerEvents, type PublicationMeta, type ServerToClientEvents, type Tier } from "@tickwire/protocol";
 import type { Authenticator } from "../auth/authenticator.js";
 import { AuthError } from "../auth/token-verifier.js";
 import { LEGACY_PLATFORMS } from "../core/session.js";
@@ -147,8 +147,8 @@ function mayResume(socket: TickwireSocket): boolean {
   return !(typeof t === "string" && /^\d+\.\d+$/.test(t));
 }
 
-function refusal(code: ErrorCode, message: string): Error & { data: { code: ErrorCode; message: string } } {
-  const err = new Error(message) as Error & { data: { code: ErrorCode; message: string } };
+function refusal(code: ErrorCode, message: string): Error & { data: ConnectErrorData } {
+  const err = new Error(message) as Error & { data: ConnectErrorData };
   err.data = { code, message };
   return err;
 }
@@ -174,11 +174,14 @@ export class SocketTransport implements Broadcaster {
   private readonly encodesOnce: boolean;
   /** Problems with engine.io, socket.io or ws internals already logged (once each). */
   private readonly reported = new Set<string>();
-  /** Logs a changed library internal once, naming it: the connections it concerns keep engine.io's own path. */
+  /** Logs a changed library internal once, naming it: the connections it concerns keep engine.io's own write path (or footprint). */
   private readonly report: InternalsReport = (problem) => {
     if (this.reported.has(problem)) return;
     this.reported.add(problem);
-    this.deps.logger.error({ problem }, "an engine.io, socket.io or ws internal the write path relies on changed: engine.io's own write path is used instead (check the versions against test/transport/engine-internals.test.ts)");
+    this.deps.logger.error(
+      { problem },
+      "an engine.io, socket.io or ws internal the transport relies on is missing or changed: the connections concerned use engine.io's own write path and keep their handshake (packages/server/test/transport/engine-internals.test.ts names what the installed versions lack)",
+    );
   };
 
   constructor(httpServer: HttpServer, private readonly deps: SocketTransportDeps) {

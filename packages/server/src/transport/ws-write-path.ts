@@ -1,4 +1,4 @@
-import { compresses, connectionProblem, webSocketOf, takeOverWrites, closeTransport, transportProblem, writeBufferLength, type EngineConnection, type EnginePacket, type EngineTransport, type InternalsReport } from "./engine-internals.js";
+import { compresses, connectionProblem, encodeForTransport, webSocketOf, takeOverWrites, closeTransport, transportProblem, writeBufferLength, type EngineConnection, type EnginePacket, type EngineTransport, type InternalsReport } from "./engine-internals.js";
 import { FrameWriter } from "./frame-writer.js";
 import type { EncodedPacket } from "./ws-frame.js";
 import { wsFrame } from "./ws-frame.js";
@@ -94,7 +94,7 @@ function sendThroughWriter(this: WriterTransport, packets: EnginePacket[]): void
     }
     encodingFor = writer;
     try {
-      this.parser.encodePacket(packet, this.supportsBinary, pushEncoded);
+      encodeForTransport(this, packet, pushEncoded);
     } finally {
       encodingFor = undefined;
     }

@@ -6,6 +6,8 @@ import type { Session } from "../core/session.js";
 import type { SessionRegistry } from "../core/session-registry.js";
 import type { SubscriptionManager } from "../core/subscriptions.js";
 import type { Logger } from "../observability/logger.js";
+import { randomBytes } from "node:crypto";
+import { PendingUnsubscribes } from "./pending-unsubscribes.js";
 
 /**
  * The engine channel that carries a user's control messages between nodes. Its name
@@ -30,6 +32,8 @@ const CONTROL_NAMESPACE: NamespaceDefinition = Object.freeze({
 interface ControlMessage {
   readonly action: "subscribe" | "unsubscribe";
   readonly channels: readonly string[];
+  /** The node that sent it; it applied an unsubscribe to its own connections before sending. */
+  readonly origin?: string;
 }
 
 /**
@@ -54,6 +58,8 @@ export interface ServerSubscriptionsOptions {
   readonly registry: SessionRegistry;
   readonly subscriptions: SubscriptionManager;
   readonly logger: Logger;
+  /** First retry of an unsubscribe the engine could not take (doubling up to 5 s). @default 250 */
+  readonly retryMinDelayMs?: number;
 }
 
 /**
@@ -69,8 +75,26 @@ export interface ServerSubscriptionsOptions {
 export class ServerSubscriptions {
   /** Users this node listens for, with the engine subscription of their control channel. */
   private readonly listening = new Map<string, Promise<void>>();
+  private readonly node = randomBytes(6).toString("hex");
+  private readonly retries: PendingUnsubscribes;
 
-  constructor(private readonly options: ServerSubscriptionsOptions) {}
+  constructor(private readonly options: ServerSubscriptionsOptions) {
+    this.retries = new PendingUnsubscribes({
+      send: (userId, channels) => this.publish(userId, { action: "unsubscribe", channels, origin: this.node }),
+      logger: options.logger,
+      ...(options.retryMinDelayMs === undefined ? {} : { minDelayMs: options.retryMinDelayMs }),
+    });
+  }
+
+  /** Users whose unsubscribe requests wait for the engine to reach the other nodes. */
+  get pendingUnsubscribes(): number {
+    return this.retries.size;
+  }
+
+  /** Stops retrying (the node closes). */
+  close(): void {
+    this.retries.close();
+  }
 
   /** Resolves once this node receives the user's server-side subscriptions (it has a connection of theirs). */
   whenListening(userId: string): Promise<void> {
@@ -125,6 +149,8 @@ export class ServerSubscriptions {
       this.options.logger.warn({ userId }, "an unreadable server-side subscription request was dropped");
       return true;
     }
+    // The sender applied its unsubscribe to its own connections already.
+    if (message.action === "unsubscribe" && message.origin === this.node) return true;
     for (const session of this.options.registry.ofUser(userId)) void this.apply(session, message);
     return true;
   }
@@ -132,6 +158,9 @@ export class ServerSubscriptions {
   /**
    * Sends a request to every node: the channels are checked here first (names, keys;
    * bare owner names are the user's own) and answered in canonical form.
+   * An unsubscribe takes effect on this node's connections first, whatever the engine does;
+   * when the engine cannot carry it to the other nodes it is retried until it can, and the
+   * caller is told UNAVAILABLE (the other nodes keep the subscriptions until then).
    * @throws TickwireError BAD_REQUEST / UNKNOWN_CHANNEL naming the first bad channel (nothing is sent), UNAVAILABLE when the engine cannot take it.
    */
   async request(userId: string, action: ControlMessage["action"], names: readonly string[]): Promise<string[]> {
@@ -141,13 +170,34 @@ export class ServerSubscriptions {
       if (isChannelError(parsed)) throw new TickwireError(parsed.reason === "unknown_namespace" ? "UNKNOWN_CHANNEL" : "BAD_REQUEST", `${JSON.stringify(name)}: ${parsed.message}`);
       if (!channels.includes(parsed.channel)) channels.push(parsed.channel);
     }
-    const message: ControlMessage = { action, channels };
+    // The newest request for a channel wins: an older unsubscribe still waiting must not undo this one.
+    this.retries.cancel(userId, channels);
+    if (action === "subscribe") {
+      try {
+        await this.publish(userId, { action, channels });
+      } catch (err) {
+        throw new TickwireError("UNAVAILABLE", "The request cannot be sent to the nodes right now; retry.", { cause: err });
+      }
+      return channels;
+    }
+    const message: ControlMessage = { action, channels, origin: this.node };
+    await Promise.all(this.options.registry.ofUser(userId).map((session) => this.apply(session, message)));
     try {
-      await this.options.engine.publish(controlChannel(userId), CONTROL_NAMESPACE, { event: CONTROL_NAMESPACE.event, data: message, ts: Date.now(), traceId: newTraceId() });
+      await this.publish(userId, message);
     } catch (err) {
-      throw new TickwireError("UNAVAILABLE", "The request cannot be sent to the nodes right now; retry.", { cause: err });
+      this.retries.add(userId, channels);
+      this.options.logger.warn({ err, userId, channels }, "an unsubscribe request cannot reach the other nodes now; retried until it does");
+      throw new TickwireError(
+        "UNAVAILABLE",
+        "This node's connections were unsubscribed, but the other nodes cannot be reached right now: the request is sent to them as soon as they can be (repeating it is safe).",
+        { cause: err },
+      );
     }
     return channels;
+  }
+
+  private async publish(userId: string, message: ControlMessage): Promise<void> {
+    await this.options.engine.publish(controlChannel(userId), CONTROL_NAMESPACE, { event: CONTROL_NAMESPACE.event, data: message, ts: Date.now(), traceId: newTraceId() });
   }
 
   /**

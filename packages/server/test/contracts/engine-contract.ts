@@ -45,14 +45,16 @@ export function engineContract(name: string, make: () => Promise<EngineHarness>)
       });
     });
 
-    it("relays publications numbered elsewhere to the listener as they are, in order, without numbering them", async () => {
+    it("fans out publications their source numbered to the listener as they are, in order, without numbering or storing them", async () => {
       await withEngine(async ({ engine }, seen) => {
         const inbox = ns("notifications");
-        await engine.subscribe("notifications:u", inbox, { offset: 0, epoch: "store-epoch" });
-        const relayed = [1, 2, 3].map((offset): Publication => ({ channel: "notifications:u", offset, epoch: "store-epoch", ts: 1000 + offset, event: "notification:new", data: { n: offset }, traceId: `t${offset}` }));
-        for (const p of relayed) await engine.relay(p);
-        await until(() => seen.length >= 3, 5000, "the listener to see every relay");
-        expect(seen).toEqual(relayed);
+        await engine.subscribe("notifications:u", inbox, { fanOutOnly: true });
+        const numbered = [1, 2, 3].map((offset): Publication => ({ channel: "notifications:u", offset, epoch: "store-epoch", ts: 1000 + offset, event: "notification:new", data: { n: offset }, traceId: `t${offset}` }));
+        for (const p of numbered) await engine.fanOut(p);
+        await until(() => seen.length >= 3, 5000, "the listener to see every fan-out");
+        expect(seen).toEqual(numbered);
+        // Nothing of them is the engine's: no history, and its own numbering of the name starts at 0.
+        expect(await engine.history("notifications:u", inbox, 0, 10)).toMatchObject({ publications: [], position: { offset: 0 } });
         await engine.unsubscribe("notifications:u", inbox);
       });
     });

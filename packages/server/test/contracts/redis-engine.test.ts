@@ -26,7 +26,7 @@ for (const backend of REDIS_BACKENDS) {
     });
   });
 
-  describe.runIf(backend.available)(`${backend.name} engine relays of inbox channels`, () => {
+  describe.runIf(backend.available)(`${backend.name} engine fan-out of channels numbered by their source`, () => {
     const inbox = DEFAULT_NAMESPACES.find((n) => n.name === "notifications")!;
     const engines: RedisEngine[] = [];
     let prefix = testPrefix();
@@ -37,10 +37,10 @@ for (const backend of REDIS_BACKENDS) {
     });
 
     /** Started engines on one prefix (two nodes), each recording what its listener gets. */
-    async function nodes(count: number, relayHoldMs = 250): Promise<Array<{ engine: RedisEngine; seen: Publication[] }>> {
+    async function nodes(count: number): Promise<Array<{ engine: RedisEngine; seen: Publication[] }>> {
       const out = [];
       for (let i = 0; i < count; i++) {
-        const engine = new RedisEngine({ ...backend.engine, prefix, relayHoldMs });
+        const engine = new RedisEngine({ ...backend.engine, prefix });
         const seen: Publication[] = [];
         await engine.start((p) => seen.push(p));
         engines.push(engine);
@@ -51,12 +51,12 @@ for (const backend of REDIS_BACKENDS) {
 
     const note = (offset: number, epoch = "E"): Publication => ({ channel: "notifications:alice", offset, epoch, ts: offset, event: "notification:new", data: { offset }, traceId: `t${offset}` });
 
-    it("subscribes an inbox channel without creating any key, and relays to the other node only where subscribed", async () => {
+    it("subscribes a fan-out-only channel without creating any key, and fans out to the other node only where subscribed", async () => {
       const [a, b] = await nodes(2);
-      await b!.engine.subscribe("notifications:alice", inbox, { offset: 0, epoch: "E" });
-      await a!.engine.relay({ ...note(1), channel: "notifications:bob" });
-      await a!.engine.relay(note(1));
-      await until(() => b!.seen.length === 1, 5000, "the relay on node B");
+      await b!.engine.subscribe("notifications:alice", inbox, { fanOutOnly: true });
+      await a!.engine.fanOut({ ...note(1), channel: "notifications:bob" });
+      await a!.engine.fanOut(note(1));
+      await until(() => b!.seen.length === 1, 5000, "the fan-out on node B");
       expect(b!.seen).toEqual([note(1)]);
       expect(a!.seen).toEqual([]);
       const admin = backend.admin();
@@ -65,48 +65,44 @@ for (const backend of REDIS_BACKENDS) {
       } finally {
         admin.disconnect();
       }
-      expect(a!.engine.relays).toMatchObject({ sent: 2, failed: 0 });
+      expect(a!.engine.relays).toEqual({ sent: 2, failed: 0, delivered: 0 });
+      expect(b!.engine.relays).toEqual({ sent: 0, failed: 0, delivered: 1 });
     });
 
-    it("delivers relays of one inbox in offset order when two nodes' relays cross", async () => {
+    it("hands fan-outs to the listener as they come from two nodes: ordering and filtering them is their source's business", async () => {
       const [a, b, c] = await nodes(3);
-      await c!.engine.subscribe("notifications:alice", inbox, { offset: 4, epoch: "E" });
-      // Node B's 6 reaches Redis before node A's 5; then A's 7 follows.
-      await b!.engine.relay(note(6));
-      await a!.engine.relay(note(5));
-      await a!.engine.relay(note(7));
-      await until(() => c!.seen.length === 3, 5000, "three relays on node C");
-      expect(c!.seen.map((p) => p.offset)).toEqual([5, 6, 7]);
-      expect(c!.engine.relays).toMatchObject({ delivered: 3, held: 1, skipped: 0 });
+      await c!.engine.subscribe("notifications:alice", inbox, { fanOutOnly: true });
+      // Node B's 6 reaches Redis before node A's 5; another numbering's 3 passes too.
+      await b!.engine.fanOut(note(6));
+      await a!.engine.fanOut(note(5));
+      await a!.engine.fanOut(note(3, "other-store"));
+      await until(() => c!.seen.length === 3, 5000, "three fan-outs on node C");
+      expect(c!.seen).toEqual([note(6), note(5), note(3, "other-store")]);
     });
 
-    it("gives up on a missing offset after relayHoldMs and drops relays it is past or that another store numbered", async () => {
-      const [a, b] = await nodes(2, 50);
-      await b!.engine.subscribe("notifications:alice", inbox, { offset: 2, epoch: "E" });
-      await a!.engine.relay(note(2)); // at the subscribe position: the store re-sends it on subscribe
-      await a!.engine.relay(note(3, "other-store"));
-      await a!.engine.relay(note(5)); // 3 and 4 never come
-      await a!.engine.relay(note(6));
-      await until(() => b!.seen.length === 2, 5000, "the held relays after the wait");
-      expect(b!.seen.map((p) => p.offset)).toEqual([5, 6]);
-      await a!.engine.relay(note(4)); // too late: 5 and 6 went out
-      await a!.engine.relay(note(7));
-      await until(() => b!.seen.length === 3, 5000, "the next relay");
-      expect(b!.seen.map((p) => p.offset)).toEqual([5, 6, 7]);
-      expect(b!.engine.relays).toMatchObject({ delivered: 3, held: 2, skipped: 2, late: 2, foreign: 1 });
+    it("stops handing a channel's fan-outs to the listener once unsubscribed", async () => {
+      const [a, b] = await nodes(2);
+      await b!.engine.subscribe("notifications:alice", inbox, { fanOutOnly: true });
+      await b!.engine.unsubscribe("notifications:alice");
+      // Redis hands a PUBLISH to the subscribers of that moment: none on node B.
+      await a!.engine.fanOut(note(1));
+      await b!.engine.subscribe("notifications:alice", inbox, { fanOutOnly: true });
+      await a!.engine.fanOut(note(2));
+      await until(() => b!.seen.length === 1, 5000, "the fan-out after the new subscribe");
+      expect(b!.seen).toEqual([note(2)]);
     });
 
     // A cluster client opens a fresh connection to the slot's master at once: a master that is gone is the failover suite's case.
-    (backend.name === "redis" ? it : (..._: unknown[]) => {})("delivers a relay to this node's own subscribers and rejects when Redis cannot take it", async () => {
+    (backend.name === "redis" ? it : (..._: unknown[]) => {})("delivers a fan-out to this node's own subscribers and rejects when Redis cannot take it", async () => {
       const [a] = await nodes(1);
-      await a!.engine.subscribe("notifications:alice", inbox, { offset: 0, epoch: "E" });
-      await a!.engine.relay(note(1));
-      await until(() => a!.seen.length === 1, 5000, "the node's own relay");
+      await a!.engine.subscribe("notifications:alice", inbox, { fanOutOnly: true });
+      await a!.engine.fanOut(note(1));
+      await until(() => a!.seen.length === 1, 5000, "the node's own fan-out");
       // Both connections gone and no offline queue: PUBLISH fails at once, the local subscriber still gets it.
       expect(await killClients(backend, prefix)).toBeGreaterThan(0);
-      await expect(a!.engine.relay(note(2))).rejects.toThrow();
-      expect(a!.seen.map((p) => p.offset)).toEqual([1, 2]);
-      expect(a!.engine.relays).toMatchObject({ sent: 1, failed: 1 });
+      await expect(a!.engine.fanOut(note(2))).rejects.toThrow();
+      expect(a!.seen).toEqual([note(1), note(2)]);
+      expect(a!.engine.relays).toEqual({ sent: 1, failed: 1, delivered: 2 });
     });
   });
 }

@@ -120,6 +120,24 @@ describe("docs/asyncapi.json describes what the gateway sends", () => {
     for (const { event, args } of seen) expectDocumented(key(event), args);
   });
 
+  it("a room's publication with its position, and a message to one role with the meta that says whom it was for", async () => {
+    const gw = await bed.gateway();
+    expect((await api(gw, "POST", "/api/v1/rooms", { id: "desk", type: "protected", capacity: 5 })).status).toBe(201);
+    expect((await api(gw, "POST", "/api/v1/rooms/desk/members", { userId: "alice", role: "moderator" })).status).toBe(200);
+    const socket = await bed.connectAs(gw, "alice", "participant");
+    await gw.serverSubscriptions.whenListening("alice");
+    const seen = everything(socket);
+    await call(socket, "subscribe", { channels: ["rooms:desk"] });
+    expect((await api(gw, "POST", "/api/v1/rooms/desk/publish", { data: { text: "all" } })).status).toBe(200);
+    expect((await api(gw, "POST", "/api/v1/rooms/desk/publish", { data: { text: "mods" }, role: "moderator" })).status).toBe(200);
+    await until(() => seen.filter((s) => s.event === "room:message").length === 2, 5000, "both room messages");
+    expect(seen.map((s) => [s.event, s.args[0], Object.keys(s.args[1] as object).sort()])).toEqual([
+      ["room:message", { text: "all" }, ["channel", "epoch", "offset", "ts"]],
+      ["room:message", { text: "mods" }, ["channel", "role", "to", "ts"]],
+    ]);
+    for (const { event, args } of seen) expectDocumented(key(event), args);
+  });
+
   it("with the legacy layer on, as the document says, a ping also gets the legacy pong, and nothing else is added", async () => {
     const gw = await bed.gateway();
     const socket = await bed.connectAs(gw, "alice");

@@ -46,7 +46,7 @@ describe("gateway components", () => {
     expect(log).toEqual(["register early", "register late", "start early", "start late"]);
     const context = late.context!;
     expect(Object.isFrozen(context)).toBe(true);
-    expect(Object.keys(context).sort()).toEqual(["apiKeys", "catalogue", "engine", "http", "hub", "logger", "metrics", "occupancy", "onSessionOpen", "publisher", "registry", "router", "setInboxHandler", "store", "subscriptions"]);
+    expect(Object.keys(context).sort()).toEqual(["apiKeys", "catalogue", "engine", "http", "hub", "logger", "metrics", "occupancy", "onSessionOpen", "publisher", "registry", "router", "sources", "store", "subscriptions"]);
     expect(context.publisher).toBe(gw.publisher);
     expect(context.http).toBe(gw.http);
     expect(early.context).toBe(context);

@@ -59,9 +59,9 @@ describe("configuration", () => {
     } catch (err) {
       expect((err as ConfigError).problems).toEqual([
         'port must be a whole number ≥ 0 (got "eighty").',
+        "redisUrl must be a redis:// URL.",
         'TICKWIRE_SIMULATOR must be "on" or "off" (got "maybe").',
         'TICKWIRE_RATE_LIMIT "fast" is not "rate:burst" or "tier=rate:burst,…".',
-        "redisUrl must be a redis:// URL.",
       ]);
     }
   });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { URL } from "node:url";
 import { api, TestBed, until } from "../helpers.js";
-import { TcpProxy } from "../tcp-proxy.js";
+import { TcpProxy } from "../../../../test/support/tcp-proxy.js";
 import { redisAvailable, REDIS_URL } from "../services.js";
 import { deleteKeys, testPrefix } from "../multi-node/redis-test-keys.js";
 import { createTestSchema, describePostgres, dropTestSchema, PG_TEST_URL, postgresUnavailable } from "../stores/pg-test-db.js";
@@ -20,7 +20,7 @@ afterEach(async () => {
 
 async function proxyTo(target: string): Promise<TcpProxy> {
   const u = new URL(target);
-  const proxy = await new TcpProxy(u.hostname, Number(u.port)).start();
+  const proxy = await new TcpProxy({ host: u.hostname, port: Number(u.port) }).start();
   proxies.push(proxy);
   return proxy;
 }
@@ -30,7 +30,7 @@ async function postgresBehindProxy(): Promise<{ proxy: TcpProxy; databaseUrl: st
   const schema = await createTestSchema();
   schemas.push(schema);
   const proxy = await proxyTo(PG_TEST_URL);
-  return { proxy, databaseUrl: `${proxy.url(PG_TEST_URL)}?options=${encodeURIComponent(`-c search_path=${schema}`)}` };
+  return { proxy, databaseUrl: `${proxy.urlFor(PG_TEST_URL)}?options=${encodeURIComponent(`-c search_path=${schema}`)}` };
 }
 
 const trade = { tradeId: "t1", symbol: "AAPL", status: "executed", quantity: 1 };
@@ -78,7 +78,7 @@ describePostgres("/readyz with PostgreSQL behind a proxy that is cut", await pos
     });
     expect((await api(gw, "POST", "/api/v1/publish", { channel: "trades:alice", data: trade })).status).toBe(200);
 
-    await proxy.cut();
+    proxy.cut();
     const readyz = await api(gw, "GET", "/readyz", undefined, null);
     expect(readyz).toEqual({
       status: 503,
@@ -94,7 +94,7 @@ describePostgres("/readyz with PostgreSQL behind a proxy that is cut", await pos
     expect(metrics).toMatch(/^tickwire_store_errors_total\{operation="store\.ping"\} [1-9]/m);
     expect((await api(gw, "GET", "/healthz", undefined, null)).status).toBe(200);
 
-    await proxy.restore();
+    proxy.restore();
     let last: { status: number; body: any } | undefined;
     const started = Date.now();
     while ((last = await api(gw, "GET", "/readyz", undefined, null)).status !== 200) {
@@ -109,7 +109,7 @@ describePostgres("/readyz with PostgreSQL behind a proxy that is cut", await pos
     const { proxy, databaseUrl } = await postgresBehindProxy();
     const gw = await bed.gateway({ databaseUrl, readinessTimeoutMs: 200 });
     expect((await api(gw, "GET", "/readyz", undefined, null)).status).toBe(200);
-    await proxy.stall();
+    proxy.stall();
     expect(await api(gw, "GET", "/readyz", undefined, null)).toEqual({
       status: 503,
       body: { status: "not_ready", checks: { store: { ok: false, details: "no answer within 200 ms" }, engine: { ok: true, details: { name: "memory" } } } },
@@ -121,7 +121,7 @@ describePostgres("/readyz with PostgreSQL behind a proxy that is cut", await pos
     const gw = await bed.gateway({ databaseUrl, readinessCacheMs: 60_000 });
     const first = await api(gw, "GET", "/readyz", undefined, null);
     expect(first.status).toBe(200);
-    await proxy.cut();
+    proxy.cut();
     // Within the cache period the first report stands (load balancers probing often cost one round trip).
     expect(await api(gw, "GET", "/readyz", undefined, null)).toEqual(first);
   });
@@ -132,13 +132,13 @@ describe.runIf(await redisAvailable())("/readyz with the Redis engine behind a p
     const proxy = await proxyTo(REDIS_URL);
     const prefix = testPrefix();
     prefixes.push(prefix);
-    const gw = await bed.gateway({ redisUrl: proxy.url(REDIS_URL), redisPrefix: prefix, readinessTimeoutMs: 200 });
+    const gw = await bed.gateway({ redisUrl: proxy.urlFor(REDIS_URL), redisPrefix: prefix, readinessTimeoutMs: 200 });
     await until(() => (gw.engine.health?.().ok ?? false), 5000, "the engine to connect");
     const ready = await api(gw, "GET", "/readyz", undefined, null);
     expect(ready.status).toBe(200);
     expect(ready.body.checks.engine).toMatchObject({ ok: true, details: { name: "redis", command: "ready", subscriber: "ready" } });
 
-    await proxy.stall();
+    proxy.stall();
     // Both connections still say "ready": only the round trip shows that Redis is gone.
     expect(gw.engine.health?.()).toMatchObject({ ok: true, details: { command: "ready", subscriber: "ready" } });
     const readyz = await api(gw, "GET", "/readyz", undefined, null);

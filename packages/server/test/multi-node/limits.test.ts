@@ -202,8 +202,8 @@ describe("limit options", () => {
     } catch (err) {
       expect((err as ConfigError).problems).toEqual([
         'userRateLimit entry ["builder",{"eventsPerSecond":10,"burst":5}] is not "tier: { eventsPerSecond ≥ 1, burst ≥ eventsPerSecond }".',
-        "expectedNodes must be at least 1.",
         "connectionLeaseTtlMs must be at least 3.",
+        "expectedNodes must be at least 1.",
       ]);
     }
     expect(() => resolveOptions(optionsFromEnv({ TICKWIRE_USER_RATE_LIMIT: "fast" }))).toThrow(/TICKWIRE_USER_RATE_LIMIT "fast" is not "rate:burst"/);

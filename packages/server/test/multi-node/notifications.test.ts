@@ -35,10 +35,10 @@ describe.runIf(available)("notifications across nodes sharing Redis and PostgreS
   });
 
   /** Gateways on the test's Redis prefix, each opening `store()`; `engine` replaces the one redisUrl would make. */
-  async function nodes(count: number, store: () => Promise<Store>, engine?: () => RedisEngine): Promise<Gateway[]> {
+  async function nodes(count: number, store: () => Promise<Store>, engine?: () => RedisEngine, relayHoldMs?: number): Promise<Gateway[]> {
     const out: Gateway[] = [];
     for (let i = 0; i < count; i++) {
-      const components = [new NotificationService({ pruneIntervalMs: 0, now: clock.now })];
+      const components = [new NotificationService({ pruneIntervalMs: 0, now: clock.now, relayHoldMs })];
       out.push(await bed.gateway({ redisUrl: REDIS_URL, redisPrefix: prefix }, { store: await store(), components, ...(engine ? { engine: engine() } : {}) }));
     }
     return out;
@@ -123,9 +123,8 @@ describe.runIf(available)("notifications across nodes sharing Redis and PostgreS
   });
 
   it("delivers notifications accepted concurrently on two nodes in inbox order, each once", async () => {
-    // A long hold: relays of the two nodes may cross, and this checks they are put back in order, not how long that takes.
-    const engine = () => new RedisEngine({ url: REDIS_URL, prefix, relayHoldMs: 5000 });
-    const [a, b, c] = await nodes(3, await sharedPostgres(), engine);
+    // A long hold: fan-outs of the two nodes may cross, and this checks they are put back in order, not how long that takes.
+    const [a, b, c] = await nodes(3, await sharedPostgres(), undefined, 5000);
     const onC = await inboxSubscriber(bed, c!, "alice");
     const onA = await inboxSubscriber(bed, a!, "alice");
     await Promise.all(Array.from({ length: 40 }, (_, i) => notify(i % 2 === 0 ? a! : b!, { userId: "alice", message: `n${i}` })));

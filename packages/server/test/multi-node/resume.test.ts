@@ -4,7 +4,7 @@ import { SignJWT } from "jose";
 import type { Gateway } from "@tickwire/server";
 import { SECRET, TestBed, api, until } from "../helpers.js";
 import { REDIS_BACKENDS, type RedisBackend } from "../redis-backends.js";
-import { TcpProxy } from "../resume/tcp-proxy.js";
+import { TcpProxy } from "../../../../test/support/tcp-proxy.js";
 import { Cluster } from "./cluster.js";
 import { keysUnder } from "./redis-test-keys.js";
 
@@ -83,7 +83,7 @@ for (const backend of REDIS_BACKENDS)
       await trade(b, "bob", 99);
       await b.publish({ channel: "quotes:AAPL", data: { symbol: "AAPL", price: 2 } });
       proxy.retarget(b.url);
-      proxy.release();
+      proxy.restore();
 
       await until(() => connected.length === 2, 20_000, "the client to reconnect by itself");
       expect(connected[1]).toMatchObject({ userId: "alice", resumed: true });
@@ -139,7 +139,7 @@ for (const backend of REDIS_BACKENDS)
         .setExpirationTime(now - 60)
         .sign(new TextEncoder().encode(SECRET));
       proxy.retarget(b.url);
-      proxy.release();
+      proxy.restore();
       await until(() => errors.some((e) => e !== undefined), 20_000, "the refusal");
       expect(errors.filter((e) => e !== undefined)[0]).toEqual({ code: "UNAUTHORIZED", message: "The token has expired." });
       expect(connected).toHaveLength(1);

@@ -1,17 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, optionsFromEnv, resolveOptions } from "@tickwire/server";
+import { optionsFromEnv, resolveOptions } from "@tickwire/server";
+import { configProblems as problems } from "../config-problems.js";
 
 // The occupancy options (docs/configuration.md), as environment variables and as objects.
-const problems = (input: Record<string, unknown>): string[] => {
-  try {
-    resolveOptions(input);
-  } catch (err) {
-    if (err instanceof ConfigError) return [...err.problems];
-    throw err;
-  }
-  return [];
-};
-
 describe("occupancy options", () => {
   it("reads every variable", () => {
     const env = {

@@ -1,17 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, optionsFromEnv, resolveOptions } from "@tickwire/server";
+import { optionsFromEnv, resolveOptions } from "@tickwire/server";
+import { configProblems as problems } from "../config-problems.js";
 
 // The options of the backend hooks and the default tier, as environment variables and as objects.
-const problems = (input: Record<string, unknown>): string[] => {
-  try {
-    resolveOptions(input);
-  } catch (err) {
-    if (err instanceof ConfigError) return [...err.problems];
-    throw err;
-  }
-  return [];
-};
-
 describe("backend hook options", () => {
   it("reads every variable", () => {
     const env = {
@@ -86,8 +77,8 @@ describe("backend hook options", () => {
         }),
       ),
     ).toEqual([
-      'proxyTimeoutMs must be a whole number ≥ 0 (got "-5").',
       'defaultTier must be one of navigator, participant, builder, operator (got "gold").',
+      "proxyRpcUrl must be an http(s):// URL.",
       'TICKWIRE_PROXY_RPC_METHOD_URLS part "noequals" is not "name=value".',
       'proxyRpcMethodUrls: "bad method" is not a method name.',
       'proxyRpcMethodUrls: the URL of "m" must be an http(s):// URL.',
@@ -95,8 +86,8 @@ describe("backend hook options", () => {
       'proxyRpcMethods: "n" names more than one tier.',
       'proxyRpcMethods: the roles of "o" must be role names.',
       "proxyRpcMaxInFlight must be at least 1.",
-      "proxyRpcUrl must be an http(s):// URL.",
       "proxySubscribeUrl must be an http(s):// URL.",
+      'proxyTimeoutMs must be a whole number ≥ 0 (got "-5").',
     ]);
   });
 });

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { io, type Socket } from "socket.io-client";
 import { SignJWT } from "jose";
 import { SECRET, TestBed, api, until } from "../helpers.js";
-import { TcpProxy } from "./tcp-proxy.js";
+import { TcpProxy } from "../../../../test/support/tcp-proxy.js";
 
 /** What a one-argument handler of a plain client sees, in order, per event. */
 function collect(socket: Socket, ...events: string[]): Array<{ event: string; payload: any }> {
@@ -55,7 +55,7 @@ describe("session resumption of a plain socket.io-client across a network cut", 
     for (const n of [3, 4, 5]) await trade(gw, "alice", n);
     await trade(gw, "bob", 99);
     await gw.publish({ channel: "quotes:AAPL", data: { symbol: "AAPL", price: 2 } });
-    proxy.release();
+    proxy.restore();
 
     await until(() => connected.length === 2, 10_000, "the client to reconnect by itself");
     expect(connected[1]).toMatchObject({ userId: "alice", resumed: true });
@@ -116,7 +116,7 @@ describe("session resumption of a plain socket.io-client across a network cut", 
       .setIssuedAt(now - 120)
       .setExpirationTime(now - 60)
       .sign(new TextEncoder().encode(SECRET));
-    proxy.release();
+    proxy.restore();
     await until(() => errors.some((e) => e !== undefined), 10_000, "the refusal");
     expect(errors.filter((e) => e !== undefined)[0]).toEqual({ code: "UNAUTHORIZED", message: "The token has expired." });
 

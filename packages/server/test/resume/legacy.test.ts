@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { io } from "socket.io-client";
 import { TestBed, api, until } from "../helpers.js";
-import { TcpProxy } from "./tcp-proxy.js";
+import { TcpProxy } from "../../../../test/support/tcp-proxy.js";
 
 describe("legacy clients resume their own subscriptions across a cut", () => {
   const bed = new TestBed();
@@ -46,7 +46,7 @@ describe("legacy clients resume their own subscriptions across a cut", () => {
     await api(gw, "POST", "/api/v1/publish", { channel: "ai:gpt", data: { decision: "buy" } });
     await api(gw, "POST", "/api/v1/publish", { channel: "trades:alice", data: { id: "a3" } });
     await api(gw, "POST", "/api/v1/publish", { channel: "quotes:AAPL", data: { symbol: "AAPL", price: 2, bid: 1.9 } });
-    proxy.release();
+    proxy.restore();
 
     await until(() => rrrConnected.length === 2 && msConnected.length === 2, 15_000, "both to reconnect by themselves");
     expect([rrrConnected[1].resumed, msConnected[1].resumed]).toEqual([true, true]);
@@ -89,7 +89,7 @@ describe("legacy clients resume their own subscriptions across a cut", () => {
     await gw.publish({ channel: "trades:u1", event: "trade:executed", data: trade("t2", "MSFT") });
     await gw.publish({ channel: "trades:u2", event: "trade:executed", data: trade("x9", "NVDA") });
     await gw.publish({ channel: "trades:u1", event: "trade:failed", data: { error: "Insufficient buying power" } });
-    proxy.release();
+    proxy.restore();
 
     await until(() => connected.length === 2, 15_000, "the client to reconnect by itself");
     expect(connected[1].resumed).toBe(true);

@@ -3,7 +3,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { TestBed, api, until } from "../helpers.js";
-import { TcpProxy } from "./tcp-proxy.js";
+import { TcpProxy } from "../../../../test/support/tcp-proxy.js";
 
 /** Debian's interpreter: python3-socketio (and python3-websocket) are Debian packages (.ci/run installs them). */
 const PYTHON = "/usr/bin/python3";
@@ -63,7 +63,7 @@ describe("python-socketio (no resumption) through a network cut", () => {
     await until(() => of("disconnected").length === 1, 15_000, `python to see the cut\n${output}`);
     for (const n of [3, 4, 5]) await trade("alice", n);
     await trade("bob", 9);
-    proxy.release();
+    proxy.restore();
     await until(() => of("subscribed").length === 2, 20_000, `the python client to reconnect\n${output}\n${JSON.stringify(lines)}`);
     await trade("alice", 6);
     await until(() => of("trade").length >= 6, 10_000, `every trade\n${output}\n${JSON.stringify(lines)}`);

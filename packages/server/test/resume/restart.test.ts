@@ -5,7 +5,7 @@ import pg from "pg";
 import { io, type Socket } from "socket.io-client";
 import { createTestSchema, dropTestSchema, PG_TEST_URL, postgresUnavailable } from "../stores/pg-test-db.js";
 import { Children, signToken, waitFor, type GatewayProcess } from "../multi-node/child-processes.js";
-import { TcpProxy } from "./tcp-proxy.js";
+import { TcpProxy } from "../../../../test/support/tcp-proxy.js";
 
 const SECRET = "restart-secret-0123456789abcdef";
 const KEY = "restart-api-key";
@@ -121,7 +121,7 @@ describe.runIf(backing.available)(`session resumption across a restart on ${back
     const second = await start(store);
     for (const n of [3, 4, 5]) await trade(second, n);
     proxy.retarget(second.url);
-    proxy.release();
+    proxy.restore();
     await waitFor(() => connected.length === 2, 15_000, "the client to reconnect by itself");
     expect(connected[1]).toMatchObject({ userId: "alice", resumed: true });
     await waitFor(() => seen.length >= 5, 10_000, "the missed trades");

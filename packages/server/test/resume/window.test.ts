@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { io } from "socket.io-client";
 import { TestBed, api, until } from "../helpers.js";
-import { TcpProxy } from "./tcp-proxy.js";
+import { TcpProxy } from "../../../../test/support/tcp-proxy.js";
 
 describe("a session past its resumption window", () => {
   const bed = new TestBed();
@@ -34,7 +34,7 @@ describe("a session past its resumption window", () => {
     await api(gw, "POST", "/api/v1/publish", { channel: "trades:alice", data: { n: 2 } });
     await api(gw, "POST", "/api/v1/publish", { channel: "quotes:MSFT", data: { symbol: "MSFT", price: 3 } });
     skew = 121_000;
-    proxy.release();
+    proxy.restore();
     await until(() => connected.length === 2, 15_000, "the reconnect");
     expect(connected[1].resumed).toBe(false);
     await until(() => seen.length === 3, 5000, "the quote and the resync");

@@ -4,29 +4,12 @@ import type { Gateway, GatewayOptions } from "@tickwire/server";
 import { api, record, TestBed, until } from "../helpers.js";
 import { REDIS_URL, redisAvailable } from "../services.js";
 import { deleteKeys, testPrefix } from "../multi-node/redis-test-keys.js";
+import { holdNext } from "../hold.js";
 import { createTestSchema, describePostgres, dropTestSchema, PG_TEST_URL, postgresUnavailable } from "../stores/pg-test-db.js";
 
 // A member removed while their own subscribe of the room is on its way (its membership check passed, the engine
 // subscription or the position read not finished) must not end up subscribed: the reply refuses, and nothing of the
 // room reaches that connection later.
-
-/** Holds the next call of `method` on `target` after it has answered, until released. */
-function holdNext<T extends object>(target: T, method: keyof T & string, when: (...args: unknown[]) => boolean = () => true): { reached: Promise<void>; release: () => void } {
-  const original = (target[method] as (...args: unknown[]) => Promise<unknown>).bind(target);
-  let reached!: () => void;
-  let release!: () => void;
-  const reachedP = new Promise<void>((r) => (reached = r));
-  const gate = new Promise<void>((r) => (release = r));
-  (target as Record<string, unknown>)[method] = async (...args: unknown[]) => {
-    if (!when(...args)) return original(...args);
-    (target as Record<string, unknown>)[method] = original;
-    const answer = await original(...args);
-    reached();
-    await gate;
-    return answer;
-  };
-  return { reached: reachedP, release };
-}
 
 type Point = "membership check" | "position read";
 

@@ -21,12 +21,12 @@ function fromBody(channel: string, offset: number, epoch: string, json: string):
   return { channel, offset, epoch, ts: body.ts, event: body.event, data: body.data, traceId: body.traceId };
 }
 
-/** Marks a pub/sub message as relayed: numbered elsewhere (the inbox), never stored in Redis. */
-export const RELAY_MARK = "r:";
+/** Marks a pub/sub message as a fan-out: numbered by its channel's source, never stored in Redis. */
+export const FAN_OUT_MARK = "r:";
 
-/** A relayed publication as a pub/sub message: `r:offset:epoch|body`. */
-export function encodeRelay(publication: Publication): string {
-  return `${RELAY_MARK}${publication.offset}:${publication.epoch}|${encodeBody(publication)}`;
+/** A fanned-out publication as a pub/sub message: `r:offset:epoch|body`. */
+export function encodeFanOut(publication: Publication): string {
+  return `${FAN_OUT_MARK}${publication.offset}:${publication.epoch}|${encodeBody(publication)}`;
 }
 
 /** Decodes a pub/sub message `offset:epoch|body` (the publish script writes it); undefined when malformed. */

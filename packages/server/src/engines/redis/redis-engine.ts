@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import type { RedisOptions } from "ioredis";
 import { pino } from "pino";
 import type { NamespaceDefinition } from "@tickwire/protocol";
-import type { Engine, HistoryRead, PresenceEntry, PresenceListener, PublicationListener } from "../../core/engine.js";
+import { DEFAULT_OPTIONS } from "../../config/options.js";
+import type { Engine, EngineSubscribeOptions, HistoryRead, PresenceEntry, PresenceListener, PublicationListener } from "../../core/engine.js";
 import type { ChannelPosition, Publication, PublishInput } from "../../core/publication.js";
 import { untilDeadline } from "../../core/deadline.js";
 import { isDurable } from "../../core/rules.js";
@@ -10,13 +11,12 @@ import type { SkipListener, SkipReason } from "../../core/stored-data.js";
 import type { Logger } from "../../observability/logger.js";
 import { newEpoch } from "../memory-engine.js";
 import { ChannelFeed, type FeedCounters } from "./channel-feed.js";
-import { decodeEntries, decodeMessage, encodeBody, encodeRelay, RELAY_MARK } from "./redis-codec.js";
+import { decodeEntries, decodeMessage, encodeBody, encodeFanOut, FAN_OUT_MARK } from "./redis-codec.js";
 import { channelKeys, presenceKey, presenceUsersKey, type ChannelKeys } from "./redis-keys.js";
 import { defineScripts, type EngineScripts } from "./redis-scripts.js";
 import { decodePresence, definePresenceScripts, PRESENCE_MARK, type PresenceScripts, type PresenceTarget } from "./presence-scripts.js";
 import { connectClient, createRedisClient, isCluster, redisTarget, type RedisClient, type RedisTarget } from "./redis-client.js";
 import { RedisResumeStore } from "./redis-resume-store.js";
-import { RelayFeed, relayCounters, type RelayCounters } from "./relay-feed.js";
 import { RedisOccupancy } from "./occupancy-state.js";
 import type { OccupancyState } from "../../core/occupancy.js";
 
@@ -30,7 +30,7 @@ export interface RedisEngineOptions {
   readonly sentinels?: readonly string[];
   /** The master group the sentinels watch. @default "mymaster" */
   readonly sentinelName?: string;
-  /** Prefix of every key and pub/sub channel; nodes of one deployment use the same one. @default "tw:" */
+  /** Prefix of every key and pub/sub channel; nodes of one deployment use the same one. @default DEFAULT_OPTIONS.redisPrefix */
   readonly prefix?: string;
   /** How long a channel's offset and epoch (and a state channel's latest value) outlive its last publish. @default 2592000000 (30 days) */
   readonly metaTtlMs?: number;
@@ -38,9 +38,7 @@ export interface RedisEngineOptions {
   readonly connectTimeoutMs?: number;
   /** More ioredis options for both connections (TLS, `retryStrategy`, …); the engine's own settings win. @default {} */
   readonly redis?: RedisOptions;
-  /** Longest wait of a relay that arrived ahead of a missing offset of its inbox (relays of one user from two nodes may cross). @default 250 */
-  readonly relayHoldMs?: number;
-  /** How long a presence entry outlives this node's last renewal (renewed every third of it): a dead node's entries expire after it. @default 30000 */
+  /** How long a presence entry outlives this node's last renewal (renewed every third of it): a dead node's entries expire after it. @default DEFAULT_OPTIONS.connectionLeaseTtlMs */
   readonly presenceTtlMs?: number;
   /** Clock of the history TTL, injectable for tests. @default Date.now */
   readonly now?: () => number;
@@ -52,6 +50,16 @@ export interface RedisEngineOptions {
 
 const DAY_MS = 24 * 3_600_000;
 
+/** What fan-outs (`RedisEngine.fanOut`) count, for stats and tests. */
+export interface FanOutCounters {
+  /** Fan-outs published by this node. */
+  sent: number;
+  /** Fan-outs this node could not publish (Redis unreachable); delivered to its own listener only. */
+  failed: number;
+  /** Fan-outs handed to this node's listener. */
+  delivered: number;
+}
+
 
 /**
  * The multi-node engine (docs/scaling.md, "Many nodes"). A Lua script orders
@@ -60,9 +68,10 @@ const DAY_MS = 24 * 3_600_000;
  * publisher's included, delivers only what its subscriber connection receives,
  * through one ordered queue per channel that fills gaps from the stream (see
  * ChannelFeed). Publishes fail at once while Redis is unreachable (the publisher
- * answers 503); open sockets are not affected. Inbox channels are numbered by the
- * store: they have no meta, stream or feed here, only their pub/sub channel, on
- * which `relay` announces what the store numbered (see RelayFeed). On a Redis
+ * answers 503); open sockets are not affected. Channels subscribed `fanOutOnly`
+ * are numbered by their source: they have no meta, stream or feed here, only
+ * their pub/sub channel, on which `fanOut` announces what the source numbered
+ * (putting it in order is the source's business). On a Redis
  * Cluster (`clusterNodes`) the same runs per slot: PUBLISH becomes SPUBLISH and
  * each master holds the SSUBSCRIBEs of its slots' channels (docs/scaling.md,
  * "Redis Cluster").
@@ -71,8 +80,8 @@ export class RedisEngine implements Engine {
   readonly name = "redis";
   /** What the channel feeds of this node counted. */
   readonly counters: FeedCounters = { filled: 0, holes: 0, syncs: 0, deferred: 0 };
-  /** What relays of this node counted. */
-  readonly relays: RelayCounters = relayCounters();
+  /** What fan-outs (`fanOut`) of this node counted. */
+  readonly relays: FanOutCounters = { sent: 0, failed: 0, delivered: 0 };
   /** Resumable sessions, shared by every node on this Redis. */
   readonly sessions: RedisResumeStore;
   private readonly prefix: string;
@@ -87,8 +96,8 @@ export class RedisEngine implements Engine {
   private readonly presenceScripts: PresenceScripts;
   /** Feeds by pub/sub channel name. */
   private readonly feeds = new Map<string, ChannelFeed>();
-  /** Inbox channels' relay feeds by pub/sub channel name. */
-  private readonly relayFeeds = new Map<string, RelayFeed>();
+  /** Channels subscribed `fanOutOnly`: pub/sub channel name → channel. */
+  private readonly fanOutChannels = new Map<string, string>();
   /** Subscribe and unsubscribe of one channel run one after the other. */
   private readonly ops = new Map<string, Promise<void>>();
   private readonly inflight = new Set<Promise<unknown>>();
@@ -108,7 +117,7 @@ export class RedisEngine implements Engine {
   private readonly occupancyState: RedisOccupancy;
 
   constructor(private readonly options: RedisEngineOptions) {
-    this.prefix = options.prefix ?? "tw:";
+    this.prefix = options.prefix ?? DEFAULT_OPTIONS.redisPrefix;
     this.metaTtlMs = options.metaTtlMs ?? 30 * DAY_MS;
     this.now = options.now ?? Date.now;
     this.logger = options.logger ?? pino({ level: "silent" });
@@ -195,13 +204,13 @@ export class RedisEngine implements Engine {
   }
 
   /**
-   * PUBLISHes the publication, marked as relayed, on its channel's pub/sub
+   * PUBLISHes the publication, marked as fanned out, on its channel's pub/sub
    * channel; nothing is stored. When Redis cannot take it, this node's own
    * subscribers still get it, and the promise rejects.
    */
-  relay(publication: Publication): Promise<void> {
+  fanOut(publication: Publication): Promise<void> {
     const { pubsub } = channelKeys(this.prefix, publication.channel);
-    const message = encodeRelay(publication);
+    const message = encodeFanOut(publication);
     const run = this.closed ? Promise.reject(new Error("engine closed")) : this.sharded ? this.command.spublish(pubsub, message) : this.command.publish(pubsub, message);
     const done = run.then(
       () => {
@@ -209,7 +218,7 @@ export class RedisEngine implements Engine {
       },
       (err: unknown) => {
         this.relays.failed++;
-        this.relayFeeds.get(pubsub)?.push(publication);
+        if (this.fanOutChannels.has(pubsub)) this.deliverFanOut(publication);
         throw err;
       },
     );
@@ -219,9 +228,8 @@ export class RedisEngine implements Engine {
     return done;
   }
 
-  subscribe(channel: string, namespace: NamespaceDefinition, position?: ChannelPosition): Promise<void> {
-    const inbox = namespace.kind === "inbox";
-    return this.serially(channel, () => (inbox ? this.doSubscribeRelays(channel, position) : this.doSubscribe(channel)));
+  subscribe(channel: string, _namespace: NamespaceDefinition, options: EngineSubscribeOptions = {}): Promise<void> {
+    return this.serially(channel, () => (options.fanOutOnly === true ? this.doSubscribeFanOut(channel) : this.doSubscribe(channel)));
   }
 
   unsubscribe(channel: string): Promise<void> {
@@ -313,7 +321,7 @@ export class RedisEngine implements Engine {
   }
 
   private presenceTtlMs(): number {
-    return this.options.presenceTtlMs ?? 30_000;
+    return this.options.presenceTtlMs ?? DEFAULT_OPTIONS.connectionLeaseTtlMs;
   }
 
   /**
@@ -354,7 +362,7 @@ export class RedisEngine implements Engine {
   health(): { ok: boolean; details: Record<string, unknown> } {
     const command = this.command.status;
     const subscriber = this.subscriber.status;
-    return { ok: command === "ready" && subscriber === "ready", details: { name: this.name, ...(this.sharded ? { cluster: true } : {}), command, subscriber, channels: this.feeds.size + this.relayFeeds.size, ...this.counters, relays: { ...this.relays } } };
+    return { ok: command === "ready" && subscriber === "ready", details: { name: this.name, ...(this.sharded ? { cluster: true } : {}), command, subscriber, channels: this.feeds.size + this.fanOutChannels.size, ...this.counters, relays: { ...this.relays } } };
   }
 
   /** PING on the command connection (`/readyz`: a connection that says "ready" may still not answer). */
@@ -387,8 +395,7 @@ export class RedisEngine implements Engine {
     await Promise.allSettled([...this.inflight]);
     for (const feed of this.feeds.values()) feed.close();
     this.feeds.clear();
-    for (const feed of this.relayFeeds.values()) feed.close();
-    this.relayFeeds.clear();
+    this.fanOutChannels.clear();
     this.command.disconnect();
     this.subscriber.disconnect();
   }
@@ -412,29 +419,28 @@ export class RedisEngine implements Engine {
     }
   }
 
-  /** An inbox channel: its pub/sub channel only (no meta is read, so none is created). */
-  private async doSubscribeRelays(channel: string, position: ChannelPosition | undefined): Promise<void> {
+  /** A channel its source numbers: its pub/sub channel only (no meta is read, so none is created). */
+  private async doSubscribeFanOut(channel: string): Promise<void> {
     if (this.closed) throw new Error("engine closed");
     const { pubsub } = channelKeys(this.prefix, channel);
-    if (this.relayFeeds.has(pubsub)) return;
-    const feed = new RelayFeed(channel, position, this.options.relayHoldMs ?? 250, (p) => this.deliver(p), this.relays);
-    this.relayFeeds.set(pubsub, feed);
+    if (this.fanOutChannels.has(pubsub)) return;
+    this.fanOutChannels.set(pubsub, channel);
     try {
       await this.listen(pubsub);
     } catch (err) {
-      if (this.relayFeeds.get(pubsub) === feed) await this.doUnsubscribe(channel);
+      if (this.fanOutChannels.has(pubsub)) await this.doUnsubscribe(channel);
       throw err;
     }
   }
 
   private async doUnsubscribe(channel: string): Promise<void> {
     const { pubsub } = channelKeys(this.prefix, channel);
-    const feed = this.feeds.get(pubsub) ?? this.relayFeeds.get(pubsub);
-    if (!feed) return;
-    feed.close();
+    const feed = this.feeds.get(pubsub);
+    if (!feed && !this.fanOutChannels.has(pubsub)) return;
+    feed?.close();
     this.published.delete(channel);
     this.feeds.delete(pubsub);
-    this.relayFeeds.delete(pubsub);
+    this.fanOutChannels.delete(pubsub);
     // While Redis is away this fails; the reconnect re-subscribes only the channels still wanted.
     await (this.sharded ? this.subscriber.sunsubscribe(pubsub) : this.subscriber.unsubscribe(pubsub)).catch(() => undefined);
   }
@@ -463,12 +469,12 @@ export class RedisEngine implements Engine {
       else this.announcePresence({ channel: feed.channel, ...change });
       return;
     }
-    if (message.startsWith(RELAY_MARK)) {
-      const feed = this.relayFeeds.get(name);
-      if (!feed) return;
-      const publication = decodeMessage(feed.channel, message.slice(RELAY_MARK.length));
-      if (publication) feed.push(publication);
-      else this.logger.warn({ channel: feed.channel }, "malformed relay message ignored");
+    if (message.startsWith(FAN_OUT_MARK)) {
+      const channel = this.fanOutChannels.get(name);
+      if (channel === undefined) return;
+      const publication = decodeMessage(channel, message.slice(FAN_OUT_MARK.length));
+      if (publication) this.deliverFanOut(publication);
+      else this.logger.warn({ channel }, "malformed fan-out message ignored");
       return;
     }
     const feed = this.feeds.get(name);
@@ -486,6 +492,11 @@ export class RedisEngine implements Engine {
     }
   }
 
+  private deliverFanOut(publication: Publication): void {
+    this.relays.delivered++;
+    this.deliver(publication);
+  }
+
   private deliver(publication: Publication): void {
     try {
       this.listener(publication);
@@ -496,8 +507,8 @@ export class RedisEngine implements Engine {
 
   /** After the subscriber reconnects: subscribe every wanted channel again, then catch each up from its stream. */
   private async resubscribe(): Promise<void> {
-    // Relays missed meanwhile are not fetched again: the store re-sends them on the next subscribe.
-    const names = [...this.feeds.keys(), ...this.relayFeeds.keys()];
+    // Fan-outs missed meanwhile are not fetched again: their source has them (the inbox re-sends unread ones on subscribe).
+    const names = [...this.feeds.keys(), ...this.fanOutChannels.keys()];
     if (names.length > 0) await this.subscriber.subscribe(...names);
     this.syncAll();
     await this.occupancyState.resync();

@@ -22,7 +22,7 @@ function channelsSchema(action: "subscribe" | "unsubscribe"): DocumentedSchema {
     description:
       action === "subscribe"
         ? "Server-side subscriptions: each connection of the user gets `server:subscribed` and then the channels' publications; the user's access to each channel is checked as for a client subscribe."
-        : "Each connection of the user gets `server:unsubscribed` for the channels it had.",
+        : "Each connection of the user gets `server:unsubscribed` for the channels it had. This node's connections are unsubscribed first, whatever the engine does; 503 UNAVAILABLE says the other nodes could not be reached yet (the node keeps sending the request to them until Redis takes it; repeating it is safe).",
     tags: ["users"],
     params: UserIdParams,
     body: UserChannelsBodySchema,

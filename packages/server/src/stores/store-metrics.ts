@@ -1,5 +1,5 @@
 import type { Store } from "../core/store.js";
-import type { GatewayMetrics } from "./metrics.js";
+import type { GatewayMetrics } from "../observability/metrics.js";
 
 const HISTORY = ["loadPosition", "append", "appendMany", "read"] as const;
 const IDEMPOTENCY = ["get", "put"] as const;
