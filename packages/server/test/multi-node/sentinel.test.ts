@@ -22,8 +22,9 @@ describe.runIf(redisServerAvailable())("Redis Sentinel", () => {
 
   /** A master, its replica (in sync) and a sentinel watching them. */
   async function group(downAfterMs: number): Promise<{ master: RedisServer; replica: RedisServer; sentinel: SentinelServer }> {
-    const master = await children.redis(["--save", "", "--appendonly", "no"]);
-    const replica = await children.redis(["--save", "", "--appendonly", "no", "--replicaof", "127.0.0.1", String(master.port)]);
+    // Each in a folder of its own: a replica writes the snapshot of its first sync to disk.
+    const master = await children.redis(["--save", "", "--appendonly", "no", "--dir", children.tempDir()]);
+    const replica = await children.redis(["--save", "", "--appendonly", "no", "--dir", children.tempDir(), "--replicaof", "127.0.0.1", String(master.port)]);
     await waitFor(async () => (await info(replica, "replication")).includes("master_link_status:up"), 15_000, "the replica to sync");
     const sentinel = await children.sentinel(master.port, NAME, downAfterMs);
     return { master, replica, sentinel };

@@ -104,7 +104,7 @@ describe.runIf(redisServerAvailable())("upstream feed on demand when Redis comes
     const port = await freePort();
     const feed = await upstream();
     const gw = await bed.gateway({ redisUrl: `redis://127.0.0.1:${port}`, feedUrl: feed.url, feedOnDemand: true, occupancyDebounceMs: 100 });
-    redis = new RedisServer(port, ["--save", "", "--appendonly", "no"]);
+    redis = new RedisServer(port, ["--save", "", "--appendonly", "no", "--dir", bed.tempDir()]);
     await redis.start();
     const socket = await bed.connectAs(gw, "alice", "builder");
     // The channel fails with UNAVAILABLE until the engine's connections are back.
