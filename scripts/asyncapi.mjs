@@ -19,6 +19,8 @@ const SUMMARIES = {
   connected: "The first event of an accepted connection: who the user is, what it may do.",
   error: "A refused request sent without an acknowledgement, or a subscription the server ended.",
   resync: "The channel's history could not be repaired: refetch its state.",
+  "presence:join": "A user appeared on a channel whose namespace sends presence events: its first subscribed connection on any node (further connections of the user send nothing).",
+  "presence:leave": "A user disappeared from a channel whose namespace sends presence events: its last subscribed connection unsubscribed or closed, or the node holding it died (announced within the presence TTL).",
   "server:shutdown": "The server is shutting down: reconnect after `reconnectAfterMs`.",
   "server:subscribed": "The server subscribed this connection: the token's `channels` claim at connect, or the platform through `POST /api/v1/users/{userId}/subscribe`.",
   "server:unsubscribed": "The platform ended these subscriptions through `POST /api/v1/users/{userId}/unsubscribe`.",

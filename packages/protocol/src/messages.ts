@@ -271,6 +271,17 @@ export type ErrorEventPayload = Static<typeof ErrorEventPayloadSchema>;
 export const ResyncPayloadSchema = Type.Object({ channel: Type.String(), reason: Type.String() });
 export type ResyncPayload = Static<typeof ResyncPayloadSchema>;
 
+/**
+ * `presence:join` and `presence:leave` (namespaces whose presence has `events`): a user
+ * appeared on the channel (its first subscribed connection on any node) or disappeared
+ * (its last one left, or the node holding it died). Further connections of a user send nothing.
+ */
+export const PresenceEventPayloadSchema = Type.Object({
+  channel: Type.String({ description: "Canonical channel name." }),
+  userId: Type.String(),
+});
+export type PresenceEventPayload = Static<typeof PresenceEventPayloadSchema>;
+
 /** `server:subscribed`: the server subscribed this connection (a `channels` claim at connect, or the platform through the HTTP API). */
 export const ServerSubscribedPayloadSchema = Type.Object({ subscribed: Type.Array(SubscribedChannelSchema), failed: Type.Array(FailedChannelSchema) });
 export type ServerSubscribedPayload = Static<typeof ServerSubscribedPayloadSchema>;
@@ -321,6 +332,8 @@ export interface ServerToClientEvents {
   connected: (payload: ConnectedPayload) => void;
   error: (payload: ErrorEventPayload) => void;
   resync: (payload: ResyncPayload) => void;
+  "presence:join": (payload: PresenceEventPayload) => void;
+  "presence:leave": (payload: PresenceEventPayload) => void;
   "server:shutdown": (payload: ShutdownPayload) => void;
   "server:subscribed": (payload: ServerSubscribedPayload) => void;
   "server:unsubscribed": (payload: ServerUnsubscribedPayload) => void;

@@ -66,8 +66,10 @@ export interface NamespaceDefinition {
    * Who is subscribed, across all nodes, may be asked for (`presence`, `presence:stats`,
    * `GET /api/v1/channels/{channel}/presence`): `minTier` for the list of users,
    * `statsMinTier` for the counts. Without it the namespace keeps no presence.
+   * `events`: subscribers from `minTier` up also get `presence:join` and `presence:leave`
+   * when a user appears on or disappears from the channel. @default false
    */
-  readonly presence?: { readonly minTier: Tier; readonly statsMinTier: Tier };
+  readonly presence?: { readonly minTier: Tier; readonly statsMinTier: Tier; readonly events?: boolean };
   /** Whether subscriptions to this namespace count toward the per-tier subscription limit. */
   readonly countsTowardLimit?: boolean;
   /** One line for docs and the ops page. */

@@ -22,8 +22,10 @@ export function defaultComponents(options: GatewayOptions, parts: { readonly rpc
   });
   components.push(notifications);
   if (options.legacyEvents) components.push(new LegacyEventsComponent({ rpc: parts.rpc, inbox: () => notifications.inbox, rrrStreams: options.rrrStreams }));
-  if (options.ingestRedisUrl !== undefined) {
-    components.push(new RedisStreamIngest({ url: options.ingestRedisUrl, stream: options.ingestStream, group: options.ingestGroup, consumer: options.ingestConsumer, maxEntryBytes: options.maxBodyBytes }));
+  if (options.ingestRedisUrl !== undefined || options.ingestRedisClusterNodes !== undefined) {
+    const target = options.ingestRedisClusterNodes !== undefined ? { clusterNodes: options.ingestRedisClusterNodes } : { url: options.ingestRedisUrl! };
+    const streams = options.ingestStream.split(",").map((s) => s.trim());
+    components.push(new RedisStreamIngest({ ...target, streams, group: options.ingestGroup, consumer: options.ingestConsumer, maxEntryBytes: options.maxBodyBytes }));
   }
   if (options.feedUrl !== undefined) {
     components.push(new UpstreamFeed({ url: options.feedUrl, reconnectMinMs: options.feedReconnectMinMs, reconnectMaxMs: options.feedReconnectMaxMs, maxMessageBytes: options.maxBodyBytes, onDemand: options.feedOnDemand }));

@@ -55,6 +55,7 @@ import { RpcProxy } from "./proxy/rpc-proxy.js";
 import { SubscribeProxy } from "./proxy/subscribe-proxy.js";
 import { OccupancyHook } from "./proxy/occupancy-hook.js";
 import { MemoryOccupancy, OccupancyTracker } from "./core/occupancy.js";
+import { presenceAnnouncer, withPresenceEvents } from "./core/presence-events.js";
 import { ServerSubscriptions } from "./users/server-subscriptions.js";
 import { RoomService, ROOMS_NAMESPACE } from "./rooms/room-service.js";
 
@@ -202,7 +203,7 @@ export class Gateway {
     this.metrics = new GatewayMetrics({ processMetrics: options.processMetrics, version: VERSION });
     this.store = instrumentStore(store, this.metrics);
     this.metrics.watchFeeds(() => this.components.flatMap((c) => (c.feedState ? [c.feedState()] : [])));
-    this.catalogue = buildCatalogue([...DEFAULT_NAMESPACES, ...options.namespaces]);
+    this.catalogue = buildCatalogue(withPresenceEvents([...DEFAULT_NAMESPACES, ...options.namespaces], options.presenceEventNamespaces));
     // TICKWIRE_REDIS_URL turns on the multi-node engine (docs/scaling.md, "Many nodes").
     const engineLogger = this.logger.child({ component: "engine" });
     // A stored publication that cannot be read back or delivered is skipped by reads: counted and logged.
@@ -212,8 +213,8 @@ export class Gateway {
     };
     this.engine =
       deps.engine ??
-      (options.redisUrl !== undefined || options.redisClusterNodes !== undefined
-        ? new RedisEngine({ url: options.redisUrl, clusterNodes: options.redisClusterNodes, prefix: options.redisPrefix, presenceTtlMs: options.connectionLeaseTtlMs, now: this.now, logger: engineLogger, onSkipped })
+      (options.redisUrl !== undefined || options.redisClusterNodes !== undefined || options.redisSentinels !== undefined
+        ? new RedisEngine({ url: options.redisUrl, clusterNodes: options.redisClusterNodes, sentinels: options.redisSentinels, sentinelName: options.redisSentinelName, prefix: options.redisPrefix, presenceTtlMs: options.connectionLeaseTtlMs, now: this.now, logger: engineLogger, onSkipped })
         : new MemoryEngine({ history: this.store.history, now: this.now, logger: engineLogger, onSkipped }));
     this.sources = new ChannelSources(this.catalogue);
     this.sources.register("event", new EventSource(this.engine, this.logger));
@@ -403,6 +404,7 @@ export class Gateway {
     });
     const context = this.componentContext();
     for (const component of this.components) component.register?.(context);
+    this.engine.onPresenceChange?.(presenceAnnouncer(this.hub, this.logger.child({ component: "presence" })));
     // Namespaces the operator declared need a source; built-in ones whose component was left out answer UNAVAILABLE.
     this.sources.check(options.namespaces);
     await this.engine.start((publication) => {

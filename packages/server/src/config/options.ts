@@ -44,6 +44,10 @@ export interface GatewayOptions {
   readonly redisUrl: string | undefined;
   /** Multi-node mode through a Redis Cluster (Redis 7): some of its nodes as `host:port`, instead of redisUrl; engine, connection leases and user budgets live on it. */
   readonly redisClusterNodes: readonly string[] | undefined;
+  /** Multi-node mode through Redis Sentinel, instead of redisUrl: the sentinels as `host:port`; they name the master of redisSentinelName, and a failover moves every node to the promoted replica. */
+  readonly redisSentinels: readonly string[] | undefined;
+  /** The master group the sentinels of redisSentinels watch. */
+  readonly redisSentinelName: string;
   /** Prefix of the multi-node engine's Redis keys and pub/sub channels; nodes of one deployment share it. */
   readonly redisPrefix: string;
   /** Built-in simulated market and demo account. */
@@ -54,7 +58,9 @@ export interface GatewayOptions {
   readonly corsOrigins: readonly string[];
   /** Redis stream ingest. */
   readonly ingestRedisUrl: string | undefined;
-  /** Stream key of the Redis stream ingest. */
+  /** Redis stream ingest from a Redis Cluster instead of ingestRedisUrl: some of its nodes, `host:port` (may be the engine's redisClusterNodes). */
+  readonly ingestRedisClusterNodes: readonly string[] | undefined;
+  /** Stream key of the Redis stream ingest; several, comma-separated, are read together (on a cluster one read per hash tag). */
   readonly ingestStream: string;
   /** Consumer group of the Redis stream ingest; nodes of one deployment share it. */
   readonly ingestGroup: string;
@@ -112,6 +118,8 @@ export interface GatewayOptions {
   readonly proxyOccupancyUrl: string | undefined;
   /** Namespaces whose channels' occupancy is followed (the hook, the simulator and the feed on demand). */
   readonly occupancyNamespaces: readonly string[];
+  /** Namespaces (with presence) whose subscribers get `presence:join` and `presence:leave`, on top of the catalogue rows that set `presence.events`. */
+  readonly presenceEventNamespaces: readonly string[];
   /** How long a channel must stay occupied or vacated before it is announced (a quick unsubscribe and subscribe announces nothing). */
   readonly occupancyDebounceMs: number;
   /** The simulator quotes only symbols whose `quotes:` channel is occupied. */

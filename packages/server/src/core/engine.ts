@@ -13,6 +13,16 @@ export interface PresenceEntry {
   readonly userId: string;
 }
 
+/** A user appeared on (`joined`) or disappeared from a channel, announced once across the deployment. */
+export interface PresenceChange {
+  readonly channel: string;
+  readonly userId: string;
+  readonly joined: boolean;
+}
+
+/** Told about each presence change of the channels this node has local subscribers of, in the order the engine decided them. */
+export type PresenceListener = (change: PresenceChange) => void;
+
 /** What history holds after a position. */
 export interface HistoryRead {
   /** The channel's current position (top offset and epoch). */
@@ -76,12 +86,17 @@ export interface Engine {
   /**
    * Presence (namespaces with `presence`): `clientId` of `userId` is subscribed to
    * `channel` on this node, until `presenceLeave` or until this node stops
-   * renewing it (a dead node's entries expire). Engines without presence omit the three.
+   * renewing it (a dead node's entries expire). Engines without presence omit them.
+   * With `announce` (the namespace's presence has `events`), the user's first entry and
+   * the disappearance of its last one are told to the presence listener of every node
+   * subscribed to the channel, once each.
    */
-  presenceJoin?(channel: string, clientId: string, userId: string): Promise<void>;
+  presenceJoin?(channel: string, clientId: string, userId: string, announce?: boolean): Promise<void>;
   presenceLeave?(channel: string, clientId: string): Promise<void>;
   /** Every connection subscribed to `channel` on every node. */
   presence?(channel: string): Promise<PresenceEntry[]>;
+  /** Sets the listener of presence changes (announcing channels only). */
+  onPresenceChange?(listener: PresenceListener): void;
   /** Occupancy shared by every node (demand-driven feeds); engines of one process omit it and the gateway keeps it in memory. */
   occupancy?(): OccupancyState;
   /** Whether the engine can serve now, with details for `/readyz` and stats (engines without a backend omit it). */

@@ -155,6 +155,15 @@ export class Hub {
     return [...this.channels].map(([channel, fanout]) => [channel, fanout.size]);
   }
 
+  /** Every local subscription of `channel`, the recovering ones included. */
+  subscriptionsOf(channel: string): Subscription[] {
+    const fanout = this.channels.get(channel);
+    if (!fanout) return [];
+    const out = [...fanout.recovering];
+    for (const group of fanout.groups.values()) for (const set of group.byFields.values()) out.push(...set);
+    return out;
+  }
+
   /** Hands a publication to every local subscriber of its channel; never throws (a group that fails is told to resync). */
   dispatch(publication: Publication): void {
     const fanout = this.channels.get(publication.channel);

@@ -300,7 +300,7 @@ export class SubscriptionManager {
       if (session.closed || attempt.revoked || session.subscriptions.get(channel) !== sub) throw ended();
       if (namespace.presence && this.options.engine.presenceJoin) {
         // A presence write that fails does not refuse the subscription: the next renewal writes it.
-        await this.options.engine.presenceJoin(channel, session.id, session.userId).catch((err: unknown) => this.options.logger.warn({ err, channel }, "presence join failed; written on the next renewal"));
+        await this.options.engine.presenceJoin(channel, session.id, session.userId, namespace.presence.events === true).catch((err: unknown) => this.options.logger.warn({ err, channel }, "presence join failed; written on the next renewal"));
         if (session.closed || attempt.revoked || session.subscriptions.get(channel) !== sub) {
           await this.options.engine.presenceLeave?.(channel, session.id).catch(() => undefined);
           throw ended();

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { NamespaceDefinition } from "@tickwire/protocol";
-import type { Engine, HistoryRead, PresenceEntry, PublicationListener } from "../core/engine.js";
+import type { Engine, HistoryRead, PresenceChange, PresenceEntry, PresenceListener, PublicationListener } from "../core/engine.js";
 import type { ChannelPosition, Publication, PublishInput } from "../core/publication.js";
 import type { HistoryStore } from "../core/store.js";
 import type { SkipListener } from "../core/stored-data.js";
@@ -133,18 +133,53 @@ export class MemoryEngine implements Engine {
 
   /** Presence of this node's channels: channel → clientId → userId. */
   private readonly present = new Map<string, Map<string, string>>();
+  /** Connections per user of this node's channels: channel → userId → count. */
+  private readonly users = new Map<string, Map<string, number>>();
+  /** Channels whose presence changes are announced. */
+  private readonly announcing = new Set<string>();
+  private presenceListener: PresenceListener = () => {};
 
-  async presenceJoin(channel: string, clientId: string, userId: string): Promise<void> {
+  onPresenceChange(listener: PresenceListener): void {
+    this.presenceListener = listener;
+  }
+
+  async presenceJoin(channel: string, clientId: string, userId: string, announce = false): Promise<void> {
     let clients = this.present.get(channel);
     if (!clients) this.present.set(channel, (clients = new Map()));
+    if (announce) this.announcing.add(channel);
+    if (clients.get(clientId) === userId) return;
     clients.set(clientId, userId);
+    let users = this.users.get(channel);
+    if (!users) this.users.set(channel, (users = new Map()));
+    const count = (users.get(userId) ?? 0) + 1;
+    users.set(userId, count);
+    if (count === 1 && this.announcing.has(channel)) this.announce({ channel, userId, joined: true });
   }
 
   async presenceLeave(channel: string, clientId: string): Promise<void> {
     const clients = this.present.get(channel);
-    if (!clients) return;
+    const userId = clients?.get(clientId);
+    if (!clients || userId === undefined) return;
     clients.delete(clientId);
-    if (clients.size === 0) this.present.delete(channel);
+    const users = this.users.get(channel)!;
+    const count = users.get(userId)! - 1;
+    if (count > 0) users.set(userId, count);
+    else users.delete(userId);
+    const announcing = this.announcing.has(channel);
+    if (clients.size === 0) {
+      this.present.delete(channel);
+      this.users.delete(channel);
+      this.announcing.delete(channel);
+    }
+    if (count === 0 && announcing) this.announce({ channel, userId, joined: false });
+  }
+
+  private announce(change: PresenceChange): void {
+    try {
+      this.presenceListener(change);
+    } catch {
+      // The listener is the gateway's fan-out, which does not throw; nothing to undo here.
+    }
   }
 
   async presence(channel: string): Promise<PresenceEntry[]> {
@@ -246,3 +281,4 @@ export class MemoryEngine implements Engine {
     return pending;
   }
 }
+

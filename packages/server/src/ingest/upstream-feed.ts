@@ -65,7 +65,7 @@ export class UpstreamFeed implements GatewayComponent {
   /** Messages are published one after another, in the order they arrived. */
   private chain: Promise<void> = Promise.resolve();
   private wake: (() => void) | undefined;
-  /** Channels announced occupied by this node (onDemand). */
+  /** Channels occupied anywhere in the deployment (onDemand), as this node heard. */
   private readonly demanded = new Set<string>();
   private unlisten: (() => void) | undefined;
 
@@ -83,7 +83,8 @@ export class UpstreamFeed implements GatewayComponent {
     this.publisher = ctx.publisher;
     this.logger = ctx.logger.child({ component: this.name });
     this.stopped = false;
-    if (this.options.onDemand === true) this.unlisten = ctx.occupancy.onChange((change) => this.demand(change.channel, change.occupied));
+    // Every node hears every transition: what this connection asked for is released whichever node saw it vacated.
+    if (this.options.onDemand === true) this.unlisten = await ctx.occupancy.followDemand((channel, occupied) => this.demand(channel, occupied));
     this.loop = this.run();
   }
 
@@ -178,6 +179,7 @@ export class UpstreamFeed implements GatewayComponent {
 
   /** An occupancy change: remembered for reconnects, and told to the open connection. */
   private demand(channel: string, occupied: boolean): void {
+    if (occupied === this.demanded.has(channel)) return;
     if (occupied) this.demanded.add(channel);
     else this.demanded.delete(channel);
     const socket = this.socket;

@@ -37,10 +37,10 @@ export interface LimitsDeps {
  */
 export async function createLimits(options: GatewayOptions, deps: LimitsDeps): Promise<Limits> {
   const fallbacks = new LimitFallbacks({ registry: deps.registry, logger: deps.logger });
-  const shared = options.redisUrl !== undefined || options.redisClusterNodes !== undefined;
+  const shared = options.redisUrl !== undefined || options.redisClusterNodes !== undefined || options.redisSentinels !== undefined;
   const needsRedis = shared && (deps.connectionLimiter === undefined || options.userRateLimit !== undefined);
   const redis: RedisClient | undefined = needsRedis
-    ? await connectLimitsRedis({ url: options.redisUrl, clusterNodes: options.redisClusterNodes, redis: { connectionName: `${options.redisPrefix}limits:${deps.nodeId}` } })
+    ? await connectLimitsRedis({ url: options.redisUrl, clusterNodes: options.redisClusterNodes, sentinels: options.redisSentinels, sentinelName: options.redisSentinelName, redis: { connectionName: `${options.redisPrefix}limits:${deps.nodeId}` } })
     : undefined;
   const connections =
     deps.connectionLimiter ??

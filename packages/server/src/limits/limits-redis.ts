@@ -1,5 +1,5 @@
 import type { RedisOptions } from "ioredis";
-import { connectClient, createRedisClient, type RedisClient } from "../engines/redis/redis-client.js";
+import { connectClient, createRedisClient, redisTarget, type RedisClient } from "../engines/redis/redis-client.js";
 
 /** Options of the connection the shared limits use. */
 export interface LimitsRedisOptions {
@@ -7,6 +7,9 @@ export interface LimitsRedisOptions {
   readonly url?: string;
   /** A Redis Cluster's nodes (`host:port`) instead of `url`. */
   readonly clusterNodes?: readonly string[];
+  /** Redis Sentinels (`host:port`) naming the master of `sentinelName`, instead of `url`. */
+  readonly sentinels?: readonly string[];
+  readonly sentinelName?: string;
   /** A limit call slower than this is decided locally instead. @default 1000 */
   readonly commandTimeoutMs?: number;
   /** Longest wait in `connectLimitsRedis` for the first attempt; the client keeps reconnecting after it. @default 2000 */
@@ -21,7 +24,7 @@ export interface LimitsRedisOptions {
  * once and the local limiter decides, instead of holding the handshake.
  */
 export async function connectLimitsRedis(options: LimitsRedisOptions): Promise<RedisClient> {
-  const target = options.clusterNodes !== undefined ? { clusterNodes: options.clusterNodes } : { url: options.url ?? "redis://127.0.0.1:6379" };
+  const target = redisTarget(options);
   const redis = createRedisClient(target, {
     connectionName: "tickwire:limits",
     ...options.redis,

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -169,10 +169,54 @@ export class RedisServer {
   }
 }
 
+/** A private Redis Sentinel on a free port watching one master, configured in a temporary folder. */
+export class SentinelServer {
+  private child: Child | undefined;
+
+  constructor(
+    readonly port: number,
+    private readonly configFile: string,
+  ) {}
+
+  /** Starts the sentinel and waits until it names the master of `name`. */
+  async start(name: string, timeoutMs = 10_000): Promise<void> {
+    const child = new Child(spawn(REDIS_SERVER, [this.configFile, "--sentinel", "--port", String(this.port), "--bind", "127.0.0.1", "--daemonize", "no"], { stdio: ["ignore", "pipe", "pipe"] }));
+    this.child = child;
+    await waitFor(
+      async () => {
+        if (!child.running) throw new Error(`redis-sentinel exited at start:\n${child.output}`);
+        return (await this.master(name)) !== undefined;
+      },
+      timeoutMs,
+      `the sentinel on port ${this.port} to name its master`,
+    );
+  }
+
+  /** The port of the master the sentinel names for `name` now; undefined when it cannot tell. */
+  async master(name: string): Promise<number | undefined> {
+    const r = new Redis({ port: this.port, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 500, enableOfflineQueue: false });
+    r.on("error", () => undefined);
+    try {
+      await r.connect();
+      const reply = (await r.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", name)) as [string, string] | null;
+      return reply ? Number(reply[1]) : undefined;
+    } catch {
+      return undefined;
+    } finally {
+      r.disconnect();
+    }
+  }
+
+  async kill(): Promise<void> {
+    await this.child?.kill("SIGKILL");
+  }
+}
+
 /** Everything a test spawned or created on disk, released by `cleanup()` in afterEach (also after a failure). */
 export class Children {
   private readonly gateways: GatewayProcess[] = [];
   private readonly redises: RedisServer[] = [];
+  private readonly sentinels: SentinelServer[] = [];
   private readonly dirs: string[] = [];
 
   /** A fresh folder, removed at cleanup. */
@@ -204,9 +248,24 @@ export class Children {
     return server;
   }
 
+  /**
+   * A Redis Sentinel watching the master on `masterPort` as `name` (quorum 1), which it
+   * declares down after `downAfterMs` without an answer; started and naming it.
+   */
+  async sentinel(masterPort: number, name: string, downAfterMs: number): Promise<SentinelServer> {
+    const dir = this.tempDir();
+    const file = join(dir, "sentinel.conf");
+    // The sentinel rewrites its configuration file as it learns replicas and failovers.
+    writeFileSync(file, [`dir ${dir}`, `sentinel monitor ${name} 127.0.0.1 ${masterPort} 1`, `sentinel down-after-milliseconds ${name} ${downAfterMs}`, `sentinel failover-timeout ${name} ${Math.max(1000, downAfterMs * 4)}`, `sentinel parallel-syncs ${name} 1`, ""].join("\n"));
+    const sentinel = new SentinelServer(await freePort(), file);
+    this.sentinels.push(sentinel);
+    await sentinel.start(name);
+    return sentinel;
+  }
+
   /** SIGKILLs every process still running and removes the folders. */
   async cleanup(): Promise<void> {
-    await Promise.all([...this.gateways.splice(0).map((g) => g.kill()), ...this.redises.splice(0).map((r) => r.kill())]);
+    await Promise.all([...this.gateways.splice(0).map((g) => g.kill()), ...this.redises.splice(0).map((r) => r.kill()), ...this.sentinels.splice(0).map((r) => r.kill())]);
     for (const d of this.dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   }
 }

@@ -2,10 +2,21 @@ import { Cluster, Redis, type ClusterOptions, type RedisOptions } from "ioredis"
 import { parseClusterNode } from "../../config/option-types.js";
 
 /**
- * Where the multi-node state lives: one Redis instance (`url`), or a Redis
- * Cluster reached through any of its nodes (`clusterNodes`, `host:port`).
+ * Where the multi-node state lives: one Redis instance (`url`), a Redis Cluster
+ * reached through any of its nodes (`clusterNodes`, `host:port`), or the master
+ * that Redis Sentinels (`sentinels`, `host:port`) name for the group `name`.
  */
-export type RedisTarget = { readonly url: string; readonly clusterNodes?: undefined } | { readonly url?: undefined; readonly clusterNodes: readonly string[] };
+export type RedisTarget =
+  | { readonly url: string; readonly clusterNodes?: undefined; readonly sentinels?: undefined }
+  | { readonly url?: undefined; readonly clusterNodes: readonly string[]; readonly sentinels?: undefined }
+  | { readonly url?: undefined; readonly clusterNodes?: undefined; readonly sentinels: readonly string[]; readonly name: string };
+
+/** Where a component's Redis is, from its options; the URL when nothing else is set. */
+export function redisTarget(o: { readonly url?: string | undefined; readonly clusterNodes?: readonly string[] | undefined; readonly sentinels?: readonly string[] | undefined; readonly sentinelName?: string | undefined }): RedisTarget {
+  if (o.clusterNodes !== undefined) return { clusterNodes: o.clusterNodes };
+  if (o.sentinels !== undefined) return { sentinels: o.sentinels, name: o.sentinelName ?? "mymaster" };
+  return { url: o.url ?? "redis://127.0.0.1:6379" };
+}
 
 /** A client of either kind; both take the same commands (a cluster routes each by its key's slot). */
 export type RedisClient = Redis | Cluster;
@@ -22,12 +33,12 @@ export function isCluster(client: RedisClient): client is Cluster {
  * table by itself; `cluster` adds cluster-only settings.
  */
 export function createRedisClient(target: RedisTarget, options: RedisOptions, cluster: Partial<ClusterOptions> = {}): RedisClient {
+  if (target.sentinels !== undefined) {
+    // The client asks the sentinels for the master at each (re)connect, so after a failover it reconnects to the promoted replica.
+    return new Redis({ ...options, sentinels: target.sentinels.map(hostPort), name: target.name });
+  }
   if (target.clusterNodes === undefined) return new Redis(target.url, options);
-  const nodes = target.clusterNodes.map((n) => {
-    const node = parseClusterNode(n);
-    if (!node) throw new Error(`not a host:port cluster node: ${n}`);
-    return node;
-  });
+  const nodes = target.clusterNodes.map(hostPort);
   const client = new Cluster(nodes, {
     lazyConnect: options.lazyConnect ?? false,
     enableOfflineQueue: options.enableOfflineQueue ?? true,
@@ -44,6 +55,12 @@ export function createRedisClient(target: RedisTarget, options: RedisOptions, cl
     if (node.status === "wait") node.connect().catch(() => undefined);
   });
   return client;
+}
+
+function hostPort(value: string): { host: string; port: number } {
+  const node = parseClusterNode(value);
+  if (!node) throw new Error(`not a host:port node: ${value}`);
+  return node;
 }
 
 /**
@@ -67,6 +84,7 @@ export async function connectClient(client: RedisClient, timeoutMs: number): Pro
 /** The name a target is logged and reported under (no credentials). */
 export function describeTarget(target: RedisTarget): string {
   if (target.clusterNodes !== undefined) return `cluster ${target.clusterNodes.join(",")}`;
+  if (target.sentinels !== undefined) return `sentinels ${target.sentinels.join(",")} (${target.name})`;
   try {
     const u = new URL(target.url);
     return `${u.protocol}//${u.host}`;

@@ -3,7 +3,7 @@ import type { RedisOptions } from "ioredis";
 import { pino } from "pino";
 import type { NamespaceDefinition } from "@tickwire/protocol";
 import { DEFAULT_OPTIONS } from "../../config/defaults.js";
-import type { Engine, EngineSubscribeOptions, HistoryRead, PresenceEntry, PublicationListener } from "../../core/engine.js";
+import type { Engine, EngineSubscribeOptions, HistoryRead, PresenceEntry, PresenceListener, PublicationListener } from "../../core/engine.js";
 import type { ChannelPosition, Publication, PublishInput } from "../../core/publication.js";
 import { untilDeadline } from "../../core/deadline.js";
 import { isDurable } from "../../core/rules.js";
@@ -12,10 +12,10 @@ import type { Logger } from "../../observability/logger.js";
 import { newEpoch } from "../memory-engine.js";
 import { ChannelFeed, type FeedCounters } from "./channel-feed.js";
 import { decodeEntries, decodeMessage, encodeBody, encodeFanOut, FAN_OUT_MARK } from "./redis-codec.js";
-import { channelKeys, presenceKey, type ChannelKeys } from "./redis-keys.js";
+import { channelKeys, presenceKey, presenceUsersKey, type ChannelKeys } from "./redis-keys.js";
 import { defineScripts, type EngineScripts } from "./redis-scripts.js";
-import { definePresenceScripts, type PresenceScripts } from "./presence-scripts.js";
-import { connectClient, createRedisClient, isCluster, type RedisClient, type RedisTarget } from "./redis-client.js";
+import { decodePresence, definePresenceScripts, PRESENCE_MARK, type PresenceScripts, type PresenceTarget } from "./presence-scripts.js";
+import { connectClient, createRedisClient, isCluster, redisTarget, type RedisClient, type RedisTarget } from "./redis-client.js";
 import { RedisResumeStore } from "./redis-resume-store.js";
 import { RedisOccupancy } from "./occupancy-state.js";
 import type { OccupancyState } from "../../core/occupancy.js";
@@ -26,6 +26,10 @@ export interface RedisEngineOptions {
   readonly url?: string;
   /** Redis Cluster instead of one instance: some of its nodes, `host:port` (the rest are discovered). Publications go over sharded pub/sub (Redis 7). @default undefined */
   readonly clusterNodes?: readonly string[];
+  /** Redis Sentinel instead of `url`: the sentinels (`host:port`) that name the master of `sentinelName`. A failover is at most an epoch change. @default undefined */
+  readonly sentinels?: readonly string[];
+  /** The master group the sentinels watch. @default "mymaster" */
+  readonly sentinelName?: string;
   /** Prefix of every key and pub/sub channel; nodes of one deployment use the same one. @default DEFAULT_OPTIONS.redisPrefix */
   readonly prefix?: string;
   /** How long a channel's offset and epoch (and a state channel's latest value) outlive its last publish. @default 2592000000 (30 days) */
@@ -105,7 +109,11 @@ export class RedisEngine implements Engine {
   private readonly nodeId: string;
   /** Presence entries of this node: channel → clientId → member. */
   private readonly present = new Map<string, Map<string, string>>();
+  /** Channels whose presence changes are announced (namespaces with presence events). */
+  private readonly announcing = new Set<string>();
+  private presenceListener: PresenceListener = () => {};
   private presenceTimer: NodeJS.Timeout | undefined;
+  private presenceTicks = 0;
   private readonly occupancyState: RedisOccupancy;
 
   constructor(private readonly options: RedisEngineOptions) {
@@ -124,7 +132,7 @@ export class RedisEngine implements Engine {
       maxRetriesPerRequest: 0,
       autoResendUnfulfilledCommands: false,
     };
-    const target: RedisTarget = options.clusterNodes !== undefined ? { clusterNodes: options.clusterNodes } : { url: options.url ?? "redis://127.0.0.1:6379" };
+    const target: RedisTarget = redisTarget(options);
     // On a cluster, a command whose connection closed under it (a master failing over) is not
     // sent again to the new master: it may have run. MOVED, ASK and TRYAGAIN are followed.
     const cluster = { retryDelayOnFailover: 0 };
@@ -141,15 +149,27 @@ export class RedisEngine implements Engine {
     });
     this.sharded = isCluster(this.command);
     this.sessions = new RedisResumeStore(this.command, this.prefix);
-    this.scripts = defineScripts(this.command, this.metaTtlMs, this.sharded);
-    this.presenceScripts = definePresenceScripts(this.command);
-    this.occupancyState = new RedisOccupancy(this.command, this.prefix, id, this.presenceTtlMs(), this.logger);
+    // A promoted replica may lack the last publications of its master, on a cluster as behind Sentinel.
+    this.scripts = defineScripts(this.command, this.metaTtlMs, this.sharded, this.sharded || target.sentinels !== undefined);
+    this.presenceScripts = definePresenceScripts(this.command, this.sharded);
+    this.occupancyState = new RedisOccupancy(this.command, this.prefix, id, this.presenceTtlMs(), this.logger, {
+      sharded: this.sharded,
+      listen: async (names) => {
+        if (this.sharded) await Promise.all(names.map((n) => this.subscriber.ssubscribe(n)));
+        else if (names.length > 0) await this.subscriber.subscribe(...names);
+      },
+    });
     this.watch(this.command, "command", () => this.syncAll());
     if (this.sharded) {
-      this.watch(this.subscriber, "subscriber", () => this.syncAll());
+      this.watch(this.subscriber, "subscriber", () => {
+        this.syncAll();
+        void this.occupancyState.resync();
+      });
       // Emitted once the sharded subscribers of a changed topology hold every channel again.
       this.subscriber.on("subscribersReady", () => {
-        if (!this.closed) this.syncAll();
+        if (this.closed) return;
+        this.syncAll();
+        void this.occupancyState.resync();
       });
       this.subscriber.on("smessage", (name: string, message: string) => this.onMessage(name, message));
     } else {
@@ -249,13 +269,18 @@ export class RedisEngine implements Engine {
     return decodeEntries(channel, read.epoch, read.entries, (offset, reason) => this.skipped(channel, offset, reason)).find((p) => p.offset === read.top);
   }
 
-  async presenceJoin(channel: string, clientId: string, userId: string): Promise<void> {
+  onPresenceChange(listener: PresenceListener): void {
+    this.presenceListener = listener;
+  }
+
+  async presenceJoin(channel: string, clientId: string, userId: string, announce = false): Promise<void> {
     if (this.closed) throw new Error("engine closed");
     const member = JSON.stringify([this.nodeId, clientId, userId]);
     let clients = this.present.get(channel);
     if (!clients) this.present.set(channel, (clients = new Map()));
     clients.set(clientId, member);
-    this.presenceTimer ??= setInterval(() => void this.renewPresence(), Math.max(1, Math.floor(this.presenceTtlMs() / 3)));
+    if (announce) this.announcing.add(channel);
+    this.presenceTimer ??= setInterval(() => void this.renewPresence(), this.presenceSweepMs());
     this.presenceTimer.unref();
     // Kept locally even when Redis fails now: the next renewal writes it.
     await this.writePresence(channel, [member]);
@@ -266,10 +291,14 @@ export class RedisEngine implements Engine {
     const member = clients?.get(clientId);
     if (!clients || member === undefined) return;
     clients.delete(clientId);
-    if (clients.size === 0) this.present.delete(channel);
+    const target = this.presenceTarget(channel);
+    if (clients.size === 0) {
+      this.present.delete(channel);
+      this.announcing.delete(channel);
+    }
     if (this.closed) return;
-    // If this fails the entry expires by itself within presenceTtlMs.
-    await this.command.zrem(presenceKey(this.prefix, channel), member);
+    // If this fails the entry expires by itself, and the sweep of another node announces the leave.
+    await this.presenceScripts.remove(target, this.presenceEntryTtlMs(), this.presenceTtlMs(), member);
   }
 
   async presence(channel: string): Promise<PresenceEntry[]> {
@@ -295,15 +324,36 @@ export class RedisEngine implements Engine {
     return this.options.presenceTtlMs ?? DEFAULT_OPTIONS.connectionLeaseTtlMs;
   }
 
-  /** Adds `members` to a channel's presence with a fresh expiry; drops entries expired meanwhile (a dead node's). */
-  private async writePresence(channel: string, members: string[]): Promise<void> {
-    await this.presenceScripts.add(presenceKey(this.prefix, channel), this.presenceTtlMs(), members);
+  /**
+   * How often this node renews and sweeps presence: a sixth of the TTL. An entry is
+   * written to expire one sweep before the TTL, so a dead node's users are announced
+   * gone by a survivor's sweep within the TTL of its last renewal.
+   */
+  private presenceSweepMs(): number {
+    return Math.max(1, Math.floor(this.presenceTtlMs() / 6));
   }
 
-  /** Renews every presence entry of this node (the timer calls it every presenceTtlMs / 3). */
+  private presenceEntryTtlMs(): number {
+    return Math.max(1, this.presenceTtlMs() - this.presenceSweepMs());
+  }
+
+  private presenceTarget(channel: string): PresenceTarget {
+    return { key: presenceKey(this.prefix, channel), users: presenceUsersKey(this.prefix, channel), announce: this.announcing.has(channel) ? channelKeys(this.prefix, channel).pubsub : undefined };
+  }
+
+  /** Adds `members` to a channel's presence with a fresh expiry; drops entries expired meanwhile (a dead node's). */
+  private async writePresence(channel: string, members: string[]): Promise<void> {
+    await this.presenceScripts.add(this.presenceTarget(channel), this.presenceEntryTtlMs(), this.presenceTtlMs(), members);
+  }
+
+  /**
+   * Every sweep: renews the entries of announcing channels (which drops and announces
+   * expired ones); the other channels every second sweep (every third of the TTL).
+   */
   private async renewPresence(): Promise<void> {
     if (this.closed) return;
-    const writes = [...this.present].map(([channel, clients]) => this.writePresence(channel, [...clients.values()]));
+    const all = this.presenceTicks++ % 2 === 0;
+    const writes = [...this.present].filter(([channel]) => all || this.announcing.has(channel)).map(([channel, clients]) => this.writePresence(channel, [...clients.values()]));
     const results = await Promise.allSettled(writes);
     if (results.some((r) => r.status === "rejected")) this.logger.warn({ failed: results.filter((r) => r.status === "rejected").length }, "presence renewal failed; retried on the next one");
   }
@@ -410,6 +460,15 @@ export class RedisEngine implements Engine {
   }
 
   private onMessage(name: string, message: string): void {
+    if (this.occupancyState.handle(name, message)) return;
+    if (message.startsWith(PRESENCE_MARK)) {
+      const feed = this.feeds.get(name);
+      const change = feed && decodePresence(message);
+      if (!feed) return;
+      if (!change) this.logger.warn({ channel: feed.channel }, "malformed presence message ignored");
+      else this.announcePresence({ channel: feed.channel, ...change });
+      return;
+    }
     if (message.startsWith(FAN_OUT_MARK)) {
       const channel = this.fanOutChannels.get(name);
       if (channel === undefined) return;
@@ -423,6 +482,14 @@ export class RedisEngine implements Engine {
     const publication = decodeMessage(feed.channel, message);
     if (publication) feed.push(publication);
     else this.logger.warn({ channel: feed.channel }, "malformed pub/sub message ignored");
+  }
+
+  private announcePresence(change: { channel: string; userId: string; joined: boolean }): void {
+    try {
+      this.presenceListener(change);
+    } catch (err) {
+      this.logger.error({ err, channel: change.channel }, "presence listener failed");
+    }
   }
 
   private deliverFanOut(publication: Publication): void {
@@ -444,6 +511,7 @@ export class RedisEngine implements Engine {
     const names = [...this.feeds.keys(), ...this.fanOutChannels.keys()];
     if (names.length > 0) await this.subscriber.subscribe(...names);
     this.syncAll();
+    await this.occupancyState.resync();
   }
 
   private syncAll(): void {

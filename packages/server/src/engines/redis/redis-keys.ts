@@ -40,6 +40,11 @@ export function presenceKey(prefix: string, channel: string): string {
   return `${prefix}pres:{p${partitionOf(channel)}}:${channel}`;
 }
 
+/** The hash of a channel's presence entries per user (userId → count), beside `presenceKey`. */
+export function presenceUsersKey(prefix: string, channel: string): string {
+  return `${prefix}presu:{p${partitionOf(channel)}}:${channel}`;
+}
+
 /**
  * Key names of a channel under `prefix`.
  * @example channelKeys("tw:", "trades:alice") // { meta: "tw:meta:{p7}:trades:alice", hist: "tw:hist:{p7}:…", pubsub: "tw:pub:{p7}:…" }

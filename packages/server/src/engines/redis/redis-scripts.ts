@@ -101,16 +101,17 @@ type ScriptFn = (...args: Array<string | number>) => Promise<Reply>;
 
 /**
  * Registers the scripts on `redis` (ioredis `defineCommand`). With `sharded`
- * the publish script announces with SPUBLISH (Redis 7 sharded pub/sub).
+ * the publish script announces with SPUBLISH (Redis 7 sharded pub/sub). With
+ * `checkFailover` (a cluster, Sentinel) it notices a promoted replica (a new epoch).
  */
-export function defineScripts(redis: RedisClient, metaTtlMs: number, sharded = false): EngineScripts {
+export function defineScripts(redis: RedisClient, metaTtlMs: number, sharded = false, checkFailover = sharded): EngineScripts {
   const announce = sharded ? "SPUBLISH" : "PUBLISH";
   redis.defineCommand("twPublish", { numberOfKeys: 2, lua: PUBLISH });
   redis.defineCommand("twRead", { numberOfKeys: 2, lua: READ });
   const commands = redis as unknown as { twPublish: ScriptFn; twRead: ScriptFn };
   return {
     async publish(keys, args) {
-      const [offset, epoch] = await commands.twPublish(keys.meta, keys.hist, args.epoch, metaTtlMs, args.body, args.maxLen, args.streamTtlMs, keys.pubsub, announce, sharded ? "1" : "0");
+      const [offset, epoch] = await commands.twPublish(keys.meta, keys.hist, args.epoch, metaTtlMs, args.body, args.maxLen, args.streamTtlMs, keys.pubsub, announce, checkFailover ? "1" : "0");
       return { offset: Number(offset), epoch };
     },
     async read(keys, epoch, from, to, count) {
