@@ -214,7 +214,7 @@ export class Gateway {
     this.engine =
       deps.engine ??
       (options.redisUrl !== undefined || options.redisClusterNodes !== undefined || options.redisSentinels !== undefined
-        ? new RedisEngine({ url: options.redisUrl, clusterNodes: options.redisClusterNodes, sentinels: options.redisSentinels, sentinelName: options.redisSentinelName, prefix: options.redisPrefix, presenceTtlMs: options.connectionLeaseTtlMs, now: this.now, logger: engineLogger, onSkipped })
+        ? new RedisEngine({ url: options.redisUrl, clusterNodes: options.redisClusterNodes, sentinels: options.redisSentinels, sentinelName: options.redisSentinelName, prefix: options.redisPrefix, commandTimeoutMs: options.redisCommandTimeoutMs, presenceTtlMs: options.connectionLeaseTtlMs, now: this.now, logger: engineLogger, onSkipped })
         : new MemoryEngine({ history: this.store.history, now: this.now, logger: engineLogger, onSkipped }));
     this.sources = new ChannelSources(this.catalogue);
     this.sources.register("event", new EventSource(this.engine, this.logger));

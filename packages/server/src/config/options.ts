@@ -50,6 +50,8 @@ export interface GatewayOptions {
   readonly redisSentinelName: string;
   /** Prefix of the multi-node engine's Redis keys and pub/sub channels; nodes of one deployment share it. */
   readonly redisPrefix: string;
+  /** Longest wait for the answer of one engine command to Redis; a Redis that stops answering (a partition, a frozen host) fails commands with UNAVAILABLE instead of holding them. 0: no limit. */
+  readonly redisCommandTimeoutMs: number;
   /** Built-in simulated market and demo account. */
   readonly simulator: boolean;
   /** Accept the client events of the platforms Tickwire replaces (docs/legacy-clients.md); off: they are UNKNOWN_EVENT. */

@@ -20,12 +20,12 @@ describe.runIf(await redisAvailable())("server-side unsubscribe while Redis is u
   });
 
   /** A gateway whose Redis is behind a proxy the test cuts. */
-  async function behindProxy(): Promise<{ gw: Gateway; proxy: TcpProxy }> {
+  async function behindProxy(options: { redisCommandTimeoutMs?: number } = {}): Promise<{ gw: Gateway; proxy: TcpProxy }> {
     const target = new URL(REDIS_URL);
     const proxy = await new TcpProxy({ host: target.hostname, port: Number(target.port) }).start();
     proxies.push(proxy);
     // Reads go to the proxy too: a cut one takes the whole engine with it.
-    return { gw: await bed.gateway({ redisUrl: proxy.urlFor(REDIS_URL), redisPrefix: prefix }), proxy };
+    return { gw: await bed.gateway({ redisUrl: proxy.urlFor(REDIS_URL), redisPrefix: prefix, ...options }), proxy };
   }
 
   async function connect(gw: Gateway, user: string): Promise<Socket> {
@@ -107,5 +107,31 @@ describe.runIf(await redisAvailable())("server-side unsubscribe while Redis is u
     await alice.emitWithAck("ping", {});
     expect(got[0]).toEqual([]);
     expect(gw.hub.subscriptionsByNamespace().rooms).toBe(1);
+  });
+
+  it("a Redis that stops answering without closing fails publishes, subscribes and the unsubscribe's remote part after the command timeout, instead of holding them", async () => {
+    const { gw, proxy } = await behindProxy({ redisCommandTimeoutMs: 300 });
+    const alice = await connect(gw, "alice");
+    expect((await alice.emitWithAck("subscribe", { channels: ["signals"] })).subscribed).toHaveLength(1);
+    const gone = record(alice, "server:unsubscribed");
+
+    // Open connections pass nothing either way: no reset, no error, only silence.
+    proxy.stall();
+    const publish = await api(gw, "POST", "/api/v1/publish", { channel: "signals", data: { id: "s1", symbol: "AAPL", action: "buy" } });
+    expect({ status: publish.status, code: publish.body.code }).toEqual({ status: 503, code: "UNAVAILABLE" });
+    const subscribe = await alice.emitWithAck("subscribe", { channels: ["trades"] });
+    expect(subscribe.subscribed).toEqual([]);
+    expect(subscribe.failed).toEqual([{ channel: "trades", code: "UNAVAILABLE", message: "The channel cannot be subscribed right now; retry." }]);
+    const unsubscribe = await api(gw, "POST", "/api/v1/users/alice/unsubscribe", { channels: ["signals"] });
+    expect({ status: unsubscribe.status, code: unsubscribe.body.code }).toEqual({ status: 503, code: "UNAVAILABLE" });
+    await until(() => gone.length === 1, 5000, "server:unsubscribed on the node");
+    expect(gone[0]!.payload).toEqual({ unsubscribed: ["signals"] });
+
+    proxy.restore();
+    let status = 0;
+    for (const deadline = Date.now() + 15_000; status !== 200 && Date.now() < deadline; ) {
+      status = (await api(gw, "POST", "/api/v1/publish", { channel: "signals", data: { id: "s2", symbol: "AAPL", action: "sell" } })).status;
+    }
+    expect(status).toBe(200);
   });
 });

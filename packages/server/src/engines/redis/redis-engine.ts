@@ -36,6 +36,8 @@ export interface RedisEngineOptions {
   readonly metaTtlMs?: number;
   /** Longest wait in `start` for the first connection attempt; the engine keeps reconnecting after it. @default 2000 */
   readonly connectTimeoutMs?: number;
+  /** Longest wait for the answer of one command (ms); a Redis that stops answering fails commands instead of holding them. 0: no limit. @default DEFAULT_OPTIONS.redisCommandTimeoutMs */
+  readonly commandTimeoutMs?: number;
   /** More ioredis options for both connections (TLS, `retryStrategy`, …); the engine's own settings win. @default {} */
   readonly redis?: RedisOptions;
   /** How long a presence entry outlives this node's last renewal (renewed every third of it): a dead node's entries expire after it. @default DEFAULT_OPTIONS.connectionLeaseTtlMs */
@@ -131,6 +133,9 @@ export class RedisEngine implements Engine {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       autoResendUnfulfilledCommands: false,
+      // A Redis that stops answering without closing the connection would hold every command (and
+      // what waits on it: a publish, a subscribe, an unsubscribe) for as long as the kernel keeps it open.
+      ...timeoutOf(options.commandTimeoutMs ?? DEFAULT_OPTIONS.redisCommandTimeoutMs),
     };
     const target: RedisTarget = redisTarget(options);
     // On a cluster, a command whose connection closed under it (a master failing over) is not
@@ -552,4 +557,9 @@ export class RedisEngine implements Engine {
     });
     return next;
   }
+}
+
+/** ioredis's `commandTimeout` for `ms` (0: none). */
+function timeoutOf(ms: number): Pick<RedisOptions, "commandTimeout"> {
+  return ms > 0 ? { commandTimeout: ms } : {};
 }
