@@ -14,7 +14,7 @@ describe("tokens against the real gateway", () => {
     const issued: string[] = [];
     const client = rt.client(gw.url, {
       getToken: async () => {
-        const token = await gw.issueToken({ sub: "alice", tier: "builder", ttlSeconds: issued.length === 0 ? 2 : 3600 });
+        const token = await gw.issueToken({ sub: "alice", tier: "builder", ttlSeconds: issued.length === 0 ? 5 : 3600 });
         issued.push(token);
         return token;
       },
@@ -27,8 +27,9 @@ describe("tokens against the real gateway", () => {
     client.on("error", (e) => errors.push(e.code));
     const got: Trade[] = [];
     await client.subscribe("trades", (t) => got.push(t)).ready;
-    await waitFor("renewed token", () => tokens.length === 2);
-    await waitFor("past the first token's expiry", () => Date.now() > JSON.parse(atob(issued[0]!.split(".")[1]!)).exp * 1000 + 200, 5000);
+    // A first token of 5 s, renewed at half its life: 2.5 s of room for the renewal on a loaded machine.
+    await waitFor("renewed token", () => tokens.length === 2, 15_000);
+    await waitFor("past the first token's expiry", () => Date.now() > JSON.parse(atob(issued[0]!.split(".")[1]!)).exp * 1000 + 200, 15_000);
     await gw.publish({ channel: "trades:alice", data: trade(1) });
     await waitFor("trade", () => got.length === 1);
 
@@ -38,7 +39,7 @@ describe("tokens against the real gateway", () => {
       errors: [],
       got: [trade(1)],
     });
-  });
+  }, 40_000);
 
   it("calls getToken again after an UNAUTHORIZED refusal and connects with the new token", async () => {
     const gw = await rt.start();

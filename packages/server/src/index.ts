@@ -1,5 +1,6 @@
 export { attach, createGateway, Gateway, VERSION, DEFAULT_DASHBOARD_DIR, type GatewayDeps } from "./gateway.js";
-export { DEFAULT_OPTIONS, type GatewayOptions, type RateLimitOptions } from "./config/options.js";
+export { DEFAULT_OPTIONS } from "./config/defaults.js";
+export type { GatewayOptions, RateLimitOptions } from "./config/options.js";
 export { resolveOptions, optionsFromEnv, ConfigError, ENV_VARIABLES, unknownEnvVariables, type EnvVariable, type UnknownVariable } from "./config/resolve-options.js";
 export type { Engine, EngineSubscribeOptions, HistoryRead, PublicationListener } from "./core/engine.js";
 export type {

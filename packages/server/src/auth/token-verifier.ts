@@ -2,7 +2,7 @@ import { createPublicKey, webcrypto, type KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createLocalJWKSet, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from "jose";
 import { DEFAULT_TIER, ID_PATTERN, isTier, TickwireError, type Tier } from "@tickwire/protocol";
-import { DEFAULT_OPTIONS } from "../config/options.js";
+import { DEFAULT_OPTIONS } from "../config/defaults.js";
 import type { AuthFailureReason, Identity } from "./identity.js";
 
 /** How client tokens are verified. */

@@ -1,6 +1,6 @@
 import { isIP } from "node:net";
 import { buildCatalogue, DEFAULT_NAMESPACES, isChannelError, isTier, parseChannel, RPC_METHOD_PATTERN, TIERS, type NamespaceDefinition } from "@tickwire/protocol";
-import { parseClusterNode } from "../engines/redis/redis-client.js";
+import { parseClusterNode } from "./option-types.js";
 import type { RpcMethodRule } from "./options.js";
 import type { AnyOptionRow, IntegerRow, ListItem, UrlScheme } from "./option-table.js";
 

@@ -1,6 +1,6 @@
 import { DEFAULT_NAMESPACES, DEFAULT_TIER, TIERS, type NamespaceDefinition } from "@tickwire/protocol";
-import { MAX_INPUT_DEPTH_CEILING } from "../core/input-bounds.js";
-import type { GatewayOptions, PerTier, RateLimitOptions, RpcMethodRule } from "./options.js";
+import type { GatewayOptions } from "./options.js";
+import { MAX_INPUT_DEPTH_CEILING, type PerTier, type RateLimitOptions, type RpcMethodRule } from "./option-types.js";
 
 // The one table of options: a row per option of GatewayOptions with its variable, kind,
 // bounds, default and doc line. DEFAULT_OPTIONS, the environment parsing, the per-option

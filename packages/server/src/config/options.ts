@@ -1,29 +1,11 @@
 import type { NamespaceDefinition, Tier } from "@tickwire/protocol";
-import { OPTION_TABLE } from "./option-table.js";
+import type { PerTier, RateLimitOptions, RpcMethodRule } from "./option-types.js";
 
-/** Per-tier numbers. */
-export type PerTier<T> = Readonly<Record<Tier, T>>;
-
-/** Inbound event rate limit of one connection. */
-export interface RateLimitOptions {
-  /** Sustained events per second. */
-  readonly eventsPerSecond: number;
-  /** Events allowed in a burst above the sustained rate. */
-  readonly burst: number;
-}
-
-/**
- * Who may call an RPC method: a tier reaching `minTier`, or one of `roles`.
- * A rule with neither admits everyone; one with only roles admits those roles only.
- */
-export interface RpcMethodRule {
-  readonly minTier?: Tier | undefined;
-  readonly roles?: readonly string[] | undefined;
-}
+export type { PerTier, RateLimitOptions, RpcMethodRule } from "./option-types.js";
 
 /**
  * Everything a gateway can be configured with. Each option's default, variable and bounds
- * are its row of OPTION_TABLE (option-table.ts); DEFAULT_OPTIONS is made from it.
+ * are its row of OPTION_TABLE (option-table.ts); DEFAULT_OPTIONS (defaults.ts) is made from it.
  */
 export interface GatewayOptions {
   /** HTTP + Socket.IO port; 0 picks a free one. */
@@ -209,6 +191,3 @@ export interface GatewayOptions {
   /** Notifications kept per user; beyond it the oldest read ones go first, then the oldest unread. */
   readonly notificationMaxPerUser: number;
 }
-
-/** Defaults of every option (the rows' defaults); merged with what is given, validated and frozen at start. */
-export const DEFAULT_OPTIONS: GatewayOptions = Object.freeze(Object.fromEntries(Object.entries(OPTION_TABLE).map(([key, row]) => [key, row.default])) as unknown as GatewayOptions);

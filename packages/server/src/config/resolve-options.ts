@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import { distance } from "./env-variables.js";
 import { checkRow } from "./option-checks.js";
 import { OPTION_TABLE, type AnyOptionRow } from "./option-table.js";
-import { DEFAULT_OPTIONS, type GatewayOptions } from "./options.js";
+import { type GatewayOptions } from "./options.js";
+import { DEFAULT_OPTIONS } from "./defaults.js";
 
 export { ENV_VARIABLES, optionsFromEnv, unknownEnvVariables, type EnvVariable, type UnknownVariable } from "./env-variables.js";
 

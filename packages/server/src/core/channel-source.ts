@@ -1,6 +1,5 @@
 import type { ChannelKind, NamespaceDefinition, PublishResult } from "@tickwire/protocol";
-import type { ChannelPosition, Publication } from "./publication.js";
-import type { PublishTarget } from "./publisher.js";
+import type { ChannelPosition, Publication, PublishTarget } from "./publication.js";
 import type { Session } from "./session.js";
 import type { Subscription } from "./subscription.js";
 

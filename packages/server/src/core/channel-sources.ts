@@ -14,7 +14,7 @@ export class ChannelSources {
   /** @param catalogue the namespaces, to find a publication's kind from its channel name */
   constructor(private readonly catalogue: ReadonlyMap<string, NamespaceDefinition>) {}
 
-  /** Makes `source` serve every namespace of `kind`. @throws Error when the kind has a source already */
+  /** Makes `source` serve the namespaces of `kind` (those it names in `namespaces`, else every one). @throws Error when the kind has a source already */
   register(kind: ChannelKind, source: ChannelSource): void {
     if (this.byKind.has(kind)) throw new Error(`Channels of kind "${kind}" have a source already; one source serves each kind.`);
     this.byKind.set(kind, source);

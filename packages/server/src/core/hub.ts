@@ -1,5 +1,5 @@
 import type { NamespaceDefinition, Tier } from "@tickwire/protocol";
-import { DEFAULT_OPTIONS } from "../config/options.js";
+import { DEFAULT_OPTIONS } from "../config/defaults.js";
 import type { Logger } from "../observability/logger.js";
 import type { GatewayMetrics } from "../observability/metrics.js";
 import type { Broadcaster, Connection } from "./connection.js";

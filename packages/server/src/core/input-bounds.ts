@@ -1,4 +1,5 @@
 import { TickwireError, type ErrorCode } from "@tickwire/protocol";
+import { MAX_INPUT_DEPTH_CEILING } from "../config/option-types.js";
 
 /**
  * Bounds every input from outside is held to where it enters (docs/errors.md,
@@ -16,8 +17,7 @@ export interface InputBounds {
   readonly binary?: "count" | "refuse";
 }
 
-/** Deepest nesting any option may allow: far below what overflows Socket.IO's recursive encoder (about 4,000). */
-export const MAX_INPUT_DEPTH_CEILING = 256;
+export { MAX_INPUT_DEPTH_CEILING };
 
 /** Why an input was refused: a registry code and a sentence naming the input. */
 export interface InputProblem {

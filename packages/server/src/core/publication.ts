@@ -1,4 +1,4 @@
-import type { StreamPosition } from "@tickwire/protocol";
+import type { NamespaceDefinition, StreamPosition } from "@tickwire/protocol";
 
 /** A publication after the engine ordered it: what history keeps and fan-out delivers. */
 export interface Publication {
@@ -25,4 +25,15 @@ export interface PublishInput {
   readonly data: unknown;
   readonly ts: number;
   readonly traceId: string;
+}
+
+/** A publication about to be stored, as publish rules see it. */
+export interface PublishTarget {
+  /** Canonical channel name. */
+  readonly channel: string;
+  readonly namespace: NamespaceDefinition;
+  /** The part after the colon, if any. */
+  readonly key: string | undefined;
+  readonly event: string;
+  readonly data: unknown;
 }

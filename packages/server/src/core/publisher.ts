@@ -14,6 +14,7 @@ import type { ChannelSources } from "./channel-sources.js";
 import { checkInput, isSafeString } from "./input-bounds.js";
 import type { IdempotencyStore } from "./store.js";
 import { channelError, newTraceId } from "./rules.js";
+import type { PublishTarget } from "./publication.js";
 
 /** What any publisher (HTTP API, Redis ingest, upstream feed, simulator) hands to the gateway. */
 export interface PublishRequest {
@@ -34,16 +35,8 @@ export interface PublishManyRequest {
   readonly traceId?: string | undefined;
 }
 
-/** A publication about to be stored, as publish rules see it. */
-export interface PublishTarget {
-  /** Canonical channel name. */
-  readonly channel: string;
-  readonly namespace: NamespaceDefinition;
-  /** The part after the colon, if any. */
-  readonly key: string | undefined;
-  readonly event: string;
-  readonly data: unknown;
-}
+/** A publication about to be stored, as publish rules see it (declared beside `Publication`). */
+export type { PublishTarget };
 
 /** Extends the publish path (payload checks, copies to aggregate channels); added with `Publisher.use`. */
 export interface PublishRule {

@@ -63,9 +63,11 @@ export class SubscriptionRecovery {
    * snapshot covered) and returns the buffered publications still owed, in
    * order, for the caller to send through `has`/`advance` like any other. Left
    * out: what is at or below the floor or already sent, and publications of
-   * another epoch that arrived before one of `epoch` (a history older than the
-   * one read). One of another epoch after them is newer: it is kept, and its
-   * `advance` reports the change. Once live, it returns nothing and changes nothing.
+   * another epoch that arrived before the last one of `epoch` (the feed is in
+   * order, so theirs is a history older than the one read). One of another epoch
+   * after it is kept, and its `advance` reports the change: epochs have no order
+   * of their own, and a newer history's publications must not be lost. Once live,
+   * it returns nothing and changes nothing.
    */
   merge(floor: number, epoch: string): Publication[] {
     // Once live, a floor would skip what the subscriber has not been sent.
@@ -78,8 +80,8 @@ export class SubscriptionRecovery {
     }
     const buffered = this.buffered;
     this.buffered = undefined;
-    let newest = -1;
-    for (let i = buffered.length - 1; i >= 0 && newest < 0; i--) if (buffered[i]!.epoch === epoch) newest = i;
+    let newest = buffered.length - 1;
+    while (newest >= 0 && buffered[newest]!.epoch !== epoch) newest--;
     const owed: Publication[] = [];
     let at: { epoch: string; offset: number } = { epoch, offset: this.last };
     for (let i = 0; i < buffered.length; i++) {

@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import { DEFAULT_OPTIONS } from "../config/options.js";
+import { DEFAULT_OPTIONS } from "../config/defaults.js";
 import type { ComponentContext, FeedState, GatewayComponent } from "../core/component.js";
 import { createRedisClient, type RedisTarget } from "../engines/redis/redis-client.js";
 import type { Logger } from "../observability/logger.js";

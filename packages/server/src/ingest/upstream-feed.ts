@@ -1,6 +1,6 @@
 import CircuitBreaker from "opossum";
 import WebSocket, { type RawData } from "ws";
-import { DEFAULT_OPTIONS } from "../config/options.js";
+import { DEFAULT_OPTIONS } from "../config/defaults.js";
 import type { ComponentContext, FeedState, GatewayComponent } from "../core/component.js";
 import { newTraceId, type Publisher } from "../core/publisher.js";
 import type { Logger } from "../observability/logger.js";

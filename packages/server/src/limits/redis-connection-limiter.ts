@@ -1,4 +1,4 @@
-import { DEFAULT_OPTIONS } from "../config/options.js";
+import { DEFAULT_OPTIONS } from "../config/defaults.js";
 import type { RedisClient } from "../engines/redis/redis-client.js";
 import { leaseKey } from "../engines/redis/redis-keys.js";
 import type { ConnectionLimiter } from "./connection-limiter.js";

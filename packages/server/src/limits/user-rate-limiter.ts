@@ -1,7 +1,8 @@
 import type { RedisClient } from "../engines/redis/redis-client.js";
 import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import type { Tier } from "@tickwire/protocol";
-import { DEFAULT_OPTIONS, type PerTier, type RateLimitOptions } from "../config/options.js";
+import { type PerTier, type RateLimitOptions } from "../config/options.js";
+import { DEFAULT_OPTIONS } from "../config/defaults.js";
 import { LimitFallbacks } from "./limit-metrics.js";
 
 /** Options of the per-user rate limit. */

@@ -53,11 +53,7 @@ export class InboxSource implements ChannelSource {
   async publishMany(targets: readonly SourceTarget[], context: SourceContext): Promise<SourceReceipt[]> {
     const { inbox } = this.deps;
     const draft = parseNotificationData(targets[0]!.data, this.deps.limits);
-    const results = await inbox.send(
-      targets.map((t) => t.key!),
-      draft,
-      context.traceId,
-    );
+    const results = await inbox.send(targets.map((t) => t.key!), draft, context.traceId);
     const epoch = await inbox.epoch();
     return results.map((r) => ({ channel: inboxChannel(r.userId), offset: r.seq, epoch, id: r.id, deduplicated: r.deduplicated }));
   }

@@ -1,4 +1,4 @@
-import { DEFAULT_OPTIONS } from "../config/options.js";
+import { DEFAULT_OPTIONS } from "../config/defaults.js";
 
 /** Options of the notification service. Defaults live in DEFAULT_NOTIFICATION_OPTIONS (the gateway's options' defaults where it has them). */
 export interface NotificationServiceOptions {

@@ -1,5 +1,5 @@
 import { TickwireError, type NamespaceDefinition } from "@tickwire/protocol";
-import { DEFAULT_OPTIONS } from "../config/options.js";
+import { DEFAULT_OPTIONS } from "../config/defaults.js";
 import { newTraceId } from "../core/publisher.js";
 import type { Session } from "../core/session.js";
 import type { Logger } from "../observability/logger.js";

@@ -54,7 +54,7 @@ for (const backend of REDIS_BACKENDS)
     expect(client.subscribed).toEqual({ channel: "quotes:AAPL", offset: 2, epoch: last.epoch });
     expect(client.seen.map((e) => [e.meta.offset, e.payload])).toEqual([[2, { symbol: "AAPL", price: 2 }]]);
     await a!.publish({ channel: "quotes:AAPL", data: { symbol: "AAPL", price: 3 } });
-    await until(() => client.seen.length === 2, 5000, "the live update");
+    await until(() => client.seen.length === 2, 15_000, "the live update");
     expect(client.seen[1]!.payload).toEqual({ symbol: "AAPL", price: 3 });
   });
 });

@@ -1,4 +1,5 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from "ioredis";
+import { parseClusterNode } from "../../config/option-types.js";
 
 /**
  * Where the multi-node state lives: one Redis instance (`url`), a Redis Cluster
@@ -23,15 +24,6 @@ export type RedisClient = Redis | Cluster;
 /** True when `client` talks to a Redis Cluster. */
 export function isCluster(client: RedisClient): client is Cluster {
   return (client as Cluster).isCluster === true;
-}
-
-/** `host:port` as ioredis takes a cluster node; undefined when malformed. */
-export function parseClusterNode(value: string): { host: string; port: number } | undefined {
-  const m = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(value.trim());
-  if (!m) return undefined;
-  const port = Number(m[2]);
-  if (port < 1 || port > 65535) return undefined;
-  return { host: m[1]!.replace(/^\[|\]$/g, ""), port };
 }
 
 /**

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { RedisOptions } from "ioredis";
 import { pino } from "pino";
 import type { NamespaceDefinition } from "@tickwire/protocol";
-import { DEFAULT_OPTIONS } from "../../config/options.js";
+import { DEFAULT_OPTIONS } from "../../config/defaults.js";
 import type { Engine, EngineSubscribeOptions, HistoryRead, PresenceEntry, PresenceListener, PublicationListener } from "../../core/engine.js";
 import type { ChannelPosition, Publication, PublishInput } from "../../core/publication.js";
 import { untilDeadline } from "../../core/deadline.js";
