@@ -116,6 +116,8 @@ export async function attach(server: HttpServer, input: Partial<GatewayOptions> 
 async function buildGateway(input: Partial<GatewayOptions>, deps: GatewayDeps, server: HttpServer | undefined): Promise<Gateway> {
   const resolved = resolveOptions(input as Record<string, unknown>);
   const options = resolved.options.dashboardDir === undefined ? Object.freeze({ ...resolved.options, dashboardDir: DEFAULT_DASHBOARD_DIR }) : resolved.options;
+  // Checked against the deployment's catalogue before anything is opened.
+  withPresenceEvents([...DEFAULT_NAMESPACES, ...options.namespaces], options.presenceEventNamespaces);
   const gateway = new Gateway(options, resolved.generatedSecret || deps.devMode === true, deps, deps.store ?? (await createStore(options)), server);
   try {
     await gateway.init();

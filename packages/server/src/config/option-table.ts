@@ -169,7 +169,7 @@ export const OPTION_TABLE: OptionTable = Object.freeze({
   corsOrigins: { env: "TICKWIRE_CORS_ORIGINS", kind: "list", item: "string", what: "origins", default: Object.freeze([]), defaultText: "dev mode: `*`", doc: "comma-separated browser origins, `*` for any" },
   ingestRedisUrl: { env: "TICKWIRE_INGEST_REDIS_URL", kind: "url", scheme: "redis", default: undefined, doc: "consume publications from a Redis stream" },
   ingestRedisClusterNodes: { env: "TICKWIRE_INGEST_REDIS_CLUSTER_NODES", kind: "list", item: "clusterNode", what: "1 to 64 host:port cluster nodes", minItems: 1, maxItems: 64, default: undefined, doc: "the same from a Redis Cluster (it may be the engine's): comma-separated `host:port` of some of its nodes, instead of `ingestRedisUrl`; one read loop per hash tag ([streams.md](streams.md#ingest-redis-stream))" },
-  ingestStream: { env: "TICKWIRE_INGEST_STREAM", kind: "string", default: "tickwire:ingest", doc: "the stream's name, or several, comma-separated" },
+  ingestStream: { env: "TICKWIRE_INGEST_STREAM", kind: "string", nonEmpty: true, default: "tickwire:ingest", doc: "the stream's name, or several, comma-separated" },
   ingestGroup: { env: "TICKWIRE_INGEST_GROUP", kind: "string", nonEmpty: true, default: "tickwire", doc: "consumer group of the Redis stream ingest (nodes of one deployment share it)" },
   ingestConsumer: { env: "TICKWIRE_INGEST_CONSUMER", kind: "string", default: undefined, defaultText: "the host name", doc: "consumer name in that group; keep it stable across restarts" },
   feedUrl: { env: "TICKWIRE_FEED_URL", kind: "url", scheme: "ws", default: undefined, doc: "consume publications from an upstream WebSocket feed" },

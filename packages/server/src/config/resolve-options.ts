@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { buildCatalogue, DEFAULT_NAMESPACES, type NamespaceDefinition } from "@tickwire/protocol";
 import { distance } from "./env-variables.js";
 import { checkRow } from "./option-checks.js";
 import { OPTION_TABLE, type AnyOptionRow } from "./option-table.js";
@@ -101,7 +100,6 @@ export function resolveOptions(input: Partial<Record<keyof GatewayOptions, unkno
 
   if (accepted("redisSentinelName") && !/^[A-Za-z0-9._-]{1,64}$/.test(raw.redisSentinelName as string)) problems.push("redisSentinelName must be 1 to 64 letters, digits, '.', '_' or '-'.");
   if (accepted("ingestStream") && (raw.ingestStream as string).split(",").some((n) => n.trim() === "" || n.trim().length > 256)) problems.push("ingestStream must be one or more stream keys (1 to 256 characters each), comma-separated.");
-  if (accepted("presenceEventNamespaces", "namespaces")) checkPresenceEventNamespaces(raw.presenceEventNamespaces as string[], raw.namespaces as NamespaceDefinition[], problems);
 
   const verifiers = [raw.jwtSecret, raw.jwtPublicKey, raw.jwksFile].filter((v) => v !== undefined).length;
   if (verifiers > 1) problems.push("Set only one of TICKWIRE_JWT_SECRET, TICKWIRE_JWT_PUBLIC_KEY and TICKWIRE_JWKS_FILE.");
@@ -133,12 +131,3 @@ export function resolveOptions(input: Partial<Record<keyof GatewayOptions, unkno
   return { options: Object.freeze(raw) as unknown as GatewayOptions, generatedSecret, generatedApiKey };
 }
 
-/** Each of `names` must be a namespace of the catalogue (with the deployment's namespaces) that keeps presence. */
-function checkPresenceEventNamespaces(names: readonly string[], namespaces: readonly NamespaceDefinition[], problems: string[]): void {
-  const catalogue = buildCatalogue([...DEFAULT_NAMESPACES, ...(Array.isArray(namespaces) ? namespaces : [])]);
-  for (const name of names) {
-    const row = catalogue.get(name);
-    if (!row) problems.push(`presenceEventNamespaces: "${name}" is not a namespace.`);
-    else if (!row.presence) problems.push(`presenceEventNamespaces: "${name}" keeps no presence (its catalogue row has no \`presence\`).`);
-  }
-}

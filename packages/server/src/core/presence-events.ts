@@ -25,9 +25,19 @@ export function presenceAnnouncer(hub: Hub, logger: Logger): (change: PresenceCh
   };
 }
 
-/** The catalogue rows with `presence.events` turned on for the namespaces of `names` (the `presenceEventNamespaces` option). */
+/**
+ * The catalogue rows with `presence.events` turned on for the namespaces of `names` (the
+ * `presenceEventNamespaces` option); throws, naming them, when some are not namespaces of
+ * the catalogue or keep no presence (checked here, where the deployment's rows are known).
+ */
 export function withPresenceEvents(rows: readonly NamespaceDefinition[], names: readonly string[]): NamespaceDefinition[] {
   if (names.length === 0) return [...rows];
+  const byName = new Map(rows.map((row) => [row.name, row]));
+  const problems = names.flatMap((name) => {
+    const row = byName.get(name);
+    return !row ? [`"${name}" is not a namespace`] : !row.presence ? [`"${name}" keeps no presence (its catalogue row has no \`presence\`)`] : [];
+  });
+  if (problems.length > 0) throw new Error(`presenceEventNamespaces: ${problems.join("; ")}.`);
   const on = new Set(names);
   return rows.map((row) => (on.has(row.name) && row.presence ? { ...row, presence: { ...row.presence, events: true } } : row));
 }
