@@ -16,3 +16,26 @@ export function backoffDelayMs(attempt: number, options: BackoffOptions, random:
   const ceiling = Math.min(options.maxMs, options.minMs * 2 ** Math.min(attempt, 30));
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
+
+/** A wait between attempts that a stop ends at once (`wake`), so a stopping reader or feed does not sit out its delay. */
+export class Pause {
+  private woken: (() => void) | undefined;
+
+  /** Resolves after `ms`, or as soon as `wake` is called. */
+  for(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        if (this.woken === done) this.woken = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.woken = done;
+    });
+  }
+
+  /** Ends the wait under way, if any. */
+  wake(): void {
+    this.woken?.();
+  }
+}

@@ -4,6 +4,7 @@ import { newTraceId } from "../core/rules.js";
 import type { RedisClient } from "../engines/redis/redis-client.js";
 import type { Logger } from "../observability/logger.js";
 import { isRetryable, publicationFromStreamFields } from "./publication-message.js";
+import { Pause } from "./backoff.js";
 
 type Entry = [id: string, fields: string[] | null];
 type Outcome = "done" | "retry";
@@ -40,7 +41,7 @@ export class StreamReader {
   private backlog = true;
   private groupReady = false;
   private readonly attempts = new Map<string, number>();
-  private wake: (() => void) | undefined;
+  private readonly pause = new Pause();
 
   constructor(
     private readonly redis: RedisClient,
@@ -60,7 +61,7 @@ export class StreamReader {
           if ((await this.handle(stream, entry)) === "retry") {
             // Keep the stream's order: later entries wait, pending, behind this one.
             this.backlog = true;
-            await this.sleep(this.settings.retryDelayMs);
+            await this.pause.for(this.settings.retryDelayMs);
             break;
           }
         }
@@ -70,7 +71,7 @@ export class StreamReader {
         if (this.state !== "reconnecting") this.settings.logger.warn({ err: (err as Error).message, streams: this.streams }, "redis ingest failed; retrying");
         this.state = "reconnecting";
         this.backlog = true;
-        await this.sleep(this.settings.retryDelayMs);
+        await this.pause.for(this.settings.retryDelayMs);
       }
     }
   }
@@ -78,7 +79,7 @@ export class StreamReader {
   stop(): void {
     this.stopped = true;
     this.state = "stopped";
-    this.wake?.();
+    this.pause.wake();
   }
 
   /** Creates the groups if needed and claims entries other consumers left unacknowledged too long (a crashed node). */
@@ -138,17 +139,6 @@ export class StreamReader {
     this.attempts.delete(key);
     await this.redis.xack(stream, this.settings.group, id);
     return "done";
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
   }
 }
 

@@ -4,7 +4,7 @@ import { DEFAULT_OPTIONS } from "../config/defaults.js";
 import type { ComponentContext, FeedState, GatewayComponent } from "../core/component.js";
 import { newTraceId, type Publisher } from "../core/publisher.js";
 import type { Logger } from "../observability/logger.js";
-import { backoffDelayMs } from "./backoff.js";
+import { backoffDelayMs, Pause } from "./backoff.js";
 import { publicationFromJson } from "./publication-message.js";
 
 /** Options of the upstream WebSocket feed. */
@@ -64,7 +64,7 @@ export class UpstreamFeed implements GatewayComponent {
   private attempt = 0;
   /** Messages are published one after another, in the order they arrived. */
   private chain: Promise<void> = Promise.resolve();
-  private wake: (() => void) | undefined;
+  private readonly pause = new Pause();
   /** Channels occupied anywhere in the deployment (onDemand), as this node heard. */
   private readonly demanded = new Set<string>();
   private unlisten: (() => void) | undefined;
@@ -92,7 +92,7 @@ export class UpstreamFeed implements GatewayComponent {
     this.stopped = true;
     this.state = "stopped";
     this.unlisten?.();
-    this.wake?.();
+    this.pause.wake();
     this.socket?.terminate();
     await this.loop;
     await this.chain;
@@ -128,7 +128,7 @@ export class UpstreamFeed implements GatewayComponent {
       if (this.stopped) break;
       this.state = "waiting";
       const delay = backoffDelayMs(this.attempt++, { minMs: this.options.reconnectMinMs ?? DEFAULT_OPTIONS.feedReconnectMinMs, maxMs: this.options.reconnectMaxMs ?? DEFAULT_OPTIONS.feedReconnectMaxMs }, this.options.random);
-      await this.sleep(delay);
+      await this.pause.for(delay);
     }
   }
 
@@ -208,16 +208,5 @@ export class UpstreamFeed implements GatewayComponent {
       this.errors++;
       this.logger.warn({ traceId, err: (err as Error).message }, "skipping a feed message");
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
   }
 }

@@ -1,9 +1,10 @@
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
-import { ConfigError, optionsFromEnv, resolveOptions, type Gateway } from "@tickwire/server";
+import { optionsFromEnv, resolveOptions, type Gateway } from "@tickwire/server";
 import { api, record, TestBed, until } from "../helpers.js";
 import { Children, redisServerAvailable, waitFor, type RedisServer, type SentinelServer } from "./child-processes.js";
 import { keysUnder, testPrefix } from "./redis-test-keys.js";
+import { configProblems } from "../config-problems.js";
 
 // Redis Sentinel (docs/scaling.md, "Redis Sentinel"): the gateway finds the master through the
 // sentinels and follows a failover to the promoted replica, at most an epoch change.
@@ -115,16 +116,6 @@ async function replicasKnown(sentinel: SentinelServer): Promise<number> {
 }
 
 describe("Redis Sentinel options", () => {
-  const problems = (input: Record<string, unknown>): string[] => {
-    try {
-      resolveOptions(input);
-    } catch (err) {
-      if (err instanceof ConfigError) return [...err.problems];
-      throw err;
-    }
-    return [];
-  };
-
   it("reads the sentinels and the master's name from the environment, mymaster by default", () => {
     const { options } = resolveOptions(optionsFromEnv({ TICKWIRE_REDIS_SENTINELS: "10.0.0.1:26379, 10.0.0.2:26379", TICKWIRE_REDIS_SENTINEL_NAME: "tickwire" }));
     expect([options.redisSentinels, options.redisSentinelName]).toEqual([["10.0.0.1:26379", "10.0.0.2:26379"], "tickwire"]);
@@ -132,10 +123,10 @@ describe("Redis Sentinel options", () => {
   });
 
   it("refuses sentinels beside a URL or cluster nodes, a sentinel that is not host:port, and a bad name", () => {
-    expect(problems({ redisSentinels: ["s:26379"], redisUrl: "redis://r:6379" })).toEqual(["Set only one of redisUrl and redisSentinels."]);
-    expect(problems({ redisSentinels: ["s:26379"], redisClusterNodes: ["r:7000"] })).toEqual(["Set only one of redisClusterNodes and redisSentinels."]);
-    expect(problems({ redisSentinels: ["s"] })).toEqual(['redisSentinels entry "s" is not host:port.']);
-    expect(problems({ redisSentinels: [] })).toEqual(["redisSentinels must be a list of 1 to 16 host:port sentinels."]);
-    expect(problems({ redisSentinelName: "my master" })).toEqual(["redisSentinelName must be 1 to 64 letters, digits, '.', '_' or '-'."]);
+    expect(configProblems({ redisSentinels: ["s:26379"], redisUrl: "redis://r:6379" })).toEqual(["Set only one of redisUrl and redisSentinels."]);
+    expect(configProblems({ redisSentinels: ["s:26379"], redisClusterNodes: ["r:7000"] })).toEqual(["Set only one of redisClusterNodes and redisSentinels."]);
+    expect(configProblems({ redisSentinels: ["s"] })).toEqual(['redisSentinels entry "s" is not host:port.']);
+    expect(configProblems({ redisSentinels: [] })).toEqual(["redisSentinels must be a list of 1 to 16 host:port sentinels."]);
+    expect(configProblems({ redisSentinelName: "my master" })).toEqual(["redisSentinelName must be 1 to 64 letters, digits, '.', '_' or '-'."]);
   });
 });

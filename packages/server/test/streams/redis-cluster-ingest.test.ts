@@ -1,12 +1,13 @@
 import type { Cluster } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ConfigError, optionsFromEnv, resolveOptions, type Gateway } from "@tickwire/server";
+import { optionsFromEnv, resolveOptions, type Gateway } from "@tickwire/server";
 import { api, recordingInbox, TestBed, until } from "../helpers.js";
 import { REDIS_CLUSTER_NODES, redisClusterAvailable } from "../services.js";
 import { adminCluster, deleteKeys, testPrefix } from "../multi-node/redis-test-keys.js";
 import { eventually } from "../multi-node/limit-helpers.js";
 import { RedisStreamIngest } from "../../src/ingest/redis-stream-ingest.js";
 import { StreamsComponent } from "../../src/streams/streams-component.js";
+import { configProblems } from "../config-problems.js";
 
 // The Redis stream ingest on a Redis Cluster (docs/streams.md): streams in different slots,
 // one read per hash tag, each entry acknowledged only once it was published.
@@ -106,24 +107,14 @@ describe.runIf(available)("Redis stream ingest on a Redis Cluster", () => {
 });
 
 describe("Redis stream ingest cluster options", () => {
-  const problems = (input: Record<string, unknown>): string[] => {
-    try {
-      resolveOptions(input);
-    } catch (err) {
-      if (err instanceof ConfigError) return [...err.problems];
-      throw err;
-    }
-    return [];
-  };
-
   it("reads the cluster nodes and several streams from the environment", () => {
     const { options } = resolveOptions(optionsFromEnv({ TICKWIRE_INGEST_REDIS_CLUSTER_NODES: "10.0.0.1:7000, 10.0.0.2:7000", TICKWIRE_INGEST_STREAM: "orders:{a},fills:{a}" }));
     expect([options.ingestRedisClusterNodes, options.ingestStream]).toEqual([["10.0.0.1:7000", "10.0.0.2:7000"], "orders:{a},fills:{a}"]);
   });
 
   it("refuses both a URL and cluster nodes, a node that is not host:port, and an empty stream name", () => {
-    expect(problems({ ingestRedisUrl: "redis://r:6379", ingestRedisClusterNodes: ["r:7000"] })).toEqual(["Set only one of ingestRedisUrl and ingestRedisClusterNodes."]);
-    expect(problems({ ingestRedisClusterNodes: ["r"] })).toEqual(['ingestRedisClusterNodes entry "r" is not host:port.']);
-    expect(problems({ ingestStream: "a,,b" })).toEqual(["ingestStream must be one or more stream keys (1 to 256 characters each), comma-separated."]);
+    expect(configProblems({ ingestRedisUrl: "redis://r:6379", ingestRedisClusterNodes: ["r:7000"] })).toEqual(["Set only one of ingestRedisUrl and ingestRedisClusterNodes."]);
+    expect(configProblems({ ingestRedisClusterNodes: ["r"] })).toEqual(['ingestRedisClusterNodes entry "r" is not host:port.']);
+    expect(configProblems({ ingestStream: "a,,b" })).toEqual(["ingestStream must be one or more stream keys (1 to 256 characters each), comma-separated."]);
   });
 });
