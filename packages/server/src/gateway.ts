@@ -237,7 +237,7 @@ export class Gateway {
     const broadcaster: Broadcaster = { broadcast: (connections, event, payload, meta, state, token) => this.transport.broadcast(connections, event, payload, meta, state, token) };
     const limits = { stateBacklogPackets: options.stateBacklogPackets, maxQueuedPackets: options.maxQueuedPackets, stateBacklogBytes: options.stateBacklogBytes, maxQueuedBytes: options.maxQueuedBytes };
     const policies = deps.policyFactory ?? streamPolicyFactory({ conflationMs: options.conflationMs });
-    this.hub = new Hub(broadcaster, this.metrics, policies, this.now, limits, this.logger.child({ component: "hub" }));
+    this.hub = new Hub(broadcaster, this.metrics, policies, this.now, limits, this.logger.child({ component: "hub" }), this.sources);
     this.ops = new OpsSeries({ metrics: this.metrics, registry: this.registry, hub: this.hub, now: this.now }, options.opsSampleMs);
     this.publisher = new Publisher({
       catalogue: this.catalogue,

@@ -68,6 +68,12 @@ export interface ChannelSource {
    * it go to the hub at once, in the engine's order.
    */
   receive?(publication: Publication): void;
+  /**
+   * Told by the hub each time a publication of this kind was written to at least one
+   * connection (the inbox keeps it as the delivered position of clients that never
+   * acknowledge). Called on the delivery path: cheap, never throws.
+   */
+  delivered?(channel: string, offset: number): void;
 }
 
 /** The kinds a gateway's catalogue may use; each needs a registered source. */

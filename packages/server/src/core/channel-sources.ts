@@ -50,6 +50,11 @@ export class ChannelSources {
     throw new Error(`No channel source serves ${list}: add the component that serves the kind (the notification service serves inbox channels of the namespace "notifications"), or change the namespace's kind.`);
   }
 
+  /** Tells the source of the namespace's kind that `offset` of `channel` was written to a connection (see `ChannelSource.delivered`). */
+  delivered(namespace: NamespaceDefinition, channel: string, offset: number): void {
+    this.byKind.get(namespace.kind)?.delivered?.(channel, offset);
+  }
+
   /** Hands a publication from the engine to its source's `receive`, else straight to `deliver`. */
   receive(publication: Publication, deliver: (publication: Publication) => void): void {
     const colon = publication.channel.indexOf(":");

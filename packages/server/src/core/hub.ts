@@ -6,6 +6,7 @@ import type { Broadcaster, Connection } from "./connection.js";
 import type { DeliveryPolicy, DeliveryPolicyFactory } from "./delivery-policy.js";
 import type { Publication } from "./publication.js";
 import { filterFields, metaOf, type LegacyView, type PublicationMeta, type SubscriberSession, type Subscription } from "./subscription.js";
+import type { ChannelSources } from "./channel-sources.js";
 
 /** Numbers every write to resumable connections and names it in a token (core/resumption.ts). */
 export interface WriteNumbering {
@@ -75,6 +76,8 @@ export class Hub {
     private readonly now: () => number = Date.now,
     private readonly limits: OutboundLimits = DEFAULT_OUTBOUND_LIMITS,
     private readonly logger?: Logger,
+    /** The channel sources, told what was delivered (`ChannelSource.delivered`). */
+    private readonly sources?: ChannelSources,
   ) {}
 
   /** Turns on resumption tokens for resumable sessions. */
@@ -191,8 +194,6 @@ export class Hub {
     return { sessions: this.held.size, publications };
   }
 
-  /** Told each time an inbox publication was written to at least one connection (the delivered position of clients that never acknowledge). */
-  onInboxDelivered: ((channel: string, offset: number) => void) | undefined;
 
   /**
    * Writes one publication to one subscriber: snapshots and replays (`live` false:
@@ -214,7 +215,7 @@ export class Hub {
       this.failed(publication, [sub], err);
       return;
     }
-    if (sub.namespace.kind === "inbox") this.onInboxDelivered?.(publication.channel, publication.offset);
+    this.sources?.delivered(sub.namespace, publication.channel, publication.offset);
     this.metrics.delivered(sub.namespace.name, 1, publication.ts, this.now(), live);
   }
 
@@ -326,7 +327,7 @@ export class Hub {
         continue;
       }
       delivered += targets.length;
-      if (first.namespace.kind === "inbox") this.onInboxDelivered?.(publication.channel, publication.offset);
+      this.sources?.delivered(first.namespace, publication.channel, publication.offset);
     }
     if (delivered === 0) return;
     this.metrics.delivered(namespace, delivered, publication.ts, this.now(), true, deferred);

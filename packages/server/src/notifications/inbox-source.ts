@@ -58,6 +58,11 @@ export class InboxSource implements ChannelSource {
     return results.map((r) => ({ channel: inboxChannel(r.userId), offset: r.seq, epoch, id: r.id, deduplicated: r.deduplicated }));
   }
 
+  /** A notification written to a connection of its user: kept as the user's delivered position. */
+  delivered(channel: string, offset: number): void {
+    this.deps.inbox.noteDelivered(channel, offset);
+  }
+
   position(channel: string, namespace: NamespaceDefinition): Promise<ChannelPosition> {
     return this.deps.inbox.position(userOf(channel, namespace));
   }

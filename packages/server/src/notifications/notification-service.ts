@@ -65,7 +65,6 @@ export class NotificationService implements GatewayComponent {
     this.inboxValue = inbox;
     this.sourceValue = new InboxSource({ inbox, namespace: namespace.name, engine: ctx.engine, hub: ctx.hub, limits: this.dataLimits(), holdMs: this.options.relayHoldMs });
     ctx.sources.register("inbox", this.sourceValue);
-    ctx.hub.onInboxDelivered = (channel, offset) => inbox.noteDelivered(channel, offset);
     registerNotificationRoutes(ctx.http, { inbox, publisher: ctx.publisher, apiKeys: new ApiKeyChecker(ctx.apiKeys), limits: this.dataLimits() });
     registerNotificationEvents(ctx.router, inbox);
   }
