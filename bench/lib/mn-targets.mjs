@@ -31,7 +31,9 @@ async function post(url, body) {
 
 async function startTickwireNode(clusterPorts, prefix, dir) {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("TICKWIRE_")));
-  const child = spawn(process.execPath, [CLI, "start"], {
+  // BENCH_CPU_PROF=<dir>: each node writes a V8 CPU profile there when it stops (bench/profile-summary.mjs reads it).
+  const profile = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...profile, CLI, "start"], {
     env: {
       ...clean,
       NODE_ENV: "production",
@@ -43,8 +45,10 @@ async function startTickwireNode(clusterPorts, prefix, dir) {
       TICKWIRE_JWT_SECRET: SECRET,
       TICKWIRE_API_KEYS: API_KEY,
       TICKWIRE_MAX_CONNECTIONS_PER_USER: "10",
-      TICKWIRE_CONNECTION_LEASE_TTL_MS: "3000",
       TICKWIRE_LOG_LEVEL: "info",
+      // No access line per publish and per connection: the plain Socket.IO nodes log nothing (with them, the
+      // log is about a tenth of a node's busy time in this workload).
+      TICKWIRE_ACCESS_LOG_LEVEL: "silent",
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -65,7 +69,18 @@ async function startTickwireNode(clusterPorts, prefix, dir) {
   // Keep the pipes drained (the node keeps logging).
   child.stdout.resume();
   child.stderr.resume();
-  return { url, pid: child.pid, dead: false, kill: () => child.kill("SIGKILL") };
+  const exited = new Promise((done) => child.once("exit", done));
+  return {
+    url,
+    pid: child.pid,
+    dead: false,
+    kill: () => child.kill("SIGKILL"),
+    // A graceful stop, so that a profiled node writes its profile.
+    stop: async () => {
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
 }
 
 /** Three Tickwire nodes on the cluster (their first three ports), keys under `prefix`. */
@@ -88,7 +103,8 @@ export async function startTickwire(cluster, prefix, dir) {
     },
     pubsubNameOf: (channel) => channelKeys(prefix, channel).pubsub,
     async stop() {
-      for (const n of nodes) n.kill();
+      if (process.env.BENCH_CPU_PROF) await Promise.all(nodes.filter((n) => !n.dead).map((n) => n.stop()));
+      else for (const n of nodes) n.kill();
     },
   };
 }
