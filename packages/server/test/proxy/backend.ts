@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { afterAll, afterEach, beforeAll } from "vitest";
+import type { TestBed } from "../helpers.js";
 
 /** One call the backend received: the parsed JSON body and its headers. */
 export interface BackendCall {
@@ -21,6 +23,13 @@ export class Backend {
   reply: (call: BackendCall) => BackendReply = () => ({ json: { result: {} } });
   private server: Server | undefined;
   private readonly held: ServerResponse[] = [];
+  private base: string | undefined;
+
+  /** The base URL (`http://127.0.0.1:port`) of the running backend. */
+  get url(): string {
+    if (this.base === undefined) throw new Error("the backend is not started");
+    return this.base;
+  }
 
   /** Forgets the calls and answers `{ result: {} }` again (between tests). */
   reset(): void {
@@ -44,7 +53,8 @@ export class Backend {
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.base;
   }
 
   /** Calls received on `path`. */
@@ -67,4 +77,21 @@ export async function refusingUrl(): Promise<string> {
   const { port } = server.address() as AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return `http://127.0.0.1:${port}/rpc`;
+}
+
+/**
+ * One backend for a test file: started before its tests, reset (and `bed`'s gateways
+ * cleaned up) after each, closed after all. Its URL is `backend.url` (it may be restarted on another port).
+ */
+export function useBackend(bed: TestBed): Backend {
+  const backend = new Backend();
+  beforeAll(async () => {
+    await backend.start();
+  });
+  afterAll(() => backend.close());
+  afterEach(async () => {
+    await bed.cleanup();
+    backend.reset();
+  });
+  return backend;
 }

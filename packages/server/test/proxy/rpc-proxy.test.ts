@@ -1,20 +1,11 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Socket } from "socket.io-client";
 import { api, record, TestBed, until } from "../helpers.js";
-import { Backend, refusingUrl } from "./backend.js";
+import { refusingUrl, useBackend, type BackendReply } from "./backend.js";
 
 // The RPC proxy (docs/backend-hooks.md) against a real HTTP backend: what it is sent, and every kind of answer.
 const bed = new TestBed();
-const backend = new Backend();
-let base: string;
-beforeAll(async () => {
-  base = await backend.start();
-});
-afterAll(() => backend.close());
-afterEach(async () => {
-  await bed.cleanup();
-  backend.reset();
-});
+const backend = useBackend(bed);
 
 async function as(gw: Awaited<ReturnType<TestBed["gateway"]>>, sub: string, tier?: string, roles?: string[]): Promise<Socket> {
   return (await bed.connect(gw, { token: await gw.issueToken({ sub, ...(tier ? { tier } : {}), ...(roles ? { roles } : {}) }) })).socket;
@@ -22,7 +13,7 @@ async function as(gw: Awaited<ReturnType<TestBed["gateway"]>>, sub: string, tier
 
 describe("rpc through the RPC proxy", () => {
   it("POSTs the method, params and the caller's identity, and answers the backend's result", async () => {
-    const gw = await bed.gateway({ proxyRpcUrl: `${base}/rpc` });
+    const gw = await bed.gateway({ proxyRpcUrl: `${backend.url}/rpc` });
     backend.reply = (call) => ({ json: { result: { echoed: call.body.params, quote: { symbol: "AAPL", price: 190.5 } } } });
     const alice = await as(gw, "alice", "participant", ["desk"]);
     const reply = await alice.emitWithAck("rpc", { method: "quotes.lookup", params: { symbol: "AAPL", depth: [1, 2] } });
@@ -45,7 +36,7 @@ describe("rpc through the RPC proxy", () => {
   });
 
   it("answers a call without params with params null, and a result of null as null", async () => {
-    const gw = await bed.gateway({ proxyRpcUrl: `${base}/rpc` });
+    const gw = await bed.gateway({ proxyRpcUrl: `${backend.url}/rpc` });
     backend.reply = () => ({ json: { result: null } });
     const alice = await as(gw, "alice", "navigator");
     expect(await alice.emitWithAck("rpc", { method: "ping" })).toEqual({ ok: true, result: null });
@@ -53,7 +44,7 @@ describe("rpc through the RPC proxy", () => {
   });
 
   it("passes the backend's error: its message, a registry code it may use as is, any other as BACKEND_REFUSED", async () => {
-    const gw = await bed.gateway({ proxyRpcUrl: `${base}/rpc` });
+    const gw = await bed.gateway({ proxyRpcUrl: `${backend.url}/rpc` });
     const alice = await as(gw, "alice");
     backend.reply = () => ({ json: { error: { code: "INSUFFICIENT_FUNDS", message: "Cash 120.00 is below 1905.00." } } });
     expect(await alice.emitWithAck("rpc", { method: "orders.place", params: { symbol: "AAPL" } })).toEqual({ ok: false, error: { code: "BACKEND_REFUSED", message: "Cash 120.00 is below 1905.00." } });
@@ -68,7 +59,7 @@ describe("rpc through the RPC proxy", () => {
   });
 
   it("answers BAD_GATEWAY for an HTTP error status, a body that is not JSON, the wrong shape, or one too large", async () => {
-    const cases: Array<[ReturnType<Backend["reply"]>, string]> = [
+    const cases: Array<[BackendReply, string]> = [
       [{ json: { result: {} }, status: 500 }, "The RPC backend's answer was refused: HTTP 500."],
       [{ raw: "<html>oops</html>", contentType: "text/html" }, "The RPC backend's answer was refused: it is not JSON."],
       [{ json: [1, 2] }, "The RPC backend's answer was refused: it is not an object."],
@@ -78,7 +69,7 @@ describe("rpc through the RPC proxy", () => {
     ];
     // Each case on its own gateway: five failures in a row would open the breaker (next test).
     for (const [answer, message] of cases) {
-      const gw = await bed.gateway({ proxyRpcUrl: `${base}/rpc`, maxFrameBytes: 4096 });
+      const gw = await bed.gateway({ proxyRpcUrl: `${backend.url}/rpc`, maxFrameBytes: 4096 });
       const alice = await as(gw, "alice");
       backend.reply = () => answer;
       expect(await alice.emitWithAck("rpc", { method: "m", params: {} })).toEqual({ ok: false, error: { code: "BAD_GATEWAY", message } });
@@ -90,7 +81,7 @@ describe("rpc through the RPC proxy", () => {
     const alice = await as(refusing, "alice");
     expect(await alice.emitWithAck("rpc", { method: "m" })).toEqual({ ok: false, error: { code: "UNAVAILABLE", message: "The RPC backend is unavailable (it cannot be reached); try again later." } });
 
-    const gw = await bed.gateway({ proxyRpcUrl: `${base}/rpc`, proxyTimeoutMs: 300 });
+    const gw = await bed.gateway({ proxyRpcUrl: `${backend.url}/rpc`, proxyTimeoutMs: 300 });
     const bob = await as(gw, "bob");
     backend.reply = () => ({ destroy: true });
     expect(await bob.emitWithAck("rpc", { method: "m" })).toEqual({ ok: false, error: { code: "UNAVAILABLE", message: "The RPC backend is unavailable (it cannot be reached); try again later." } });
@@ -101,7 +92,7 @@ describe("rpc through the RPC proxy", () => {
   });
 
   it("opens the circuit breaker after repeated failures: calls are refused without reaching the backend", async () => {
-    const gw = await bed.gateway({ proxyRpcUrl: `${base}/rpc` });
+    const gw = await bed.gateway({ proxyRpcUrl: `${backend.url}/rpc` });
     const alice = await as(gw, "alice");
     backend.reply = () => ({ json: {}, status: 502 });
     for (let i = 0; i < 5; i++) expect(await alice.emitWithAck("rpc", { method: "m" })).toMatchObject({ ok: false, error: { code: "BAD_GATEWAY" } });
@@ -112,7 +103,7 @@ describe("rpc through the RPC proxy", () => {
   });
 
   it("limits the calls one connection has waiting, and frees the slot when they are answered", async () => {
-    const gw = await bed.gateway({ proxyRpcUrl: `${base}/rpc`, proxyRpcMaxInFlight: 2 });
+    const gw = await bed.gateway({ proxyRpcUrl: `${backend.url}/rpc`, proxyRpcMaxInFlight: 2 });
     const alice = await as(gw, "alice");
     const bob = await as(gw, "bob");
     backend.reply = (call) => (call.body.method === "slow" ? { hold: true } : { json: { result: { method: call.body.method } } });
@@ -125,12 +116,12 @@ describe("rpc through the RPC proxy", () => {
     await backend.close();
     expect(await first).toMatchObject({ ok: false, error: { code: "UNAVAILABLE" } });
     expect(await second).toMatchObject({ ok: false, error: { code: "UNAVAILABLE" } });
-    base = await backend.start();
+    await backend.start();
   });
 
   it("applies the per-method gates of the configuration before calling the backend", async () => {
     const gw = await bed.gateway({
-      proxyRpcUrl: `${base}/rpc`,
+      proxyRpcUrl: `${backend.url}/rpc`,
       proxyRpcMethods: { "orders.place": { minTier: "builder", roles: ["desk"] }, "risk.override": { roles: ["risk"] }, "*": { minTier: "participant" } },
     });
     const nav = await as(gw, "nav", "navigator");
@@ -148,19 +139,19 @@ describe("rpc through the RPC proxy", () => {
   });
 
   it("sends a method to its own URL when one is configured, others to the default, and answers NOT_FOUND without any", async () => {
-    const gw = await bed.gateway({ proxyRpcUrl: `${base}/rpc`, proxyRpcMethodUrls: { "market.data": `${base}/market` } });
+    const gw = await bed.gateway({ proxyRpcUrl: `${backend.url}/rpc`, proxyRpcMethodUrls: { "market.data": `${backend.url}/market` } });
     const alice = await as(gw, "alice");
     backend.reply = (call) => ({ json: { result: { at: call.path } } });
     expect(await alice.emitWithAck("rpc", { method: "market.data" })).toEqual({ ok: true, result: { at: "/market" } });
     expect(await alice.emitWithAck("rpc", { method: "orders.list" })).toEqual({ ok: true, result: { at: "/rpc" } });
-    const bare = await bed.gateway({ proxyRpcMethodUrls: { "market.data": `${base}/market` } });
+    const bare = await bed.gateway({ proxyRpcMethodUrls: { "market.data": `${backend.url}/market` } });
     const bob = await as(bare, "bob");
     expect(await bob.emitWithAck("rpc", { method: "orders.list" })).toEqual({ ok: false, error: { code: "NOT_FOUND", message: 'No backend serves the method "orders.list".' } });
     expect(await bob.emitWithAck("rpc", { method: "market.data" })).toEqual({ ok: true, result: { at: "/market" } });
   });
 
   it("refuses malformed calls with BAD_REQUEST before anything is sent", async () => {
-    const gw = await bed.gateway({ proxyRpcUrl: `${base}/rpc` });
+    const gw = await bed.gateway({ proxyRpcUrl: `${backend.url}/rpc` });
     const alice = await as(gw, "alice");
     const errors = record(alice, "error");
     for (const bad of [{}, { method: "" }, { method: "bad method" }, { method: "x".repeat(65) }, { method: "m", extra: 1 }, { method: 5 }]) {

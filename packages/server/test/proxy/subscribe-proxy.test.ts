@@ -1,20 +1,11 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { io } from "socket.io-client";
 import { record, TestBed, until } from "../helpers.js";
-import { Backend, refusingUrl } from "./backend.js";
+import { refusingUrl, useBackend } from "./backend.js";
 
 // The subscribe proxy (docs/backend-hooks.md): market-data entitlements per symbol decided by the platform's backend.
 const bed = new TestBed();
-const backend = new Backend();
-let base: string;
-beforeAll(async () => {
-  base = await backend.start();
-});
-afterAll(() => backend.close());
-afterEach(async () => {
-  await bed.cleanup();
-  backend.reset();
-});
+const backend = useBackend(bed);
 
 /** Entitlements: alice may see AAPL and MSFT, nobody else anything but AAPL. */
 function entitlements(): void {
@@ -27,7 +18,7 @@ function entitlements(): void {
 
 describe("subscribe proxy", () => {
   it("asks the backend with the channel and the caller's identity; refusals are FORBIDDEN with its message, and nothing reaches a refused subscriber", async () => {
-    const gw = await bed.gateway({ proxySubscribeUrl: `${base}/subscribe` });
+    const gw = await bed.gateway({ proxySubscribeUrl: `${backend.url}/subscribe` });
     entitlements();
     const alice = await bed.connect(gw, { token: await gw.issueToken({ sub: "alice", tier: "builder", roles: ["pro"] }) });
     const bob = await bed.connectAs(gw, "bob", "builder");
@@ -57,7 +48,7 @@ describe("subscribe proxy", () => {
   });
 
   it("asks after Tickwire's own rules: a channel they refuse never reaches the backend", async () => {
-    const gw = await bed.gateway({ proxySubscribeUrl: `${base}/subscribe` });
+    const gw = await bed.gateway({ proxySubscribeUrl: `${backend.url}/subscribe` });
     const nav = await bed.connectAs(gw, "nav", "navigator");
     const reply = await nav.emitWithAck("subscribe", { channels: ["ai", "trades:bob", "nope:x", "quotes:AAPL"] });
     expect(reply).toMatchObject({ ok: true, subscribed: [{ channel: "quotes:AAPL" }], failed: [{ channel: "ai" }, { channel: "trades:bob" }, { channel: "nope:x" }] });
@@ -65,7 +56,7 @@ describe("subscribe proxy", () => {
   });
 
   it("reuses a decision per user and channel for the cache time, and asks again without a cache", async () => {
-    const cached = await bed.gateway({ proxySubscribeUrl: `${base}/subscribe`, proxySubscribeCacheMs: 600_000 });
+    const cached = await bed.gateway({ proxySubscribeUrl: `${backend.url}/subscribe`, proxySubscribeCacheMs: 600_000 });
     entitlements();
     const one = await bed.connectAs(cached, "bob", "builder");
     const two = await bed.connectAs(cached, "bob", "builder");
@@ -77,7 +68,7 @@ describe("subscribe proxy", () => {
     expect(await one.emitWithAck("subscribe", { channels: ["quotes:AAPL"] })).toMatchObject({ subscribed: [{ channel: "quotes:AAPL" }] });
     expect(backend.calls).toHaveLength(2);
 
-    const uncached = await bed.gateway({ proxySubscribeUrl: `${base}/subscribe`, proxySubscribeCacheMs: 0 });
+    const uncached = await bed.gateway({ proxySubscribeUrl: `${backend.url}/subscribe`, proxySubscribeCacheMs: 0 });
     const three = await bed.connectAs(uncached, "bob", "builder");
     const four = await bed.connectAs(uncached, "bob", "builder");
     for (const socket of [three, four]) await socket.emitWithAck("subscribe", { channels: ["quotes:AAPL"] });
@@ -85,7 +76,7 @@ describe("subscribe proxy", () => {
   });
 
   it("asks only about the namespaces configured", async () => {
-    const gw = await bed.gateway({ proxySubscribeUrl: `${base}/subscribe`, proxySubscribeNamespaces: ["quotes"] });
+    const gw = await bed.gateway({ proxySubscribeUrl: `${backend.url}/subscribe`, proxySubscribeNamespaces: ["quotes"] });
     backend.reply = () => ({ json: { error: { code: "NO", message: "Not entitled." } } });
     const alice = await bed.connectAs(gw, "alice", "builder");
     expect(await alice.emitWithAck("subscribe", { channels: ["signals", "metrics", "quotes:AAPL"] })).toMatchObject({
@@ -105,7 +96,7 @@ describe("subscribe proxy", () => {
     });
     expect(down.hub.subscriptionsByNamespace()).toEqual({});
 
-    const gw = await bed.gateway({ proxySubscribeUrl: `${base}/subscribe`, proxySubscribeCacheMs: 600_000 });
+    const gw = await bed.gateway({ proxySubscribeUrl: `${backend.url}/subscribe`, proxySubscribeCacheMs: 600_000 });
     backend.reply = () => ({ raw: "not json" });
     const b = await bed.connectAs(gw, "bob", "builder");
     expect(await b.emitWithAck("subscribe", { channels: ["quotes:AAPL"] })).toMatchObject({ failed: [{ channel: "quotes:AAPL", code: "BAD_GATEWAY" }] });

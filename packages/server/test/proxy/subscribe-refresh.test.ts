@@ -1,22 +1,13 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Socket } from "socket.io-client";
 import type { Gateway } from "@tickwire/server";
 import { record, TestBed, until } from "../helpers.js";
-import { Backend, type BackendCall, type BackendReply } from "./backend.js";
+import { Backend, useBackend, type BackendCall, type BackendReply } from "./backend.js";
 
 // The subscribe proxy's refresh (docs/backend-hooks.md): live subscriptions the backend admitted are asked about
 // again; a refusal ends them with server:unsubscribed FORBIDDEN, a backend that cannot answer keeps them.
 const bed = new TestBed();
-const backend = new Backend();
-let url: string;
-beforeAll(async () => {
-  url = `${await backend.start()}/subscribe`;
-});
-afterAll(() => backend.close());
-afterEach(async () => {
-  await bed.cleanup();
-  backend.reset();
-});
+const backend = useBackend(bed);
 
 const ALLOW: BackendReply = { json: { result: {} } };
 
@@ -45,7 +36,7 @@ async function subscribed(socket: Socket, channel = "quotes:AAPL"): Promise<void
 // Refreshes run on timers of a few hundred ms: a loaded machine may take many of them to get through.
 describe("subscribe proxy refresh", { timeout: 60_000 }, () => {
   it("ends a live subscription the backend refuses on the second ask, tells the connection why, and nothing later reaches it", async () => {
-    const gw = await bed.gateway({ proxySubscribeUrl: url, proxySubscribeNamespaces: ["quotes"], proxySubscribeCacheMs: 0, proxySubscribeRefreshMs: 200 });
+    const gw = await bed.gateway({ proxySubscribeUrl: `${backend.url}/subscribe`, proxySubscribeNamespaces: ["quotes"], proxySubscribeCacheMs: 0, proxySubscribeRefreshMs: 200 });
     byAsk((n, call) => (call.body.userId === "alice" && n >= 2 ? { json: { error: { code: "NOT_ENTITLED", message: "Your AAPL entitlement ended." } } } : ALLOW));
     const alice = await bed.connect(gw, { token: await gw.issueToken({ sub: "alice", tier: "builder", roles: ["pro"] }) });
     const bob = await bed.connectAs(gw, "bob", "builder");
@@ -83,7 +74,7 @@ describe("subscribe proxy refresh", { timeout: 60_000 }, () => {
   });
 
   it("keeps the subscription while the backend is unreachable, slow or malformed during a refresh, and counts each", async () => {
-    const gw = await bed.gateway({ proxySubscribeUrl: url, proxySubscribeCacheMs: 0, proxySubscribeRefreshMs: 150, proxyTimeoutMs: 300 });
+    const gw = await bed.gateway({ proxySubscribeUrl: `${backend.url}/subscribe`, proxySubscribeCacheMs: 0, proxySubscribeRefreshMs: 150, proxyTimeoutMs: 300 });
     const answers: BackendReply[] = [ALLOW, { destroy: true }, { hold: true }, { raw: "not json" }, { json: { result: { refreshAfterMs: "soon" } } }, ALLOW];
     byAsk((n) => answers[n - 1] ?? ALLOW);
     const alice = await bed.connectAs(gw, "alice", "builder");
@@ -117,7 +108,7 @@ describe("subscribe proxy refresh", { timeout: 60_000 }, () => {
   });
 
   it("asks once per user and channel for all the user's connections, never twice at once, and ends every one on a refusal", async () => {
-    const gw = await bed.gateway({ proxySubscribeUrl: url, proxySubscribeCacheMs: 600_000, proxySubscribeRefreshMs: 150, proxyTimeoutMs: 3000 });
+    const gw = await bed.gateway({ proxySubscribeUrl: `${backend.url}/subscribe`, proxySubscribeCacheMs: 600_000, proxySubscribeRefreshMs: 150, proxyTimeoutMs: 3000 });
     let held = false;
     byAsk((n, call) => {
       if (call.body.userId !== "alice" || n === 1) return ALLOW;
@@ -150,7 +141,7 @@ describe("subscribe proxy refresh", { timeout: 60_000 }, () => {
   });
 
   it("follows the backend's own refreshAfterMs without the option, stops when it names none, and refuses one out of bounds", async () => {
-    const gw = await bed.gateway({ proxySubscribeUrl: url, proxySubscribeCacheMs: 0 });
+    const gw = await bed.gateway({ proxySubscribeUrl: `${backend.url}/subscribe`, proxySubscribeCacheMs: 0 });
     byAsk((n, call) => (call.body.channel === "quotes:TSLA" ? { json: { result: { refreshAfterMs: 5 } } } : n <= 2 ? { json: { result: { refreshAfterMs: 150 } } } : ALLOW));
     const alice = await bed.connectAs(gw, "alice", "builder");
     await subscribed(alice);
@@ -167,7 +158,7 @@ describe("subscribe proxy refresh", { timeout: 60_000 }, () => {
   });
 
   it("refreshes nothing by default", async () => {
-    const gw = await bed.gateway({ proxySubscribeUrl: url });
+    const gw = await bed.gateway({ proxySubscribeUrl: `${backend.url}/subscribe` });
     const alice = await bed.connectAs(gw, "alice", "builder");
     await subscribed(alice);
     expect(gw.subscribeProxy!.refreshing).toBe(0);
