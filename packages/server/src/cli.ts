@@ -3,11 +3,12 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { isTier, TIERS } from "@tickwire/protocol";
+import { DEFAULT_NAMESPACES, isTier, TIERS, type NamespaceDefinition } from "@tickwire/protocol";
 import { type GatewayOptions } from "./config/options.js";
 import { DEFAULT_OPTIONS } from "./config/defaults.js";
 import { OPTION_TABLE } from "./config/option-table.js";
 import { ConfigError, optionsFromEnv, resolveOptions, unknownEnvVariables } from "./config/resolve-options.js";
+import { presenceEventProblems } from "./core/presence-events.js";
 import { loadDevCredentials, readDevCredentials } from "./dev-credentials.js";
 import type { Gateway } from "./gateway.js";
 
@@ -271,13 +272,17 @@ function checkConfig(args: string[]): void {
   }
   const problems: string[] = [];
   let options: Record<string, unknown>;
+  let resolved = true;
   try {
     options = resolveOptions(input).options as unknown as Record<string, unknown>;
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     problems.push(...err.problems);
     options = { ...DEFAULT_OPTIONS, ...input };
+    resolved = false;
   }
+  // Checked against the catalogue the options make, as the gateway does at start.
+  if (resolved) problems.push(...presenceEventProblems([...DEFAULT_NAMESPACES, ...(options.namespaces as NamespaceDefinition[])], options.presenceEventNamespaces as string[]));
   problems.push(...unknownVariableLines(env));
   // What the environment set, each with the variable of its row (NODE_ENV for mode).
   const fromEnv = new Map(Object.keys(optionsFromEnv(env)).map((key) => [key, OPTION_TABLE[key as keyof GatewayOptions].env]));

@@ -2,6 +2,7 @@ import { atLeast, type NamespaceDefinition } from "@tickwire/protocol";
 import type { Logger } from "../observability/logger.js";
 import type { PresenceChange } from "./engine.js";
 import type { Hub } from "./hub.js";
+import { ConfigError } from "../config/resolve-options.js";
 
 /**
  * Writes an engine's presence change (docs/protocol.md, "Presence events") to this
@@ -26,18 +27,28 @@ export function presenceAnnouncer(hub: Hub, logger: Logger): (change: PresenceCh
 }
 
 /**
- * The catalogue rows with `presence.events` turned on for the namespaces of `names` (the
- * `presenceEventNamespaces` option); throws, naming them, when some are not namespaces of
- * the catalogue or keep no presence (checked here, where the deployment's rows are known).
+ * What is wrong with the `presenceEventNamespaces` option against the deployment's catalogue
+ * `rows`: names that are not namespaces, or namespaces that keep no presence (checked where
+ * the rows are known: at start and by `check-config`).
  */
-export function withPresenceEvents(rows: readonly NamespaceDefinition[], names: readonly string[]): NamespaceDefinition[] {
-  if (names.length === 0) return [...rows];
+export function presenceEventProblems(rows: readonly NamespaceDefinition[], names: readonly string[]): string[] {
   const byName = new Map(rows.map((row) => [row.name, row]));
   const problems = names.flatMap((name) => {
     const row = byName.get(name);
     return !row ? [`"${name}" is not a namespace`] : !row.presence ? [`"${name}" keeps no presence (its catalogue row has no \`presence\`)`] : [];
   });
-  if (problems.length > 0) throw new Error(`presenceEventNamespaces: ${problems.join("; ")}.`);
+  return problems.length === 0 ? [] : [`presenceEventNamespaces: ${problems.join("; ")}.`];
+}
+
+/**
+ * The catalogue rows with `presence.events` turned on for the namespaces of `names` (the
+ * `presenceEventNamespaces` option).
+ * @throws ConfigError naming the names that are not namespaces or keep no presence
+ */
+export function withPresenceEvents(rows: readonly NamespaceDefinition[], names: readonly string[]): NamespaceDefinition[] {
+  if (names.length === 0) return [...rows];
+  const problems = presenceEventProblems(rows, names);
+  if (problems.length > 0) throw new ConfigError(problems);
   const on = new Set(names);
   return rows.map((row) => (on.has(row.name) && row.presence ? { ...row, presence: { ...row.presence, events: true } } : row));
 }

@@ -237,6 +237,16 @@ describe("the tickwire CLI: help, version, check-config, warnings", () => {
     expect(out.stdout).not.toContain("cli-secret-0123456789");
   });
 
+  it("check-config checks the presence event namespaces against the catalogue, as the start does", () => {
+    const out = run(["check-config"], { ...PRODUCTION, TICKWIRE_PRESENCE_EVENT_NAMESPACES: "signals,nope,quotes" });
+    expect(out.status).toBe(2);
+    expect(out.stdout.slice(out.stdout.indexOf("1 problem:")).trimEnd().split("\n")).toEqual([
+      "1 problem:",
+      '  - presenceEventNamespaces: "nope" is not a namespace; "quotes" keeps no presence (its catalogue row has no `presence`).',
+    ]);
+    expect(run(["check-config"], { ...PRODUCTION, TICKWIRE_PRESENCE_EVENT_NAMESPACES: "signals" }).status).toBe(0);
+  });
+
   it("check-config in dev mode says where the generated credentials are and writes nothing", () => {
     const dataDir = mkdtempSync(join(tmpdir(), "tickwire-check-"));
     dirs.push(dataDir);

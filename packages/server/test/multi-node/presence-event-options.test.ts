@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { optionsFromEnv, resolveOptions } from "@tickwire/server";
+import { ConfigError, optionsFromEnv, resolveOptions } from "@tickwire/server";
 import { TestBed } from "../helpers.js";
 
 // The presence events option (docs/configuration.md), as an environment variable and as an object.
@@ -20,7 +20,9 @@ describe("presence event options", () => {
   });
 
   it("refuses to start with a namespace that does not exist or keeps no presence, naming each", async () => {
-    await expect(bed.gateway({ presenceEventNamespaces: ["nope", "quotes", "signals"] })).rejects.toThrow('presenceEventNamespaces: "nope" is not a namespace; "quotes" keeps no presence (its catalogue row has no `presence`).');
+    const refused = await bed.gateway({ presenceEventNamespaces: ["nope", "quotes", "signals"] }).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(ConfigError);
+    expect((refused as ConfigError).problems).toEqual(['presenceEventNamespaces: "nope" is not a namespace; "quotes" keeps no presence (its catalogue row has no `presence`).']);
     expect(() => resolveOptions({ presenceEventNamespaces: "signals" })).toThrow("presenceEventNamespaces must be a list of namespace names.");
   });
 });
