@@ -25,6 +25,7 @@ export function checkRow(key: string, row: AnyOptionRow, value: unknown, ctx: Ch
       return switchOf(key, row.env, value, ctx.problems);
     case "string":
       if (typeof value !== "string" || (row.nonEmpty === true && value === "")) ctx.problems.push(`${key} must be a ${row.nonEmpty === true ? "non-empty " : ""}string.`);
+      else if (row.syntax !== undefined && !row.syntax.ok(value)) ctx.problems.push(`${key} must be ${row.syntax.what}.`);
       return value;
     case "enum":
       if (!(row.values as readonly unknown[]).includes(value)) ctx.problems.push(`${key} must be one of ${row.values.join(", ")} (got ${JSON.stringify(value)}).`);

@@ -38,6 +38,8 @@ export interface BooleanRow extends RowBase<boolean> {
 export interface StringRow<T extends string | undefined> extends RowBase<T> {
   readonly kind: "string";
   readonly nonEmpty?: true;
+  /** The value's syntax, when a string is not enough; refused as "must be `what`". */
+  readonly syntax?: { readonly ok: (value: string) => boolean; readonly what: string };
 }
 
 /** One of `values`; `envOnly`: the environment values read, others ignored (NODE_ENV names more modes than ours). */
@@ -161,7 +163,7 @@ export const OPTION_TABLE: OptionTable = Object.freeze({
   redisUrl: { env: "TICKWIRE_REDIS_URL", kind: "url", scheme: "redis", default: undefined, doc: "`redis://…`: multi-node mode (see scaling.md)" },
   redisClusterNodes: { env: "TICKWIRE_REDIS_CLUSTER_NODES", kind: "list", item: "clusterNode", what: "1 to 64 host:port cluster nodes", minItems: 1, maxItems: 64, default: undefined, doc: "comma-separated `host:port` of some Redis Cluster (Redis 7) nodes, the others are discovered: multi-node mode on a cluster instead of `redisUrl`; the engine uses sharded pub/sub, the connection leases and per-user budgets live there too ([scaling.md](scaling.md#redis-cluster))" },
   redisSentinels: { env: "TICKWIRE_REDIS_SENTINELS", kind: "list", item: "clusterNode", what: "1 to 16 host:port sentinels", minItems: 1, maxItems: 16, default: undefined, doc: "comma-separated `host:port` of Redis Sentinels: multi-node mode on the master they name for `redisSentinelName`, instead of `redisUrl`; engine, resumable sessions, connection leases and per-user budgets follow a failover to the promoted replica, at most an epoch change ([scaling.md](scaling.md#redis-sentinel))" },
-  redisSentinelName: { env: "TICKWIRE_REDIS_SENTINEL_NAME", kind: "string", nonEmpty: true, default: "mymaster", doc: "the master group the sentinels watch (`sentinel monitor <name> …`): 1 to 64 letters, digits, `.`, `_`, `-`" },
+  redisSentinelName: { env: "TICKWIRE_REDIS_SENTINEL_NAME", kind: "string", nonEmpty: true, syntax: { ok: (v) => /^[A-Za-z0-9._-]{1,64}$/.test(v), what: "1 to 64 letters, digits, '.', '_' or '-'" }, default: "mymaster", doc: "the master group the sentinels watch (`sentinel monitor <name> …`): 1 to 64 letters, digits, `.`, `_`, `-`" },
   redisPrefix: { env: "TICKWIRE_REDIS_PREFIX", kind: "string", nonEmpty: true, default: "tw:", doc: "prefix of the multi-node engine's Redis keys and pub/sub channels; every node of one deployment uses the same ([scaling.md](scaling.md#keys-and-scripts))" },
   redisCommandTimeoutMs: { env: "TICKWIRE_REDIS_COMMAND_TIMEOUT_MS", kind: "integer", min: 100, max: 600_000, zeroOff: true, default: 5000, doc: "longest wait for Redis to answer one engine command: a Redis that stops answering without closing the connection (a partition, a frozen host) fails publishes and subscribes with `UNAVAILABLE` after it instead of holding them ([scaling.md](scaling.md#many-nodes))" },
   simulator: { env: "TICKWIRE_SIMULATOR", kind: "boolean", default: false, defaultText: "`on` in dev mode", doc: "`on`/`off`: simulated market and demo account" },
@@ -169,7 +171,7 @@ export const OPTION_TABLE: OptionTable = Object.freeze({
   corsOrigins: { env: "TICKWIRE_CORS_ORIGINS", kind: "list", item: "string", what: "origins", default: Object.freeze([]), defaultText: "dev mode: `*`", doc: "comma-separated browser origins, `*` for any" },
   ingestRedisUrl: { env: "TICKWIRE_INGEST_REDIS_URL", kind: "url", scheme: "redis", default: undefined, doc: "consume publications from a Redis stream" },
   ingestRedisClusterNodes: { env: "TICKWIRE_INGEST_REDIS_CLUSTER_NODES", kind: "list", item: "clusterNode", what: "1 to 64 host:port cluster nodes", minItems: 1, maxItems: 64, default: undefined, doc: "the same from a Redis Cluster (it may be the engine's): comma-separated `host:port` of some of its nodes, instead of `ingestRedisUrl`; one read loop per hash tag ([streams.md](streams.md#ingest-redis-stream))" },
-  ingestStream: { env: "TICKWIRE_INGEST_STREAM", kind: "string", nonEmpty: true, default: "tickwire:ingest", doc: "the stream's name, or several, comma-separated" },
+  ingestStream: { env: "TICKWIRE_INGEST_STREAM", kind: "string", nonEmpty: true, syntax: { ok: (v) => v.split(",").every((n) => n.trim() !== "" && n.trim().length <= 256), what: "one or more stream keys (1 to 256 characters each), comma-separated" }, default: "tickwire:ingest", doc: "the stream's name, or several, comma-separated" },
   ingestGroup: { env: "TICKWIRE_INGEST_GROUP", kind: "string", nonEmpty: true, default: "tickwire", doc: "consumer group of the Redis stream ingest (nodes of one deployment share it)" },
   ingestConsumer: { env: "TICKWIRE_INGEST_CONSUMER", kind: "string", default: undefined, defaultText: "the host name", doc: "consumer name in that group; keep it stable across restarts" },
   feedUrl: { env: "TICKWIRE_FEED_URL", kind: "url", scheme: "ws", default: undefined, doc: "consume publications from an upstream WebSocket feed" },

@@ -98,9 +98,6 @@ export function resolveOptions(input: Partial<Record<keyof GatewayOptions, unkno
     if (raw[single] !== undefined && raw[nodes] !== undefined) problems.push(`Set only one of ${single} and ${nodes}.`);
   }
 
-  if (accepted("redisSentinelName") && !/^[A-Za-z0-9._-]{1,64}$/.test(raw.redisSentinelName as string)) problems.push("redisSentinelName must be 1 to 64 letters, digits, '.', '_' or '-'.");
-  if (accepted("ingestStream") && (raw.ingestStream as string).split(",").some((n) => n.trim() === "" || n.trim().length > 256)) problems.push("ingestStream must be one or more stream keys (1 to 256 characters each), comma-separated.");
-
   const verifiers = [raw.jwtSecret, raw.jwtPublicKey, raw.jwksFile].filter((v) => v !== undefined).length;
   if (verifiers > 1) problems.push("Set only one of TICKWIRE_JWT_SECRET, TICKWIRE_JWT_PUBLIC_KEY and TICKWIRE_JWKS_FILE.");
   if (typeof raw.jwtSecret === "string" && raw.jwtSecret.length < 16 && !dev) {

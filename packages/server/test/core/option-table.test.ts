@@ -166,6 +166,20 @@ describe("the checks made from the rows", () => {
     expect(configProblems({ ...withoutOwn(key), [key]: "" })).toEqual(row.nonEmpty ? [`${key} must be a non-empty string.`] : []);
   });
 
+  // Rows whose strings have a syntax of their own: a value outside it and one inside, each.
+  const SYNTAX_SAMPLES: Partial<Record<Key, { bad: string; good: string }>> = {
+    redisSentinelName: { bad: "my master!", good: "tick-wire.1" },
+    ingestStream: { bad: "orders,,fills", good: "orders:{a}, fills:{a}" },
+  };
+  it("has a sample for every string row with a syntax, and only for those", () => {
+    expect(rowsOf("string").filter(([, row]) => row.syntax !== undefined).map(([key]) => key).sort()).toEqual(Object.keys(SYNTAX_SAMPLES).sort());
+  });
+  it.each(named(rowsOf("string").filter(([, row]) => row.syntax !== undefined)))("refuses %s outside its syntax, with what the syntax is", (_, key, row) => {
+    const { bad, good } = SYNTAX_SAMPLES[key]!;
+    expect(configProblems({ ...withoutOwn(key), [key]: bad })).toEqual([`${key} must be ${row.syntax!.what}.`]);
+    expect(configProblems({ ...withoutOwn(key), [key]: good })).toEqual([]);
+  });
+
   it.each(named(rowsOf("path")))("takes %s as a path of plain segments and drops a trailing slash", (_, key) => {
     expect(resolveOptions({ [key]: "/realtime/" }).options[key]).toBe("/realtime");
     for (const bad of ["realtime", "/a/../b", `/${"a".repeat(100)}`]) {
