@@ -1,11 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Socket } from "socket.io-client";
-import type { Gateway, GatewayOptions } from "@tickwire/server";
+import type { Gateway } from "@tickwire/server";
 import { api, record, TestBed, until } from "../helpers.js";
-import { REDIS_URL, redisAvailable } from "../services.js";
-import { deleteKeys, testPrefix } from "../multi-node/redis-test-keys.js";
 import { holdNext } from "../hold.js";
-import { createTestSchema, describePostgres, dropTestSchema, PG_TEST_URL, postgresUnavailable } from "../stores/pg-test-db.js";
+import { describePostgres } from "../stores/pg-test-db.js";
+import { sharedDeploymentUnavailable, useSharedDeployment } from "./shared-deployment.js";
 
 // A member removed while their own subscribe of the room is on its way (its membership check passed, the engine
 // subscription or the position read not finished) must not end up subscribed: the reply refuses, and nothing of the
@@ -92,24 +91,12 @@ describe("a room removal during the member's own subscribe, on one node", () => 
   });
 });
 
-const redis = await redisAvailable();
-const unavailable = (await postgresUnavailable()) ?? (redis ? undefined : "Redis is unreachable");
-
-describePostgres("a room removal during the member's own subscribe, across two nodes on Redis", unavailable, () => {
+describePostgres("a room removal during the member's own subscribe, across two nodes on Redis", await sharedDeploymentUnavailable(), () => {
   const bed = new TestBed();
-  const schemas: string[] = [];
-  let prefix = testPrefix();
-  afterEach(async () => {
-    await bed.cleanup();
-    await deleteKeys(prefix);
-    prefix = testPrefix();
-    for (const schema of schemas.splice(0)) await dropTestSchema(schema);
-  });
+  const deployment = useSharedDeployment(bed);
 
   async function twoNodes(): Promise<[Gateway, Gateway]> {
-    const schema = await createTestSchema();
-    schemas.push(schema);
-    const options: Partial<GatewayOptions> = { databaseUrl: `${PG_TEST_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`, redisUrl: REDIS_URL, redisPrefix: prefix };
+    const options = await deployment();
     return [await bed.gateway(options), await bed.gateway(options)];
   }
 

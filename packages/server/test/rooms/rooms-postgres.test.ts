@@ -1,32 +1,15 @@
-import { afterEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import type { Socket } from "socket.io-client";
 import type { Gateway } from "@tickwire/server";
 import { api, record, TestBed, until } from "../helpers.js";
-import { REDIS_URL, redisAvailable } from "../services.js";
-import { deleteKeys, testPrefix } from "../multi-node/redis-test-keys.js";
-import { createTestSchema, describePostgres, dropTestSchema, PG_TEST_URL, postgresUnavailable } from "../stores/pg-test-db.js";
+import { describePostgres } from "../stores/pg-test-db.js";
+import { sharedDeploymentUnavailable, useSharedDeployment } from "./shared-deployment.js";
 
 // Rooms on PostgreSQL with two nodes on Redis: both nodes see the same rooms, a member's connections on every node are
 // subscribed and unsubscribed, and the rooms outlive the nodes.
-const redis = await redisAvailable();
-const unavailable = (await postgresUnavailable()) ?? (redis ? undefined : "Redis is unreachable");
-
-describePostgres("rooms on PostgreSQL across two nodes", unavailable, () => {
+describePostgres("rooms on PostgreSQL across two nodes", await sharedDeploymentUnavailable(), () => {
   const bed = new TestBed();
-  const schemas: string[] = [];
-  let prefix = testPrefix();
-  afterEach(async () => {
-    await bed.cleanup();
-    await deleteKeys(prefix);
-    prefix = testPrefix();
-    for (const schema of schemas.splice(0)) await dropTestSchema(schema);
-  });
-
-  async function databaseUrl(): Promise<string> {
-    const schema = await createTestSchema();
-    schemas.push(schema);
-    return `${PG_TEST_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-  }
+  const deployment = useSharedDeployment(bed);
 
   async function connect(gw: Gateway, user: string): Promise<Socket> {
     const socket = await bed.connectAs(gw, user, "participant");
@@ -35,9 +18,9 @@ describePostgres("rooms on PostgreSQL across two nodes", unavailable, () => {
   }
 
   it("members on every node are subscribed, reached and unsubscribed; outsiders get nothing; the rooms outlive the nodes", async () => {
-    const url = await databaseUrl();
-    const a = await bed.gateway({ databaseUrl: url, redisUrl: REDIS_URL, redisPrefix: prefix });
-    const b = await bed.gateway({ databaseUrl: url, redisUrl: REDIS_URL, redisPrefix: prefix });
+    const shared = await deployment();
+    const a = await bed.gateway(shared);
+    const b = await bed.gateway(shared);
     expect([a.store.kind, b.store.kind]).toEqual(["postgres", "postgres"]);
     const aliceOnA = await connect(a, "alice");
     const aliceOnB = await connect(b, "alice");
@@ -75,7 +58,7 @@ describePostgres("rooms on PostgreSQL across two nodes", unavailable, () => {
     expect(dave.filter((e) => e !== "pong")).toEqual([]);
 
     await bed.cleanup();
-    const c = await bed.gateway({ databaseUrl: url, redisUrl: REDIS_URL, redisPrefix: prefix });
+    const c = await bed.gateway(shared);
     expect((await api(c, "GET", "/api/v1/rooms/desk_7/members")).body).toEqual({ room: "desk_7", capacity: 2, members: [{ userId: "bob", role: "member", joinedAt: expect.any(Number) }] });
     const bob = await bed.connectAs(c, "bob", "participant");
     const alice = await bed.connectAs(c, "alice", "participant");
