@@ -1,6 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Writable } from "node:stream";
+import { pino, type Logger } from "pino";
 import { io, type Socket } from "socket.io-client";
 import type { NamespaceDefinition } from "@tickwire/protocol";
 import { createGateway, type Gateway, type GatewayDeps, type GatewayOptions, type ChannelSource } from "@tickwire/server";
@@ -141,4 +143,20 @@ export function recordingInbox(gw: Gateway): Array<[string, unknown]> {
   };
   gw.sources.register("inbox", source);
   return inbox;
+}
+
+/**
+ * A pino logger at `level` that keeps each line it writes, parsed, in `lines` (what an operator's
+ * log shows). The gateway takes it as its `logger`.
+ */
+export function captureLogs(level = "info"): { logger: Logger; lines: Array<Record<string, unknown>> } {
+  const lines: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString().split("\n")) if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  // A plain pino logger; its level type parameter is narrowed by the options, the gateway takes the default one.
+  return { logger: pino({ level }, sink) as unknown as Logger, lines };
 }

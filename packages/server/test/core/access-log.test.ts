@@ -1,27 +1,15 @@
-import { Writable } from "node:stream";
-import { pino, type Logger } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { api, TestBed, until } from "../helpers.js";
+import { api, TestBed, until, captureLogs } from "../helpers.js";
 
 const bed = new TestBed();
 afterEach(() => bed.cleanup());
 
-function capture(level = "info"): { logger: Logger; lines: Array<Record<string, unknown>> } {
-  const lines: Array<Record<string, unknown>> = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString().split("\n")) if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { logger: pino({ level }, sink) as unknown as Logger, lines };
-}
 
 const INFO = 30;
 
 describe("access lines", () => {
   it("logs one info line per HTTP request with its route and status, never the query string", async () => {
-    const { logger, lines } = capture();
+    const { logger, lines } = captureLogs();
     const gw = await bed.gateway({}, { logger });
     await api(gw, "GET", "/healthz?token=secret-token-value", undefined, null);
     await api(gw, "GET", "/api/v1/channels/trades:alice/history?since=0");
@@ -37,7 +25,7 @@ describe("access lines", () => {
   });
 
   it("logs one info line when a connection opens and one when it closes (user, tier, transport, reason), and refusals", async () => {
-    const { logger, lines } = capture();
+    const { logger, lines } = captureLogs();
     const gw = await bed.gateway({}, { logger });
     const { socket } = await bed.connect(gw, { token: await bed.token(gw, "alice", "participant") }, { transports: ["polling"] });
     await until(() => lines.some((l) => l.msg === "connection opened"), 5000, "the open line");
@@ -62,7 +50,7 @@ describe("access lines", () => {
 
   it("writes the access lines at accessLogLevel: debug hides them at the info log level, silent turns them off", async () => {
     for (const accessLogLevel of ["debug", "silent"]) {
-      const { logger, lines } = capture("info");
+      const { logger, lines } = captureLogs("info");
       const gw = await bed.gateway({ accessLogLevel }, { logger });
       const socket = await bed.connectAs(gw, "bob");
       await api(gw, "GET", "/healthz", undefined, null);
@@ -72,7 +60,7 @@ describe("access lines", () => {
       await until(() => lines.some((l) => l.msg === "marker"), 5000, "the marker");
       expect(lines.filter((l) => ["http request", "connection opened", "connection closed"].includes(String(l.msg)))).toEqual([]);
     }
-    const { logger, lines } = capture("debug");
+    const { logger, lines } = captureLogs("debug");
     const gw = await bed.gateway({ accessLogLevel: "debug" }, { logger });
     await api(gw, "GET", "/healthz", undefined, null);
     await until(() => lines.some((l) => l.msg === "http request"), 5000, "a debug access line");

@@ -1,22 +1,11 @@
-import { Writable } from "node:stream";
-import { pino, type Logger } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { API_KEY, TestBed, record, until } from "../helpers.js";
+import { API_KEY, TestBed, record, until, captureLogs } from "../helpers.js";
 
 const bed = new TestBed();
 afterEach(() => bed.cleanup());
 
-function capture(): { logger: Logger; lines: Array<Record<string, unknown>> } {
-  const lines: Array<Record<string, unknown>> = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString().split("\n")) if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  // A plain pino logger; its level type parameter is narrowed by the options, the gateway takes the default one.
-  return { logger: pino({ level: "debug" }, sink) as unknown as Logger, lines };
-}
+// This file's default level.
+const capture = (level = "debug"): ReturnType<typeof captureLogs> => captureLogs(level);
 
 describe("observability", () => {
   it("logs a publication with one traceId from the API to the sockets", async () => {

@@ -1,22 +1,12 @@
-import { Writable } from "node:stream";
-import { pino, type Logger } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import type { EngineConnection } from "../../src/transport/engine-internals.js";
-import { record, TestBed, until } from "../helpers.js";
+import { record, TestBed, until, captureLogs } from "../helpers.js";
 
 const bed = new TestBed();
 afterEach(() => bed.cleanup());
 
-function capture(): { logger: Logger; lines: Array<Record<string, unknown>> } {
-  const lines: Array<Record<string, unknown>> = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString().split("\n")) if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { logger: pino({ level: "warn" }, sink) as unknown as Logger, lines };
-}
+// This file's default level.
+const capture = (level = "warn"): ReturnType<typeof captureLogs> => captureLogs(level);
 
 const ERROR = 50;
 
