@@ -4,7 +4,6 @@ import { api, TestBed, until, captureLogs } from "../helpers.js";
 const bed = new TestBed();
 afterEach(() => bed.cleanup());
 
-
 const INFO = 30;
 
 describe("access lines", () => {
